@@ -1,0 +1,127 @@
+"""Admin HTTP API under ``/_admin/``, kept apart from Backpack's paths: accounts, state, request log
+and runtime fault switches. Bodies and answers are plain JSON; decimals as strings."""
+from typing import TYPE_CHECKING, Any, Dict
+
+from aiohttp import web
+
+from backpack_emulator import account_views
+from backpack_emulator.decimals import fmt
+from backpack_emulator.rest import json_response
+
+if TYPE_CHECKING:
+    from backpack_emulator.server import EmulatorServer
+
+
+class AdminApi:
+    def __init__(self, server: "EmulatorServer") -> None:
+        self.server = server
+
+    def add_routes(self, app: web.Application) -> None:
+        router = app.router
+        router.add_post("/_admin/accounts", self.create_account)
+        router.add_get("/_admin/state", self.state)
+        router.add_get("/_admin/requests", self.requests)
+        router.add_delete("/_admin/requests", self.clear_requests)
+        router.add_get("/_admin/faults", self.get_faults)
+        router.add_post("/_admin/faults", self.set_fault)
+        router.add_delete("/_admin/faults", self.clear_faults)
+
+    async def create_account(self, request: web.Request) -> web.Response:
+        body = await _json(request)
+        api_key, balances = body.get("apiKey"), body.get("balances", {})
+        if not isinstance(api_key, str) or not api_key or not isinstance(balances, dict):
+            return _bad("expected {\"apiKey\": str, \"balances\": {asset: amount}}")
+        try:
+            self.server.add_account(api_key, balances)
+        except (ValueError, ArithmeticError) as error:
+            return _bad(str(error))
+        return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
+
+    async def state(self, request: web.Request) -> web.Response:
+        ex = self.server.exchange
+        accounts: Dict[str, Any] = {}
+        wanted = request.query.get("apiKey")
+        for account in ex.ledger.accounts():
+            if wanted is not None and account != wanted:
+                continue
+            accounts[account] = {
+                "balances": account_views.capital(ex, account),
+                "openOrders": account_views.open_orders(ex, account, {}),
+                "positions": [{"symbol": p.symbol, "netQuantity": fmt(p.net_quantity), "netCost": fmt(p.net_cost),
+                               "realizedPnl": fmt(p.realized_pnl)} for p in ex.open_positions(account)],
+            }
+        books = {s: {"lastUpdateId": b.update_id, "bestBid": fmt(b.best_bid()), "bestAsk": fmt(b.best_ask())}
+                 for s, b in ex.books.items()}
+        return json_response({"accounts": accounts, "books": books, "marks": {s: fmt(m) for s, m in ex.marks.items()},
+                              "clockOffsetMs": self.server.clock.offset_ms,
+                              "wsConnections": len(self.server.hub.connections)})
+
+    async def requests(self, request: web.Request) -> web.Response:
+        return json_response(self.server.request_log.entries(request.query.get("path"), request.query.get("method")))
+
+    async def clear_requests(self, request: web.Request) -> web.Response:
+        self.server.request_log.clear()
+        return json_response({"cleared": True})
+
+    async def get_faults(self, request: web.Request) -> web.Response:
+        return json_response(self._faults_json())
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        self.server.faults.clear()
+        self.server.clock.offset_ms = 0
+        return json_response(self._faults_json())
+
+    async def set_fault(self, request: web.Request) -> web.Response:
+        """Body: {"action": ..., ...}; actions: fail, delay, hang_order_creates, private_ws, drop_ws,
+        skip_depth, clock_offset, clear."""
+        body = await _json(request)
+        faults, action = self.server.faults, body.get("action")
+        extra: Dict[str, Any] = {}
+        try:
+            if action == "fail":
+                faults.add_failure(body["path"], int(body["status"]), int(body.get("count", 1)), body.get("method"),
+                                   body.get("code"), body.get("message"))
+            elif action == "delay":
+                faults.set_delay(body["path"], float(body["seconds"]), body.get("method"))
+            elif action == "hang_order_creates":
+                faults.hang_order_creates = int(body.get("count", 1))
+            elif action == "private_ws":
+                mode = body.get("mode")
+                if mode not in ("duplicate", "reorder", None):
+                    return _bad("mode must be duplicate, reorder or null")
+                faults.private_ws_mode, faults.private_ws_remaining = mode, int(body.get("count", 1))
+            elif action == "drop_ws":
+                scope = body.get("scope", "all")
+                if scope not in ("all", "public", "private"):
+                    return _bad("scope must be all, public or private")
+                extra["dropped"] = await self.server.hub.drop(scope)
+            elif action == "skip_depth":
+                book = self.server.exchange.books.get(body.get("symbol"))
+                if book is None:
+                    return _bad("unknown symbol")
+                book.skip_pending += int(body.get("count", 1))
+            elif action == "clock_offset":
+                self.server.clock.offset_ms = int(body["ms"])
+            elif action == "clear":
+                faults.clear()
+                self.server.clock.offset_ms = 0
+            else:
+                return _bad(f"unknown action {action!r}")
+        except (KeyError, TypeError, ValueError) as error:
+            return _bad(f"bad fault spec: {error}")
+        return json_response({**self._faults_json(), **extra})
+
+    def _faults_json(self) -> Dict[str, Any]:
+        return {**self.server.faults.to_json(), "clockOffsetMs": self.server.clock.offset_ms}
+
+
+async def _json(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _bad(message: str) -> web.Response:
+    return json_response({"error": message}, status=400)

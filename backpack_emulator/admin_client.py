@@ -1,0 +1,85 @@
+"""A small async client of the emulator's ``/_admin/`` API, for tests and demos."""
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+
+class AdminClient:
+    def __init__(self, rest_url: str, session: Optional[aiohttp.ClientSession] = None) -> None:
+        self.base = rest_url.rstrip("/") + "/_admin"
+        self._session = session
+        self._own_session = session is None
+
+    async def __aenter__(self) -> "AdminClient":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
+                    params: Optional[Dict[str, str]] = None) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.request(method, self.base + path, json=body, params=params) as response:
+            payload = await response.json(content_type=None)
+            if response.status >= 400:
+                raise RuntimeError(f"admin {method} {path} failed: {response.status} {payload}")
+            return payload
+
+    # ----- accounts and state
+    async def create_account(self, api_key: str, balances: Dict[str, str]) -> Dict[str, Any]:
+        return await self._call("POST", "/accounts", {"apiKey": api_key, "balances": balances})
+
+    async def state(self, api_key: Optional[str] = None) -> Dict[str, Any]:
+        return await self._call("GET", "/state", params={"apiKey": api_key} if api_key else None)
+
+    async def requests(self, path: Optional[str] = None, method: Optional[str] = None) -> List[Dict[str, Any]]:
+        params = {k: v for k, v in (("path", path), ("method", method)) if v}
+        return await self._call("GET", "/requests", params=params or None)
+
+    async def clear_requests(self) -> None:
+        await self._call("DELETE", "/requests")
+
+    # ----- faults
+    async def faults(self) -> Dict[str, Any]:
+        return await self._call("GET", "/faults")
+
+    async def clear_faults(self) -> Dict[str, Any]:
+        return await self._call("DELETE", "/faults")
+
+    async def fail_next(self, path: str, status: int = 503, count: int = 1, method: Optional[str] = None,
+                        code: Optional[str] = None, message: Optional[str] = None) -> Dict[str, Any]:
+        """Answer the next ``count`` requests on ``path`` (and ``method``) with ``status`` (429/503/...)."""
+        body = {"action": "fail", "path": path, "status": status, "count": count, "method": method,
+                "code": code, "message": message}
+        return await self._call("POST", "/faults", {k: v for k, v in body.items() if v is not None})
+
+    async def delay(self, path: str, seconds: float, method: Optional[str] = None) -> Dict[str, Any]:
+        """Delay every response on ``path`` by ``seconds`` (0 removes the delay)."""
+        return await self._call("POST", "/faults", {"action": "delay", "path": path, "seconds": seconds,
+                                                    "method": method})
+
+    async def hang_order_creates(self, count: int = 1) -> Dict[str, Any]:
+        """Accept the next ``count`` order creates but never answer them."""
+        return await self._call("POST", "/faults", {"action": "hang_order_creates", "count": count})
+
+    async def private_ws_fault(self, mode: Optional[str], count: int = 1) -> Dict[str, Any]:
+        """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""
+        return await self._call("POST", "/faults", {"action": "private_ws", "mode": mode, "count": count})
+
+    async def drop_ws(self, scope: str = "all") -> int:
+        """Close WS connections: ``all``, ``public`` (no private stream) or ``private``; returns how many."""
+        return (await self._call("POST", "/faults", {"action": "drop_ws", "scope": scope}))["dropped"]
+
+    async def skip_depth_sequence(self, symbol: str, count: int = 1) -> Dict[str, Any]:
+        """Leave ``count`` update ids out before the next depth diff of ``symbol``."""
+        return await self._call("POST", "/faults", {"action": "skip_depth", "symbol": symbol, "count": count})
+
+    async def shift_clock(self, offset_ms: int) -> Dict[str, Any]:
+        """Shift the server clock (``/time`` and the signature window check) by ``offset_ms``."""
+        return await self._call("POST", "/faults", {"action": "clock_offset", "ms": offset_ms})

@@ -1,0 +1,341 @@
+"""The exchange state and the order lifecycle: accounts, books, orders, fills, positions, events.
+
+Everything here is synchronous and runs on the server's event loop, so each operation is atomic:
+a REST snapshot always matches the depth sequence number it reports. The state object outlives a
+server (``EmulatorServer(exchange=old.exchange)``), so orders survive a restart.
+"""
+from collections import defaultdict, deque
+from decimal import Decimal
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
+
+from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
+from backpack_emulator.book import OrderBook
+from backpack_emulator.clock import Clock
+from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.errors import POST_ONLY_CROSS_MESSAGE, ApiError, bad_request, not_found
+from backpack_emulator.events import EventSink, NullSink
+from backpack_emulator.klines import KlineStore
+from backpack_emulator.ledger import Ledger
+from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
+from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, match, would_take
+from backpack_emulator.order_request import build_order
+from backpack_emulator.orders import Order
+from backpack_emulator.perps import Position, reducible
+from backpack_emulator.settlement import Settlement
+
+HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
+PUBLIC_TRADES_CAP = 1_000
+TICKER_TRADES_CAP = 100_000
+
+
+class Exchange:
+    def __init__(self, markets: Optional[Dict[str, Market]] = None, clock: Optional[Clock] = None,
+                 funding_interval_ms: int = FUNDING_INTERVAL_MS) -> None:
+        self.markets: Dict[str, Market] = dict(markets or DEFAULT_MARKETS)
+        self.clock = clock or Clock()
+        self.sink: EventSink = NullSink()
+        self.ledger = Ledger()
+        self.settings: Dict[str, AccountSettings] = {}
+        self.books: Dict[str, OrderBook] = {s: OrderBook(s) for s in self.markets}
+        self.open_orders: Dict[str, Order] = {}
+        self._by_client: Dict[Tuple[str, int], Order] = {}
+        self.order_history: Dict[str, Deque[Order]] = defaultdict(lambda: deque(maxlen=HISTORY_CAP))
+        self.fills: Dict[str, Deque[Tuple[int, Dict[str, Any]]]] = defaultdict(lambda: deque(maxlen=HISTORY_CAP))
+        self.public_trades: Dict[str, Deque[Dict[str, Any]]] = {s: deque(maxlen=PUBLIC_TRADES_CAP) for s in self.markets}
+        self.ticker_trades: Dict[str, Deque[Tuple[int, Decimal, Decimal]]] = {
+            s: deque(maxlen=TICKER_TRADES_CAP) for s in self.markets}
+        self.positions: Dict[Tuple[str, str], Position] = {}
+        self.funding_history: Dict[str, Deque[Dict[str, Any]]] = defaultdict(lambda: deque(maxlen=HISTORY_CAP))
+        self.funding_rate_history: Dict[str, Deque[Dict[str, Any]]] = {
+            s: deque(maxlen=10_000) for s, m in self.markets.items() if m.is_perp}
+        self.klines = KlineStore()
+        self.unrecorded_accounts: Set[str] = set()  # internal traders: no order/fill history kept
+        self.marks: Dict[str, Decimal] = {s: m.initial_price for s, m in self.markets.items()}
+        self.indexes: Dict[str, Decimal] = dict(self.marks)
+        self.funding_interval_ms = funding_interval_ms
+        self.next_funding_ms: Dict[str, int] = {}
+        self._order_seq = 0
+        self._trade_seq: Dict[str, int] = {s: 0 for s in self.markets}
+        self._position_seq = 0
+        self._user_seq = 0
+        self.settlement = Settlement(self)
+        for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
+            self.add_account(internal, {})
+
+    # ----- accounts
+    def add_account(self, api_key: str, balances: Dict[str, Any]) -> None:
+        """Create the account if new, then credit each balance (decimal strings or numbers)."""
+        if not self.ledger.has(api_key):
+            self.ledger.open(api_key)
+            self._user_seq += 1
+            self.settings[api_key] = AccountSettings(user_id=1_000_000 + self._user_seq)
+        for asset, amount in balances.items():
+            value = Decimal(str(amount))
+            if value < 0:
+                raise ValueError(f"negative starting balance for {asset}")
+            self.ledger.credit(api_key, asset, value)
+
+    def has_account(self, api_key: str) -> bool:
+        return self.ledger.has(api_key)
+
+    def trades_executed(self) -> int:
+        return sum(self._trade_seq.values())
+
+    def market(self, symbol: Any) -> Market:
+        market = find_market(self.markets, symbol)
+        if market is None:
+            raise ApiError(400, "INVALID_MARKET", "Invalid market")
+        return market
+
+    # ----- order entry
+    def execute_order(self, account: str, payload: Any) -> Order:
+        market = self.market(payload.get("symbol") if isinstance(payload, dict) else None)
+        self._order_seq += 1
+        order = build_order(payload, market, account, str(11_000_000_000 + self._order_seq), self.clock.now_ms())
+        order.seq = self._order_seq
+        if order.client_id is not None and (account, order.client_id) in self._by_client:
+            raise ApiError(400, "INVALID_ORDER", f"Order with client ID already exists: {order.client_id}")
+        book = self.books[market.symbol]
+        if order.post_only and would_take(book, order):
+            raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
+        if market.is_perp:
+            self.settlement.check_margin(order, market, book)
+        else:
+            self.settlement.reserve(order, market, book)
+        self._run(order, market, book)
+        return order
+
+    def execute_batch(self, account: str, payloads: Any) -> List[Dict[str, Any]]:
+        if not isinstance(payloads, list) or not payloads:
+            raise bad_request("Batch body must be a non-empty JSON array of orders")
+        results = []
+        for payload in payloads:
+            try:
+                results.append({"operation": "Ok", **self.execute_order(account, payload).rest_json()})
+            except ApiError as error:
+                results.append({"operation": "Err", **error.body()})
+        return results
+
+    def _run(self, order: Order, market: Market, book: OrderBook) -> None:
+        if order.account not in self.unrecorded_accounts:
+            self.order_history[order.account].append(order)
+        self._emit_order(order, "orderAccepted")
+        cap = self._cap_fn(market)
+        if order.time_in_force == "FOK" and fillable_quantity(book, order, cap(order)) < order.remaining:
+            self._expire(order, "FillOrKill")
+        else:
+            budget = order.quote_quantity
+            if budget is None and order.order_type == "Market" and order.is_bid and not market.is_perp:
+                budget = order.reserved
+            reason = match(book, order, market.step_size, budget, cap, self._on_fill, self._cancel_by_engine)
+            self._after_match(order, market, book, reason)
+        self._publish_book(book)
+
+    def _after_match(self, order: Order, market: Market, book: OrderBook, reason: Optional[str]) -> None:
+        if self._complete(order, market, reason):
+            order.status = "Filled"
+            self._finish(order)
+        elif order.order_type == "Limit" and order.time_in_force == "GTC" and reason is None:
+            book.add(order)
+            self.open_orders[order.id] = order
+            if order.client_id is not None:
+                self._by_client[(order.account, order.client_id)] = order
+        elif reason == BUDGET_SPENT:  # a market buy whose reserved quote ran out
+            self._expire(order, "InsufficientFunds")
+        else:
+            self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+
+    @staticmethod
+    def _complete(order: Order, market: Market, reason: Optional[str]) -> bool:
+        """Filled: the whole quantity, or (quote-sized) all of the quote that a step could still buy."""
+        if order.quote_quantity is None:
+            return order.remaining <= 0
+        if reason == BUDGET_SPENT:
+            return True
+        if order.executed_quantity == 0:
+            return False
+        average = order.executed_quote_quantity / order.executed_quantity
+        return order.quote_quantity - order.executed_quote_quantity < market.step_size * average
+
+    def _cap_fn(self, market: Market) -> Callable[[Order], Optional[Decimal]]:
+        if market.is_perp:
+            def perp_cap(order: Order) -> Optional[Decimal]:
+                if not order.reduce_only:
+                    return None
+                return reducible(self.positions.get((order.account, order.symbol)), order.is_bid)
+            return perp_cap
+        return lambda order: None if order.is_bid else order.reserved
+
+    def _on_fill(self, maker: Order, taker: Order, quantity: Decimal, price: Decimal) -> None:
+        market = self.markets[maker.symbol]
+        now_ms, now_us = self.clock.now_ms(), self.clock.now_us()
+        self._trade_seq[market.symbol] += 1
+        trade_id = self._trade_seq[market.symbol]
+        for order in (maker, taker):
+            order.executed_quantity += quantity
+            order.executed_quote_quantity += quantity * price
+            order.status = "Filled" if self._complete(order, market, None) else "PartiallyFilled"
+        fees = self.settlement.settle_fill(market, maker, taker, quantity, price)
+        for order, is_maker in ((maker, True), (taker, False)):
+            fee, fee_asset = fees[is_maker]
+            self._record_fill(order, is_maker, trade_id, quantity, price, fee, fee_asset, now_ms)
+            self._emit_order(order, "orderFill", {
+                "t": trade_id, "l": fmt(quantity), "L": fmt(price), "m": is_maker,
+                "n": fmt(fee), "N": fee_asset})
+        self._record_public_trade(market.symbol, maker, taker, trade_id, quantity, price, now_ms, now_us)
+        if maker.status == "Filled":
+            self._finish(maker)
+
+    def _record_fill(self, order: Order, is_maker: bool, trade_id: int, quantity: Decimal, price: Decimal,
+                     fee: Decimal, fee_asset: str, now_ms: int) -> None:
+        if order.account in self.unrecorded_accounts:
+            return
+        self.fills[order.account].append((now_ms, {
+            "clientId": str(order.client_id) if order.client_id is not None else None,
+            "fee": fmt(fee), "feeSymbol": fee_asset, "isMaker": is_maker, "orderId": order.id,
+            "price": fmt(price), "quantity": fmt(quantity), "side": order.side, "symbol": order.symbol,
+            "systemOrderType": None, "tradeId": trade_id}))
+
+    def _record_public_trade(self, symbol: str, maker: Order, taker: Order, trade_id: int,
+                             quantity: Decimal, price: Decimal, now_ms: int, now_us: int) -> None:
+        buyer_is_maker = maker.is_bid
+        buyer, seller = (maker, taker) if buyer_is_maker else (taker, maker)
+        self.public_trades[symbol].append({
+            "id": trade_id, "price": fmt(price), "quantity": fmt(quantity),
+            "quoteQuantity": fmt(price * quantity), "timestamp": now_ms, "isBuyerMaker": buyer_is_maker})
+        self.ticker_trades[symbol].append((now_ms, price, quantity))
+        self.klines.add_trade(symbol, price, quantity, now_ms)
+        stream = f"trade.{symbol}"
+        if self.sink.wants(stream):
+            self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": fmt(price),
+                                       "q": fmt(quantity), "b": buyer.id, "a": seller.id, "t": trade_id,
+                                       "T": now_us, "m": buyer_is_maker})
+
+    # ----- cancels and order completion
+    def cancel_order(self, account: str, symbol: Any, order_id: Optional[str], client_id: Optional[int]) -> Order:
+        market = self.market(symbol)
+        order = self.find_open(account, market.symbol, order_id, client_id)
+        if order is None:
+            raise not_found()
+        self._cancel(order, "orderCancelled")
+        self._publish_book(self.books[market.symbol])
+        return order
+
+    def cancel_all(self, account: str, symbol: Any) -> List[Order]:
+        market = self.market(symbol)
+        mine = [o for o in self.open_orders.values() if o.account == account and o.symbol == market.symbol]
+        for order in sorted(mine, key=lambda o: o.seq):
+            self._cancel(order, "orderCancelled")
+        self._publish_book(self.books[market.symbol])
+        return mine
+
+    def _cancel(self, order: Order, event: str, reason: Optional[str] = None) -> None:
+        self.books[order.symbol].remove(order)
+        order.status = "Expired" if reason else "Cancelled"
+        order.expiry_reason = reason
+        self._finish(order)
+        self._emit_order(order, event)
+
+    def _cancel_by_engine(self, maker: Order, reason: str) -> None:
+        self._cancel(maker, "orderExpired", reason)
+
+    def _expire(self, order: Order, reason: str) -> None:
+        order.status = "Expired"
+        order.expiry_reason = reason
+        self._finish(order)
+        self._emit_order(order, "orderExpired")
+
+    def _finish(self, order: Order) -> None:
+        """Terminal state: free what the order still holds and forget it as an open order."""
+        self.settlement.release(order)
+        if self.open_orders.pop(order.id, None) is not None and order.client_id is not None:
+            self._by_client.pop((order.account, order.client_id), None)
+
+    def find_open(self, account: str, symbol: str, order_id: Optional[str], client_id: Optional[int]) -> Optional[Order]:
+        order = self.open_orders.get(order_id) if order_id is not None else self._by_client.get((account, client_id))
+        if order is None or order.account != account or order.symbol != symbol:
+            return None
+        return order
+
+    # ----- events
+    def _emit_order(self, order: Order, event: str, fill: Optional[Dict[str, Any]] = None) -> None:
+        if self.sink.wants_private(order.account):
+            now_us = self.clock.now_us()
+            self.sink.publish_private(order.account, "account.orderUpdate", order.symbol,
+                                      order.ws_event(event, now_us, now_us, fill))
+
+    def emit_position(self, position: Position, event: Optional[str]) -> None:
+        if self.sink.wants_private(position.account):
+            self.sink.publish_private(position.account, "account.positionUpdate", position.symbol,
+                                      self.position_event(position, event))
+
+    def position_event(self, position: Position, event: Optional[str]) -> Dict[str, Any]:
+        """``account.positionUpdate`` payload at the current mark (``event`` None: snapshot frame)."""
+        market = self.markets[position.symbol]
+        now_us = self.clock.now_us()
+        return position.ws_event(event, self.marks[position.symbol], self.settlement.imf(position.account, market),
+                                 market.mmf_base, now_us, now_us)
+
+    def open_positions(self, account: str) -> List[Position]:
+        return [p for (owner, _), p in self.positions.items() if owner == account and p.net_quantity != 0]
+
+    def _publish_book(self, book: OrderBook) -> None:
+        diff = book.flush_depth()
+        symbol = book.symbol
+        if diff is not None and self.sink.wants(f"depth.{symbol}"):
+            first, last, asks, bids = diff
+            now_us = self.clock.now_us()
+            self.sink.publish(f"depth.{symbol}", {"e": "depth", "E": now_us, "s": symbol, "a": asks, "b": bids,
+                                                  "U": first, "u": last, "T": now_us})
+        if book.top_changed() and self.sink.wants(f"bookTicker.{symbol}"):
+            bid, ask = book.top()
+            now_us = self.clock.now_us()
+            self.sink.publish(f"bookTicker.{symbol}", {
+                "e": "bookTicker", "E": now_us, "s": symbol,
+                "a": fmt(ask[0]) if ask else None, "A": fmt(ask[1]) if ask else None,
+                "b": fmt(bid[0]) if bid else None, "B": fmt(bid[1]) if bid else None,
+                "u": book.ticker_id, "T": now_us})
+
+    # ----- marks and funding
+    def refresh_marks(self) -> None:
+        """Mark = mid of the book (else last trade); index = mid of the spot market of the same base."""
+        for symbol, market in self.markets.items():
+            mid = self.books[symbol].mid()
+            if mid is not None:
+                self.marks[symbol] = mid.quantize(market.tick_size / 100)
+        for symbol, market in self.markets.items():
+            if market.is_perp:
+                spot = f"{market.base}_{market.quote}"
+                self.indexes[symbol] = self.marks.get(spot, self.marks[symbol])
+
+    def funding_rate(self, symbol: str) -> Decimal:
+        index = self.indexes[symbol]
+        premium = (self.marks[symbol] - index) / index if index else ZERO
+        rate = Decimal("0.0000125") + premium / 8
+        bound = Decimal("0.01")
+        return max(-bound, min(bound, rate)).quantize(Decimal("0.0000001"))
+
+    def next_funding(self, symbol: str) -> int:
+        if symbol not in self.next_funding_ms:
+            now = self.clock.now_ms()
+            self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
+        return self.next_funding_ms[symbol]
+
+    def run_funding(self) -> int:
+        """Pay funding on every market whose interval has ended; returns how many payments were made."""
+        now = self.clock.now_ms()
+        paid = 0
+        for symbol, market in self.markets.items():
+            if market.is_perp and now >= self.next_funding(symbol):
+                paid += self.settlement.pay_funding(symbol, self.funding_rate(symbol), self.next_funding_ms[symbol])
+                self.next_funding_ms[symbol] += self.funding_interval_ms
+                if self.next_funding_ms[symbol] <= now:  # caught up after a long pause
+                    self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
+        return paid
+
+    def position(self, account: str, symbol: str) -> Position:
+        key = (account, symbol)
+        if key not in self.positions:
+            self._position_seq += 1
+            self.positions[key] = Position(account, symbol, 28_000_000_000 + self._position_seq)
+        return self.positions[key]

@@ -1,0 +1,89 @@
+"""Fault injection state, switchable at runtime through ``/_admin/faults``.
+
+Per-request faults (failures, delays, hanging order creates) are consulted by the REST middleware;
+private-WS faults (duplicate / reorder) by the WS hub. Dropping connections, skipping depth
+sequence numbers and shifting the clock act immediately (see admin.py).
+"""
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from backpack_emulator.errors import UNKNOWN_ERROR_MESSAGE, ApiError
+
+DEFAULT_FAILURE_BODIES: Dict[int, Tuple[str, str]] = {
+    429: ("TOO_MANY_REQUESTS", "Too many requests"),
+    503: ("SERVICE_UNAVAILABLE", UNKNOWN_ERROR_MESSAGE),
+    500: ("SERVER_ERROR", "Internal server error"),
+}
+ORDER_CREATE_PATHS = ("/api/v1/order", "/api/v1/orders")
+
+
+@dataclass
+class FailureRule:
+    path: str
+    method: Optional[str]
+    status: int
+    remaining: int
+    code: str
+    message: str
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.remaining > 0 and self.path == path and self.method in (None, method)
+
+
+@dataclass
+class DelayRule:
+    path: str
+    method: Optional[str]
+    seconds: float
+
+
+class Faults:
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.failures: List[FailureRule] = []
+        self.delays: List[DelayRule] = []
+        self.hang_order_creates = 0
+        self.private_ws_mode: Optional[str] = None  # "duplicate" | "reorder"
+        self.private_ws_remaining = 0
+
+    def add_failure(self, path: str, status: int, count: int = 1, method: Optional[str] = None,
+                    code: Optional[str] = None, message: Optional[str] = None) -> None:
+        default_code, default_message = DEFAULT_FAILURE_BODIES.get(status, ("SERVER_ERROR", "Error"))
+        self.failures.append(FailureRule(path, method.upper() if method else None, int(status), int(count),
+                                         code or default_code, message or default_message))
+
+    def set_delay(self, path: str, seconds: float, method: Optional[str] = None) -> None:
+        method = method.upper() if method else None
+        self.delays = [d for d in self.delays if (d.path, d.method) != (path, method)]
+        if seconds > 0:
+            self.delays.append(DelayRule(path, method, float(seconds)))
+
+    def take_failure(self, method: str, path: str) -> Optional[ApiError]:
+        for rule in self.failures:
+            if rule.matches(method, path):
+                rule.remaining -= 1
+                return ApiError(rule.status, rule.code, rule.message)
+        return None
+
+    def delay_for(self, method: str, path: str) -> float:
+        return sum(d.seconds for d in self.delays if d.path == path and d.method in (None, method))
+
+    def take_hang(self, method: str, path: str) -> bool:
+        if self.hang_order_creates > 0 and method == "POST" and path in ORDER_CREATE_PATHS:
+            self.hang_order_creates -= 1
+            return True
+        return False
+
+    def take_private_ws_fault(self) -> Optional[str]:
+        if self.private_ws_remaining <= 0:
+            return None
+        self.private_ws_remaining -= 1
+        return self.private_ws_mode
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"failures": [asdict(f) for f in self.failures if f.remaining > 0],
+                "delays": [asdict(d) for d in self.delays],
+                "hangOrderCreates": self.hang_order_creates,
+                "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining}}

@@ -1,0 +1,93 @@
+"""Candles built from the emulator's own trades, for REST /api/v1/klines and WS kline streams."""
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from backpack_emulator.clock import iso_seconds
+from backpack_emulator.decimals import ZERO, fmt
+
+INTERVAL_SECONDS: Dict[str, int] = {
+    "1s": 1, "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
+    "4h": 14400, "6h": 21600, "8h": 28800, "12h": 43200, "1d": 86400, "3d": 259200, "1w": 604800,
+    "1month": 0,  # calendar month, see bucket_bounds
+}
+MAX_BUCKETS = 1500  # per symbol and interval: older candles are forgotten
+
+
+def bucket_bounds(interval: str, seconds: int) -> Tuple[int, int]:
+    """[start, end) in Unix seconds of the candle holding ``seconds``."""
+    if interval == "1month":
+        stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        start = datetime(stamp.year, stamp.month, 1, tzinfo=timezone.utc)
+        end = datetime(stamp.year + stamp.month // 12, stamp.month % 12 + 1, 1, tzinfo=timezone.utc)
+        return int(start.timestamp()), int(end.timestamp())
+    if interval == "1w":  # Backpack weeks, like most exchanges, start on Monday
+        size = INTERVAL_SECONDS[interval]
+        start = (seconds - 345600) // size * size + 345600
+        return start, start + size
+    size = INTERVAL_SECONDS[interval]
+    start = seconds // size * size
+    return start, start + size
+
+
+@dataclass
+class Candle:
+    start: int
+    end: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal = ZERO
+    quote_volume: Decimal = ZERO
+    trades: int = 0
+
+    def add(self, price: Decimal, quantity: Decimal) -> None:
+        self.high = max(self.high, price)
+        self.low = min(self.low, price)
+        self.close = price
+        self.volume += quantity
+        self.quote_volume += price * quantity
+        self.trades += 1
+
+    def rest_json(self) -> Dict[str, Any]:
+        return {"start": iso_seconds(self.start, " "), "end": iso_seconds(self.end, " "),
+                "open": fmt(self.open), "high": fmt(self.high), "low": fmt(self.low),
+                "close": fmt(self.close), "volume": fmt(self.volume),
+                "quoteVolume": fmt(self.quote_volume), "trades": str(self.trades)}
+
+    def ws_json(self, symbol: str, event_us: int, closed: bool) -> Dict[str, Any]:
+        return {"e": "kline", "E": event_us, "s": symbol, "t": iso_seconds(self.start),
+                "T": iso_seconds(self.end), "o": fmt(self.open), "c": fmt(self.close),
+                "h": fmt(self.high), "l": fmt(self.low), "v": fmt(self.volume),
+                "n": self.trades, "X": closed}
+
+
+class KlineStore:
+    def __init__(self) -> None:
+        self._series: Dict[Tuple[str, str], "OrderedDict[int, Candle]"] = {}
+        self.dirty: Set[Tuple[str, str]] = set()
+
+    def add_trade(self, symbol: str, price: Decimal, quantity: Decimal, ms: int) -> None:
+        seconds = ms // 1000
+        for interval in INTERVAL_SECONDS:
+            start, end = bucket_bounds(interval, seconds)
+            series = self._series.setdefault((symbol, interval), OrderedDict())
+            candle = series.get(start)
+            if candle is None:
+                candle = series[start] = Candle(start, end, price, price, price, price)
+                while len(series) > MAX_BUCKETS:
+                    series.popitem(last=False)
+            candle.add(price, quantity)
+            self.dirty.add((symbol, interval))
+
+    def candles(self, symbol: str, interval: str, start_s: int, end_s: int) -> List[Candle]:
+        series = self._series.get((symbol, interval), {})
+        first = bucket_bounds(interval, start_s)[0]
+        return [c for s, c in series.items() if first <= s < end_s]
+
+    def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
+        series = self._series.get((symbol, interval))
+        return series.get(bucket_bounds(interval, seconds)[0]) if series else None

@@ -1,0 +1,148 @@
+"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate."""
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Dict, Optional
+
+from backpack_emulator.clock import iso_ms
+from backpack_emulator.decimals import ZERO, fmt
+
+OPEN_STATUSES = ("New", "PartiallyFilled")
+UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
+
+
+@dataclass(eq=False)
+class Order:
+    id: str
+    account: str
+    symbol: str
+    side: str  # "Bid" | "Ask"
+    order_type: str  # "Limit" | "Market"
+    time_in_force: str
+    quantity: Optional[Decimal]
+    price: Optional[Decimal] = None
+    quote_quantity: Optional[Decimal] = None
+    client_id: Optional[int] = None
+    post_only: bool = False
+    reduce_only: Optional[bool] = None
+    self_trade_prevention: str = "RejectTaker"
+    created_ms: int = 0
+    status: str = "New"
+    executed_quantity: Decimal = ZERO
+    executed_quote_quantity: Decimal = ZERO
+    expiry_reason: Optional[str] = None
+    reserved: Decimal = ZERO  # spot funds still locked for this order (quote for Bid, base for Ask)
+    seq: int = field(default=0)  # arrival order, for price-time priority
+
+    @property
+    def is_bid(self) -> bool:
+        return self.side == "Bid"
+
+    @property
+    def remaining(self) -> Decimal:
+        if self.quantity is None:
+            return UNBOUNDED - self.executed_quantity
+        return self.quantity - self.executed_quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def rest_json(self) -> Dict[str, Any]:
+        """``Order`` object of POST/GET/DELETE /api/v1/order (createdAt in ms)."""
+        body: Dict[str, Any] = {
+            "id": self.id,
+            "clientId": self.client_id,
+            "symbol": self.symbol,
+            "side": self.side,
+            "orderType": self.order_type,
+            "createdAt": self.created_ms,
+            "quantity": fmt(self.quantity) if self.quantity is not None else None,
+            "executedQuantity": fmt(self.executed_quantity),
+            "executedQuoteQuantity": fmt(self.executed_quote_quantity),
+            "timeInForce": self.time_in_force,
+            "selfTradePrevention": self.self_trade_prevention,
+            "status": self.status,
+            "reduceOnly": self.reduce_only,
+            "triggerPrice": None,
+            "triggerQuantity": None,
+            "triggerBy": None,
+            "triggeredAt": None,
+            "stopLossTriggerPrice": None,
+            "stopLossLimitPrice": None,
+            "stopLossTriggerBy": None,
+            "takeProfitTriggerPrice": None,
+            "takeProfitLimitPrice": None,
+            "takeProfitTriggerBy": None,
+            "relatedOrderId": None,
+            "strategyId": None,
+        }
+        if self.order_type == "Limit":
+            body["price"] = fmt(self.price)
+            body["postOnly"] = self.post_only
+        else:
+            body["quoteQuantity"] = fmt(self.quote_quantity) if self.quote_quantity is not None else None
+            body["slippageTolerance"] = None
+            body["slippageToleranceType"] = None
+        return body
+
+    def history_json(self) -> Dict[str, Any]:
+        """Item of GET /wapi/v1/history/orders (createdAt as naive ISO)."""
+        return {
+            "id": self.id,
+            "createdAt": iso_ms(self.created_ms),
+            "executedQuantity": fmt(self.executed_quantity),
+            "executedQuoteQuantity": fmt(self.executed_quote_quantity),
+            "expiryReason": self.expiry_reason,
+            "orderType": self.order_type,
+            "postOnly": self.post_only if self.order_type == "Limit" else None,
+            "price": fmt(self.price) if self.price is not None else None,
+            "quantity": fmt(self.quantity) if self.quantity is not None else None,
+            "quoteQuantity": fmt(self.quote_quantity) if self.quote_quantity is not None else None,
+            "selfTradePrevention": self.self_trade_prevention,
+            "status": self.status,
+            "side": self.side,
+            "symbol": self.symbol,
+            "timeInForce": self.time_in_force,
+            "triggerBy": None,
+            "triggerPrice": None,
+            "triggerQuantity": None,
+            "clientId": self.client_id,
+            "systemOrderType": None,
+            "strategyId": None,
+        }
+
+    def ws_event(self, event: str, event_us: int, engine_us: int,
+                 fill: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
+        data: Dict[str, Any] = {
+            "e": event,
+            "E": event_us,
+            "s": self.symbol,
+            "i": self.id,
+            "S": self.side,
+            "o": self.order_type.upper(),
+            "f": self.time_in_force,
+            "X": self.status,
+            "z": fmt(self.executed_quantity),
+            "Z": fmt(self.executed_quote_quantity),
+            "V": self.self_trade_prevention,
+            "T": engine_us,
+            "O": "USER",
+            "y": self.post_only,
+            "r": bool(self.reduce_only),
+        }
+        if self.client_id is not None:
+            data["c"] = self.client_id
+        if self.quantity is not None:
+            data["q"] = fmt(self.quantity)
+        if self.quote_quantity is not None:
+            data["Q"] = fmt(self.quote_quantity)
+        if self.price is not None:
+            data["p"] = fmt(self.price)
+        if event == "orderExpired" and self.expiry_reason:
+            data["R"] = self.expiry_reason
+        if fill is not None:
+            data.update(fill)
+        else:
+            data["t"] = None
+        return data

@@ -1,0 +1,36 @@
+"""Query-parameter helpers shared by the read endpoints: integers, paging, sort order, market types."""
+from typing import Any, List, Mapping, Optional
+
+from backpack_emulator.errors import bad_request
+
+
+def int_param(params: Mapping[str, Any], key: str, default: Optional[int], maximum: Optional[int] = None) -> Optional[int]:
+    raw = params.get(key)
+    if raw is None or raw == "":
+        return default
+    text = str(raw)
+    if not text.lstrip("-").isdigit():
+        raise bad_request(f"Invalid `{key}`: expected an integer")
+    value = int(text)
+    if value < 0:
+        raise bad_request(f"Invalid `{key}`: must not be negative")
+    return min(value, maximum) if maximum is not None else value
+
+
+def page(items: List[Any], params: Mapping[str, Any], default_limit: int = 100, max_limit: int = 1000) -> List[Any]:
+    limit = int_param(params, "limit", default_limit, max_limit)
+    offset = int_param(params, "offset", 0)
+    return items[offset:offset + limit]
+
+
+def sort_direction(params: Mapping[str, Any], default: str = "Desc") -> str:
+    direction = params.get("sortDirection", default)
+    if direction not in ("Asc", "Desc"):
+        raise bad_request("Invalid `sortDirection`: expected Asc or Desc")
+    return direction
+
+
+def market_types(params: Any) -> Optional[List[str]]:
+    values = params.getall("marketType", []) if hasattr(params, "getall") else (
+        [params["marketType"]] if params.get("marketType") else [])
+    return values or None

@@ -1,0 +1,228 @@
+"""REST routes under /api/v1 and /wapi/v1, plus the middleware that applies per-request faults,
+writes the request log and adds ``X-Emulator-Processing-Us`` (time spent inside the emulator,
+injected delays excluded) to every response."""
+import asyncio
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Tuple
+
+from aiohttp import web
+
+from backpack_emulator import account_views, market_views, signing
+from backpack_emulator.errors import ApiError, bad_request, not_found
+from backpack_emulator.order_request import order_selector
+
+if TYPE_CHECKING:
+    from backpack_emulator.server import EmulatorServer
+
+LOGGER = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PROCESSING_HEADER = "X-Emulator-Processing-Us"
+BODY_METHODS = ("POST", "DELETE", "PATCH")
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
+                        content_type="application/json")
+
+
+def error_response(error: ApiError) -> web.Response:
+    return json_response(error.body(), status=error.status)
+
+
+def _loggable(params: Any) -> Any:
+    if params is None:
+        return None
+    if hasattr(params, "items") and not isinstance(params, dict):  # query MultiDict
+        params = dict(params.items())
+    return json.loads(json.dumps(params, default=str))
+
+
+class RestApi:
+    def __init__(self, server: "EmulatorServer") -> None:
+        self.server = server
+
+    @property
+    def exchange(self):
+        return self.server.exchange
+
+    def add_routes(self, app: web.Application) -> None:
+        get, post, delete, patch = app.router.add_get, app.router.add_post, app.router.add_delete, app.router.add_patch
+        public: Dict[str, Callable[[web.Request], Any]] = {
+            "/api/v1/status": lambda r: {"status": "Ok", "message": None},
+            "/api/v1/markets": self.markets,
+            "/api/v1/market": lambda r: self.exchange.market(r.query.get("symbol")).to_json(
+                self.exchange.funding_interval_ms),
+            "/api/v1/assets": self.assets,
+            "/api/v1/ticker": lambda r: market_views.ticker(self.exchange, self.exchange.market(r.query.get("symbol")).symbol,
+                                                     market_views.ticker_interval(r.query)),
+            "/api/v1/tickers": lambda r: [market_views.ticker(self.exchange, s, market_views.ticker_interval(r.query))
+                                          for s in self.exchange.markets],
+            "/api/v1/depth": lambda r: market_views.depth(self.exchange, r.query),
+            "/api/v1/trades": lambda r: market_views.trades(self.exchange, r.query),
+            "/api/v1/trades/history": lambda r: market_views.trades(self.exchange, r.query),
+            "/api/v1/klines": lambda r: market_views.klines(self.exchange, r.query),
+            "/api/v1/markPrices": lambda r: market_views.mark_prices(self.exchange, r.query),
+            "/api/v1/fundingRates": lambda r: market_views.funding_rates(self.exchange, r.query),
+            "/api/v1/openInterest": lambda r: market_views.open_interest(self.exchange, r.query),
+        }
+        for path, build in public.items():
+            get(path, self._public(build))
+        get("/api/v1/ping", lambda r: self._text("pong"))
+        get("/api/v1/time", lambda r: self._text(str(self.server.clock.now_ms())))
+        private = {
+            ("GET", "/api/v1/account"): lambda r, a, p: account_views.account_info(self.exchange, a),
+            ("PATCH", "/api/v1/account"): self.update_account,
+            ("GET", "/api/v1/capital"): lambda r, a, p: account_views.capital(self.exchange, a),
+            ("GET", "/api/v1/capital/collateral"): lambda r, a, p: account_views.collateral(self.exchange, a),
+            ("GET", "/api/v1/borrowLend/positions"): lambda r, a, p: [],
+            ("GET", "/api/v1/order"): self.get_order,
+            ("POST", "/api/v1/order"): lambda r, a, p: self.exchange.execute_order(a, p).rest_json(),
+            ("DELETE", "/api/v1/order"): self.cancel_order,
+            ("GET", "/api/v1/orders"): lambda r, a, p: account_views.open_orders(self.exchange, a, p),
+            ("POST", "/api/v1/orders"): lambda r, a, p: self.exchange.execute_batch(a, p),
+            ("DELETE", "/api/v1/orders"): self.cancel_all,
+            ("GET", "/api/v1/position"): lambda r, a, p: account_views.positions(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/fills"): lambda r, a, p: account_views.fill_history(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/funding"): lambda r, a, p: account_views.funding_history(self.exchange, a, p),
+        }
+        adders = {"GET": get, "POST": post, "DELETE": delete, "PATCH": patch}
+        for (method, path), build in private.items():
+            adders[method](path, self._private(signing.INSTRUCTIONS[(method, path)], build))
+
+    # ----- wrappers
+    @staticmethod
+    def _text(text: str) -> web.Response:
+        return web.Response(text=text, content_type="text/plain")
+
+    @staticmethod
+    def _public(build: Callable[[web.Request], Any]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return json_response(build(request))
+        return handler
+
+    def _private(self, instruction: str, build: Callable[[web.Request, str, Any], Any]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            account, params = await self._authenticate(request, instruction)
+            result = build(request, account, params)
+            if request.method == "POST" and self.server.faults.take_hang(request.method, request.path):
+                return await self._never_answer(request, result)
+            if result is None:
+                return web.Response(status=200)
+            return json_response(result)
+        return handler
+
+    async def _authenticate(self, request: web.Request, instruction: str) -> Tuple[str, Any]:
+        request["instruction"] = instruction
+        params: Any
+        if request.method in BODY_METHODS and request.can_read_body:
+            raw = await request.read()
+            try:
+                params = signing.parse_json_body(raw) if raw.strip() else {}
+            except ValueError:
+                raise bad_request("Invalid JSON body")
+        else:
+            params = {}
+        if request.method == "GET" or (not params and request.query):
+            params = request.query if request.method == "GET" else dict(request.query)
+        request["params"] = params
+        headers = request.headers
+        api_key = headers.get("X-API-Key")
+        request["api_key"] = api_key
+        query_pairs = list(params.items()) if request.method == "GET" else params
+        signing.verify(api_key, headers.get("X-Signature"), headers.get("X-Timestamp"), headers.get("X-Window"),
+                       instruction, query_pairs, self.server.clock.now_ms())
+        if not self.exchange.has_account(api_key):
+            raise ApiError(401, "UNAUTHORIZED", "Unknown API key")
+        return api_key, params
+
+    async def _never_answer(self, request: web.Request, result: Any) -> web.StreamResponse:
+        """Fault: the order exists but the client never hears back; the connection is held open."""
+        request["hung"] = True
+        log_request(self.server, request, None, 0, response=result)
+        await self.server.stopping.wait()
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=503)
+
+    # ----- handlers with logic of their own
+    def markets(self, request: web.Request) -> Any:
+        types = request.query.getall("marketType", [])
+        ex = self.exchange
+        return [m.to_json(ex.funding_interval_ms) for m in ex.markets.values() if not types or m.market_type in types]
+
+    def assets(self, request: web.Request) -> Any:
+        names = sorted({a for m in self.exchange.markets.values() for a in (m.base, m.quote)})
+        return [{"symbol": name, "displayName": name, "coingeckoId": None, "tokens": []} for name in names]
+
+    def get_order(self, request: web.Request, account: str, params: Any) -> Any:
+        market = self.exchange.market(params.get("symbol"))
+        order_id, client_id = order_selector(params)
+        order = self.exchange.find_open(account, market.symbol, order_id, client_id)
+        if order is None:
+            raise not_found()
+        return order.rest_json()
+
+    def cancel_order(self, request: web.Request, account: str, params: Any) -> Any:
+        if not isinstance(params, dict):
+            raise bad_request("Invalid cancel payload: expected a JSON object")
+        order_id, client_id = order_selector(params)
+        return self.exchange.cancel_order(account, params.get("symbol"), order_id, client_id).rest_json()
+
+    def cancel_all(self, request: web.Request, account: str, params: Any) -> Any:
+        if not isinstance(params, dict):
+            raise bad_request("Invalid cancel payload: expected a JSON object")
+        if params.get("orderType") == "ConditionalOrder":
+            self.exchange.market(params.get("symbol"))
+            return []
+        return [o.rest_json() for o in self.exchange.cancel_all(account, params.get("symbol"))]
+
+    def update_account(self, request: web.Request, account: str, params: Any) -> Optional[Any]:
+        account_views.update_account(self.exchange, account, params)
+        return None
+
+
+def log_request(server: "EmulatorServer", request: web.Request, status: Optional[int], elapsed_us: int,
+                response: Any = None) -> None:
+    server.request_log.add({
+        "method": request.method, "path": request.path,
+        "apiKey": request.get("api_key") or request.headers.get("X-API-Key"),
+        "instruction": request.get("instruction"), "params": _loggable(request.get("params")),
+        "status": status, "hung": bool(request.get("hung")), "response": _loggable(response),
+        "time": server.clock.now_ms(), "processingUs": elapsed_us})
+
+
+def make_middleware(server: "EmulatorServer") -> Callable:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/_admin/") or request.headers.get("Upgrade", "").lower() == "websocket":
+            return await handler(request)
+        started = time.perf_counter_ns()
+        method, path = request.method, request.path
+        failure = server.faults.take_failure(method, path)
+        try:
+            response = error_response(failure) if failure else await handler(request)
+        except ApiError as error:
+            response = error_response(error)
+        except web.HTTPException as http_error:
+            if http_error.status == 404:
+                response = error_response(not_found())
+            elif http_error.status == 405:
+                response = error_response(ApiError(405, "INVALID_CLIENT_REQUEST", "Method not allowed"))
+            else:
+                raise
+        except Exception:  # an emulator bug still answers in Backpack's error format
+            LOGGER.exception("unexpected error on %s %s", method, path)
+            response = error_response(ApiError(500, "SERVER_ERROR", "Internal server error"))
+        elapsed_us = (time.perf_counter_ns() - started) // 1000
+        if not request.get("hung"):
+            response.headers[PROCESSING_HEADER] = str(elapsed_us)
+        if not request.get("hung"):
+            log_request(server, request, response.status, elapsed_us)
+        delay = server.faults.delay_for(method, path)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return response
+    return middleware

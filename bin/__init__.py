@@ -1,0 +1,1 @@
+"""Launchers run from this repository: the interactive console and the (headless) quickstart."""

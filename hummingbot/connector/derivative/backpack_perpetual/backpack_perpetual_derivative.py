@@ -1,0 +1,331 @@
+"""`BackpackPerpetualDerivative`: the USDC perpetual connector `backpack_perpetual`.
+
+Order logic (placement, batch, cancel, cancel-all, status with REST fallback, fill recovery, order
+stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. Perp specifics:
+- PERP markets only (`SOL_USDC_PERP` <-> `SOL-USDC`), perp fees, CLOSE orders sent `reduceOnly: true`
+  (the exchange then never lets an oversized close flip the position);
+- position mode ONEWAY only: asking for HEDGE fails (PositionModeChangeFailed) with the reason;
+- positions from `/api/v1/position` and `account.positionUpdate` (incl. the initial frames without `e`);
+  a position closed on the exchange is removed;
+- leverage: Backpack's `leverageLimit` is ACCOUNT-wide. `set_leverage` PATCHes it, applies it to every
+  pair and warns when pairs ask for different values; it is re-read from `/api/v1/account` every
+  LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
+- funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments from
+  `/wapi/v1/history/funding`, paged, each emitted once as a FundingPaymentCompleted event;
+- balances from `/api/v1/capital/collateral`: USDC total = `netEquity`, available = `netEquityAvailable`
+  (margin of positions and open orders already taken off); other collateral assets with their own
+  quantities. Between polls the margin-based estimates of `backpack_perpetual_margin` keep budget
+  checks right before and after fills.
+"""
+import asyncio
+import time
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Tuple
+
+from hummingbot.connector.derivative.backpack_perpetual import (
+    backpack_perpetual_constants as PERP_CONSTANTS,
+    backpack_perpetual_utils as perp_utils,
+    backpack_perpetual_web_utils as perp_web_utils,
+)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_api_order_book_data_source import (
+    BackpackPerpetualAPIOrderBookDataSource,
+)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_margin import (
+    margin_change_from_fills,
+    margin_held_by_orders,
+)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_messages import (
+    FundingPayment,
+    PositionRecord,
+)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_user_stream_data_source import (
+    PERPETUAL_PRIVATE_STREAMS,
+    BackpackPerpetualAPIUserStreamDataSource,
+)
+from hummingbot.connector.derivative.position import Position
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
+from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
+from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
+from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
+from hummingbot.core.data_type.in_flight_order import InFlightOrder
+from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
+
+s_decimal_NaN = Decimal("nan")
+HEDGE_REFUSED = ("Backpack perpetuals only support the ONEWAY position mode (one net position per market): "
+                 "{mode} is not available. The position mode stays ONEWAY.")
+
+
+class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBase):
+    PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
+
+    def __init__(self,
+                 backpack_perpetual_api_key: str = "",
+                 backpack_perpetual_api_secret: str = "",
+                 balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
+                 rate_limits_share_pct: Decimal = Decimal("100"),
+                 trading_pairs: Optional[List[str]] = None,
+                 trading_required: bool = True,
+                 backpack_perpetual_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
+                 **kwargs):
+        self._requested_leverage: Dict[str, int] = {}
+        self._next_leverage_refresh = 0.0
+        self._leverage_changes = 0  # a re-read that started before a change must not undo it
+        super().__init__(backpack_api_key=backpack_perpetual_api_key,
+                         backpack_api_secret=backpack_perpetual_api_secret,
+                         trading_pairs=trading_pairs,
+                         trading_required=trading_required,
+                         backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
+                         balance_asset_limit=balance_asset_limit,
+                         rate_limits_share_pct=rate_limits_share_pct)
+
+    @property
+    def name(self) -> str:
+        return PERP_CONSTANTS.EXCHANGE_NAME
+
+    @property
+    def funding_fee_poll_interval(self) -> int:
+        return PERP_CONSTANTS.FUNDING_FEE_POLL_INTERVAL_S
+
+    def is_exchange_information_valid(self, market: Dict[str, Any]) -> bool:
+        return perp_utils.is_exchange_information_valid(market)
+
+    def supported_position_modes(self) -> List[PositionMode]:
+        return [PositionMode.ONEWAY]
+
+    def get_buy_collateral_token(self, trading_pair: str) -> str:
+        return PERP_CONSTANTS.COLLATERAL_TOKEN
+
+    def get_sell_collateral_token(self, trading_pair: str) -> str:
+        return PERP_CONSTANTS.COLLATERAL_TOKEN
+
+    def _create_order_book_data_source(self) -> BackpackPerpetualAPIOrderBookDataSource:
+        return BackpackPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
+                                                       api_factory=self._web_assistants_factory,
+                                                       ws_url=self._ws_base_url)
+
+    def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
+        return BackpackPerpetualAPIUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,
+                                                        ws_url=self._ws_base_url)
+
+    async def _pair_for_symbol(self, symbol: str) -> Optional[str]:
+        try:
+            return await self.trading_pair_associated_to_exchange_symbol(symbol=symbol)
+        except KeyError:
+            return None  # a market this connector does not trade (e.g. a position opened elsewhere)
+
+    # ----- orders and fees -----
+
+    def _extra_order_fields(self, trade_type: TradeType, order_type: OrderType, **kwargs) -> Dict[str, Any]:
+        if kwargs.get("position_action") == PositionAction.CLOSE:
+            return {"reduceOnly": True}  # never opens or flips: the exchange caps it at the position size
+        return {}
+
+    def _get_fee(self,
+                 base_currency: str,
+                 quote_currency: str,
+                 order_type: OrderType,
+                 order_side: TradeType,
+                 position_action: PositionAction,
+                 amount: Decimal,
+                 price: Decimal = s_decimal_NaN,
+                 is_maker: Optional[bool] = None) -> TradeFeeBase:
+        is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
+        fees = perp_utils.DEFAULT_FEES
+        return TradeFeeBase.new_perpetual_fee(
+            fee_schema=fees, position_action=position_action, percent_token=PERP_CONSTANTS.COLLATERAL_TOKEN,
+            percent=fees.maker_percent_fee_decimal if is_maker else fees.taker_percent_fee_decimal)
+
+    def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
+        flat_fees = [TokenAmount(amount=fill.fee_amount, token=fill.fee_asset)] if fill.fee_asset else []
+        # Only a CLOSE is paid out of returns; anything else (also a NIL action) adds to the position's cost.
+        closing = getattr(order, "position", PositionAction.NIL) == PositionAction.CLOSE
+        return TradeFeeBase.new_perpetual_fee(fee_schema=perp_utils.DEFAULT_FEES, flat_fees=flat_fees,
+                                              position_action=PositionAction.CLOSE if closing else PositionAction.OPEN)
+
+    # ----- balances and margin -----
+
+    async def _update_balances(self):
+        summary = await self._api_get(path_url=CONSTANTS.COLLATERAL_PATH_URL, is_auth_required=True)
+        summary = summary if isinstance(summary, dict) else {}
+        self._account_balances.clear()
+        self._account_available_balances.clear()
+        for row in summary.get("collateral") or []:
+            asset = row.get("symbol")
+            if asset:
+                self._account_balances[asset] = Decimal(str(row.get("totalQuantity") or "0"))
+                self._account_available_balances[asset] = Decimal(str(row.get("availableQuantity") or "0"))
+        if summary.get("netEquity") is not None:
+            # The margin figures: equity of all collateral + unrealized PnL, less margin in use.
+            token = PERP_CONSTANTS.COLLATERAL_TOKEN
+            self._account_balances[token] = Decimal(str(summary["netEquity"]))
+            self._account_available_balances[token] = Decimal(str(summary.get("netEquityAvailable") or "0"))
+
+    def in_flight_asset_balances(self, in_flight_orders: Dict[str, InFlightOrder]) -> Dict[str, Decimal]:
+        return margin_held_by_orders((in_flight_orders or {}).values(), PERP_CONSTANTS.COLLATERAL_TOKEN)
+
+    def order_filled_balances(self, starting_timestamp: float = 0) -> Dict[str, Decimal]:
+        return margin_change_from_fills(self.event_logs, starting_timestamp, PERP_CONSTANTS.COLLATERAL_TOKEN)
+
+    # ----- positions -----
+
+    async def _update_positions(self):
+        try:
+            rows = await self._api_get(path_url=CONSTANTS.POSITION_PATH_URL, is_auth_required=True)
+        except IOError as error:
+            if not errors.is_not_found(error):
+                raise
+            rows = []  # "Position not found": no open position
+        open_pairs = set()
+        for row in rows if isinstance(rows, list) else []:
+            record = PositionRecord.from_rest(row)
+            trading_pair = await self._pair_for_symbol(record.symbol)
+            if trading_pair is not None:
+                self._apply_position(trading_pair, record)
+                open_pairs.add(trading_pair)
+        for key, position in list(self.account_positions.items()):
+            if position.trading_pair not in open_pairs:
+                self._perpetual_trading.remove_position(key)
+
+    def _apply_position(self, trading_pair: str, record: PositionRecord):
+        key = self._perpetual_trading.position_key(trading_pair)
+        if record.is_closed:
+            self._perpetual_trading.remove_position(key)
+            return
+        self._perpetual_trading.set_position(key, Position(
+            trading_pair=trading_pair,
+            position_side=PositionSide.LONG if record.amount > 0 else PositionSide.SHORT,
+            unrealized_pnl=record.unrealized_pnl,
+            entry_price=record.entry_price,
+            amount=record.amount,
+            leverage=Decimal(self.get_leverage(trading_pair))))
+
+    async def _process_private_event(self, stream: str, data: Dict[str, Any]):
+        if stream.startswith(CONSTANTS.POSITION_UPDATE_STREAM):
+            record = PositionRecord.from_ws(data)
+            trading_pair = await self._pair_for_symbol(record.symbol)
+            if trading_pair is not None:
+                self._apply_position(trading_pair, record)
+
+    # ----- position mode -----
+
+    def set_position_mode(self, mode: PositionMode):
+        """Every request goes through the normal path, so an unsupported mode ends in PositionModeChangeFailed."""
+        if mode not in self.supported_position_modes():
+            self.logger().error(HEDGE_REFUSED.format(mode=mode.name))
+        safe_ensure_future(self._execute_set_position_mode(mode))
+
+    async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
+        if mode in self.supported_position_modes():
+            return True, ""
+        return False, HEDGE_REFUSED.format(mode=mode.name)
+
+    # ----- leverage (account-wide on Backpack) -----
+
+    async def _set_trading_pair_leverage(self, trading_pair: str, leverage: int) -> Tuple[bool, str]:
+        if isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1:
+            return False, f"Invalid leverage {leverage!r}: it must be a whole number of at least 1. Nothing was sent."
+        others = {pair: asked for pair, asked in self._requested_leverage.items()
+                  if pair != trading_pair and asked != leverage}
+        if others:
+            self.logger().warning(
+                f"Backpack's leverage limit is account-wide: setting {leverage}x for {trading_pair} also applies it "
+                f"to " + ", ".join(f"{pair} (which asked for {asked}x)" for pair, asked in sorted(others.items())) + ".")
+        self._requested_leverage[trading_pair] = leverage
+        try:
+            await self._api_patch_without_content(CONSTANTS.ACCOUNT_PATH_URL, {"leverageLimit": str(leverage)})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            return False, errors.parse_error(exception).message or str(exception)
+        self._leverage_changes += 1
+        self._apply_account_leverage(leverage)
+        return True, ""
+
+    async def _api_patch_without_content(self, path_url: str, data: Dict[str, Any]):
+        """PATCH answered `200` with an EMPTY body: Hummingbot's `_api_request` would fail decoding it as JSON,
+        so the status alone is checked (an error status raises the usual IOError with the error body)."""
+        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
+        await rest_assistant.execute_request_and_get_response(
+            url=await self._api_request_url(path_url=path_url, is_auth_required=True), throttler_limit_id=path_url,
+            data=data, method=perp_web_utils.PATCH, is_auth_required=True)
+
+    def _apply_account_leverage(self, leverage: int):
+        for trading_pair in self._trading_pairs:
+            self._perpetual_trading.set_leverage(trading_pair, leverage)
+
+    async def _refresh_account_leverage(self):
+        """Re-reads the account's leverage limit (it may be changed in the web UI or by another bot)."""
+        if time.monotonic() < self._next_leverage_refresh:
+            return
+        self._next_leverage_refresh = time.monotonic() + PERP_CONSTANTS.LEVERAGE_REFRESH_INTERVAL_S
+        changes_before = self._leverage_changes
+        try:
+            account = await self._api_get(path_url=CONSTANTS.ACCOUNT_PATH_URL, is_auth_required=True)
+            leverage = int(Decimal(str(account["leverageLimit"])))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self.logger().warning(f"Could not read the Backpack account leverage: {exception}")
+            return
+        if changes_before != self._leverage_changes:
+            return  # set_leverage succeeded meanwhile: this answer may predate it
+        changed = [pair for pair in self._trading_pairs if self.get_leverage(pair) != leverage]
+        if changed:
+            self.logger().info(f"Backpack account leverage limit is {leverage}x (applies to every market).")
+        self._apply_account_leverage(leverage)
+
+    async def _status_polling_loop_fetch_updates(self):
+        # `_update_all_balances` (not the perp base's bare `_update_balances`) also snapshots the in-flight
+        # orders and the time: without it every fill since start would be taken off `available` again.
+        await safe_gather(self._refresh_account_leverage(), self._update_positions(), self._update_all_balances(),
+                          self._update_order_status())
+
+    # ----- funding payments -----
+
+    async def _funding_payments(self, trading_pair: str, newer_than: Optional[float]) -> List[FundingPayment]:
+        """Payments of the pair, oldest first: all those newer than `newer_than`, or the newest page when None."""
+        symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        payments: List[FundingPayment] = []
+        offset = 0
+        while True:
+            rows = await self._api_get(path_url=CONSTANTS.FUNDING_HISTORY_PATH_URL, is_auth_required=True, params={
+                "symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT, "offset": offset, "sortDirection": "Desc"})
+            page = [FundingPayment.from_history(r) for r in (rows if isinstance(rows, list) else [])]
+            page = [p for p in page if p.symbol in ("", symbol)]
+            payments += [p for p in page if newer_than is None or p.timestamp > newer_than]
+            reached_known = newer_than is None or any(p.timestamp <= newer_than for p in page)
+            if reached_known or len(rows) < CONSTANTS.HISTORY_PAGE_LIMIT:
+                break
+            offset += CONSTANTS.HISTORY_PAGE_LIMIT
+        return sorted(payments, key=lambda p: p.timestamp)
+
+    async def _fetch_last_fee_payment(self, trading_pair: str) -> Tuple[float, Decimal, Decimal]:
+        payments = await self._funding_payments(trading_pair, newer_than=None)
+        if not payments:
+            return 0, Decimal("-1"), Decimal("-1")
+        return payments[-1].timestamp, payments[-1].rate, payments[-1].amount
+
+    async def _update_funding_payment(self, trading_pair: str, fire_event_on_new: bool) -> bool:
+        """Emits every payment made since the last poll (not only the newest), each exactly once."""
+        known = self._last_funding_fee_payment_ts.get(trading_pair)
+        initializing = not fire_event_on_new or known is None
+        try:
+            if initializing:
+                timestamp, _, _ = await self._fetch_last_fee_payment(trading_pair)
+                self._last_funding_fee_payment_ts[trading_pair] = timestamp  # earlier payments are history
+                return True
+            payments = await self._funding_payments(trading_pair, newer_than=known)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger().network(
+                f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
+                app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+            return False
+        for payment in payments:
+            self._emit_funding_payment_event(trading_pair, payment.timestamp, payment.rate, payment.amount,
+                                             fire_event_on_new=True)
+        return True

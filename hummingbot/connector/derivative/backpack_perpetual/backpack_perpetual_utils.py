@@ -1,0 +1,46 @@
+"""Hummingbot registry settings of the perpetual connector `backpack_perpetual` (keep imports light).
+
+KEYS prompts for the API key and secret (stored encrypted) of `connect backpack_perpetual`; the
+self-trade-prevention setting is not prompted (edit conf/connectors/backpack_perpetual.yml).
+Only visible, tradable PERP markets are offered.
+"""
+from decimal import Decimal
+from typing import Any, Dict, Literal
+
+from pydantic import ConfigDict, Field, SecretStr
+
+from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
+from hummingbot.connector.exchange.backpack.backpack_utils import BackpackConfigMap, is_market_tradable
+from hummingbot.core.data_type.trade_fee import TradeFeeSchema
+
+CENTRALIZED = True
+EXAMPLE_PAIR = "SOL-USDC"
+
+# Backpack's base tier for futures: 0.02 % maker / 0.05 % taker, charged in USDC.
+DEFAULT_FEES = TradeFeeSchema(
+    maker_percent_fee_decimal=Decimal("0.0002"),
+    taker_percent_fee_decimal=Decimal("0.0005"),
+    buy_percent_fee_deducted_from_returns=True,
+)
+
+
+def is_exchange_information_valid(exchange_info: Dict[str, Any]) -> bool:
+    return is_market_tradable(exchange_info, "PERP")
+
+
+def _same_prompt_as_spot(spot_field: str) -> Any:
+    """Field of the spot config, reused so both connectors ask for (and protect) keys the same way."""
+    return Field(default=BackpackConfigMap.model_fields[spot_field].default,
+                 json_schema_extra=BackpackConfigMap.model_fields[spot_field].json_schema_extra)
+
+
+class BackpackPerpetualConfigMap(BaseConnectorConfigMap):
+    connector: str = "backpack_perpetual"
+    backpack_perpetual_api_key: SecretStr = _same_prompt_as_spot("backpack_api_key")
+    backpack_perpetual_api_secret: SecretStr = _same_prompt_as_spot("backpack_api_secret")
+    backpack_perpetual_self_trade_prevention: Literal["RejectTaker", "RejectMaker", "RejectBoth"] = (
+        _same_prompt_as_spot("backpack_self_trade_prevention"))
+    model_config = ConfigDict(title="backpack_perpetual")
+
+
+KEYS = BackpackPerpetualConfigMap.model_construct()

@@ -1,0 +1,147 @@
+"""ED25519 request signing for Backpack (backpack_api.md §2), shared by the spot and perp connectors.
+
+Offers `BackpackAuth` (a Hummingbot `AuthBase`):
+- `rest_authenticate` signs REST requests: `instruction=<name>&<sorted params>&timestamp=<ms>&window=<ms>`,
+  the instruction looked up from the HTTP method and the URL path, booleans written `true`/`false`,
+  a JSON array body signed as a batch (§2.5);
+- `ws_subscription_signature()` gives the `signature` array of a private SUBSCRIBE (§2.8);
+- `signing_string` / `batch_signing_string` / `sign` are pure helpers (the §2.9 vectors use them).
+The secret is decoded once at construction; a bad secret raises `BackpackSecretError`, whose message
+says what is wrong and never contains the secret.
+"""
+import base64
+import binascii
+import json
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+from urllib.parse import urlparse
+
+from nacl.signing import SigningKey
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.time_synchronizer import TimeSynchronizer
+from hummingbot.core.web_assistant.auth import AuthBase
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTRequest, WSRequest
+
+SEED_LENGTH = 32
+
+
+class BackpackSecretError(ValueError):
+    """The API secret cannot be used for signing (the message never contains the secret)."""
+
+
+def decode_signing_key(api_secret: str) -> SigningKey:
+    """Accepts base64 of a 32-byte ED25519 seed, or of 64 bytes seed || public key."""
+    if not isinstance(api_secret, str) or not api_secret.strip():
+        raise BackpackSecretError("The Backpack API secret is empty: enter the base64 ED25519 secret of your API key.")
+    try:
+        raw = base64.b64decode(api_secret.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise BackpackSecretError(
+            "The Backpack API secret is not valid base64: expected the base64 encoding of a 32-byte ED25519 seed."
+        ) from None
+    if len(raw) not in (SEED_LENGTH, 2 * SEED_LENGTH):
+        raise BackpackSecretError(
+            f"The Backpack API secret decodes to {len(raw)} bytes: expected a 32-byte ED25519 seed "
+            f"(or 64 bytes seed + public key).")
+    signing_key = SigningKey(raw[:SEED_LENGTH])
+    if len(raw) == 2 * SEED_LENGTH and bytes(signing_key.verify_key) != raw[SEED_LENGTH:]:
+        raise BackpackSecretError(
+            "The Backpack API secret has 64 bytes but its second half is not the public key of its first half.")
+    return signing_key
+
+
+def signing_value(value: Any) -> str:
+    """The text of one value in the signed string: booleans lowercase, containers as compact JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _sorted_pairs(params: Mapping[str, Any]) -> List[str]:
+    return [f"{key}={signing_value(params[key])}" for key in sorted(params) if params[key] is not None]
+
+
+def signing_string(instruction: str, params: Optional[Mapping[str, Any]], timestamp_ms: int, window_ms: int) -> str:
+    parts = [f"instruction={instruction}"] + _sorted_pairs(params or {})
+    parts += [f"timestamp={timestamp_ms}", f"window={window_ms}"]
+    return "&".join(parts)
+
+
+def batch_signing_string(instruction: str, items: Iterable[Mapping[str, Any]], timestamp_ms: int,
+                         window_ms: int) -> str:
+    chunks = ["&".join([f"instruction={instruction}"] + _sorted_pairs(item)) for item in items]
+    return "&".join(chunks + [f"timestamp={timestamp_ms}", f"window={window_ms}"])
+
+
+def _literal_json(text: str) -> Any:
+    """Parses a JSON body keeping number literals as their original text, so we sign what we send."""
+    return json.loads(text, parse_int=str, parse_float=str)
+
+
+class BackpackAuth(AuthBase):
+    def __init__(self, api_key: str, secret_key: str, time_provider: TimeSynchronizer,
+                 window_ms: int = CONSTANTS.DEFAULT_WINDOW_MS):
+        if not 0 < window_ms <= CONSTANTS.MAX_WINDOW_MS:
+            raise ValueError(f"X-Window must be between 1 and {CONSTANTS.MAX_WINDOW_MS} ms, got {window_ms}.")
+        self.api_key = api_key
+        self._signing_key = decode_signing_key(secret_key)
+        self.time_provider = time_provider
+        self.window_ms = window_ms
+
+    def __repr__(self) -> str:  # never show key material in logs
+        return f"BackpackAuth(api_key={self.api_key!r})"
+
+    @property
+    def public_key(self) -> str:
+        return base64.b64encode(bytes(self._signing_key.verify_key)).decode()
+
+    def sign(self, message: str) -> str:
+        return base64.b64encode(self._signing_key.sign(message.encode("utf-8")).signature).decode()
+
+    def _timestamp_ms(self) -> int:
+        return int(self.time_provider.time() * 1e3)
+
+    @staticmethod
+    def instruction_for(method: RESTMethod, url: str) -> str:
+        path = urlparse(url).path
+        for (verb, endpoint), instruction in CONSTANTS.INSTRUCTIONS.items():
+            if verb == method.value and path.endswith("/" + endpoint):
+                return instruction
+        raise ValueError(f"No Backpack signing instruction is known for {method.value} {path}.")
+
+    def signed_headers(self, message: str, timestamp_ms: int) -> Dict[str, str]:
+        return {
+            "X-API-Key": self.api_key,
+            "X-Signature": self.sign(message),
+            "X-Timestamp": str(timestamp_ms),
+            "X-Window": str(self.window_ms),
+        }
+
+    async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
+        instruction = self.instruction_for(request.method, request.url)
+        timestamp_ms = self._timestamp_ms()
+        if request.method == RESTMethod.GET:
+            params = {k: signing_value(v) for k, v in (request.params or {}).items() if v is not None}
+            request.params = params  # what is sent is exactly what is signed
+            message = signing_string(instruction, params, timestamp_ms, self.window_ms)
+        else:
+            body = _literal_json(request.data) if request.data else {}
+            if isinstance(body, list):
+                message = batch_signing_string(instruction, body, timestamp_ms, self.window_ms)
+            else:
+                message = signing_string(instruction, body, timestamp_ms, self.window_ms)
+        headers = dict(request.headers or {})
+        headers.update(self.signed_headers(message, timestamp_ms))
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        request.headers = headers
+        return request
+
+    async def ws_authenticate(self, request: WSRequest) -> WSRequest:
+        return request  # private subscriptions carry their own signature array (see below)
+
+    def ws_subscription_signature(self, timestamp_ms: Optional[int] = None) -> List[str]:
+        timestamp_ms = timestamp_ms if timestamp_ms is not None else self._timestamp_ms()
+        message = signing_string(CONSTANTS.WS_SUBSCRIBE_INSTRUCTION, None, timestamp_ms, self.window_ms)
+        return [self.api_key, self.sign(message), str(timestamp_ms), str(self.window_ms)]

@@ -1,0 +1,82 @@
+"""`BackpackExchange`: the spot connector `backpack` (shared order logic lives in `BackpackExchangeMixin`).
+
+Spot specifics: SPOT market filter, balances from `/api/v1/capital` (total = available + locked +
+staked; assets that disappear are removed, an empty answer clears the balances), spot fee objects and
+the public order book data source. Strategies reach IOC/FOK with `buy(..., time_in_force="IOC")`;
+self-trade prevention is the constructor/config setting `backpack_self_trade_prevention`.
+"""
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_utils
+from hummingbot.connector.exchange.backpack.backpack_api_order_book_data_source import (
+    BackpackAPIOrderBookDataSource,
+)
+from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
+from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange_py_base import ExchangePyBase
+from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.in_flight_order import InFlightOrder
+from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
+from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+
+s_decimal_NaN = Decimal("nan")
+
+
+class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
+    def __init__(self,
+                 backpack_api_key: str = "",
+                 backpack_api_secret: str = "",
+                 balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
+                 rate_limits_share_pct: Decimal = Decimal("100"),
+                 trading_pairs: Optional[List[str]] = None,
+                 trading_required: bool = True,
+                 backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
+                 **kwargs):
+        super().__init__(backpack_api_key=backpack_api_key,
+                         backpack_api_secret=backpack_api_secret,
+                         trading_pairs=trading_pairs,
+                         trading_required=trading_required,
+                         backpack_self_trade_prevention=backpack_self_trade_prevention,
+                         balance_asset_limit=balance_asset_limit,
+                         rate_limits_share_pct=rate_limits_share_pct)
+
+    @property
+    def name(self) -> str:
+        return "backpack"
+
+    def is_exchange_information_valid(self, market: Dict[str, Any]) -> bool:
+        return backpack_utils.is_exchange_information_valid(market)
+
+    def _create_order_book_data_source(self) -> OrderBookTrackerDataSource:
+        return BackpackAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
+                                              api_factory=self._web_assistants_factory, ws_url=self._ws_base_url)
+
+    async def _update_balances(self):
+        capital = await self._api_get(path_url=CONSTANTS.CAPITAL_PATH_URL, is_auth_required=True)
+        capital = capital if isinstance(capital, dict) else {}
+        self._account_available_balances.clear()
+        self._account_balances.clear()
+        for asset, amounts in capital.items():
+            available = Decimal(str(amounts.get("available") or "0"))
+            held = Decimal(str(amounts.get("locked") or "0")) + Decimal(str(amounts.get("staked") or "0"))
+            self._account_available_balances[asset] = available
+            self._account_balances[asset] = available + held
+
+    def _get_fee(self,
+                 base_currency: str,
+                 quote_currency: str,
+                 order_type: OrderType,
+                 order_side: TradeType,
+                 amount: Decimal,
+                 price: Decimal = s_decimal_NaN,
+                 is_maker: Optional[bool] = None) -> TradeFeeBase:
+        is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
+        schema = backpack_utils.DEFAULT_FEES
+        percent = schema.maker_percent_fee_decimal if is_maker else schema.taker_percent_fee_decimal
+        return TradeFeeBase.new_spot_fee(fee_schema=schema, trade_type=order_side, percent=percent)
+
+    def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
+        flat_fees = [TokenAmount(amount=fill.fee_amount, token=fill.fee_asset)] if fill.fee_asset else []
+        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order.trade_type,
+                                         flat_fees=flat_fees)

@@ -1,0 +1,77 @@
+"""Hummingbot registry settings of the spot connector `backpack` (imported by `connect`, keep imports light).
+
+KEYS prompts for the API key and secret (stored encrypted) and carries the self-trade-prevention
+setting (not prompted; edit conf/connectors/backpack.yml to change it). `is_market_tradable` is also
+used by the perpetual connector with `market_type="PERP"`.
+"""
+from decimal import Decimal
+from typing import Any, Dict, Literal
+
+from pydantic import ConfigDict, Field, SecretStr
+
+from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
+from hummingbot.core.data_type.trade_fee import TradeFeeSchema
+
+CENTRALIZED = True
+EXAMPLE_PAIR = "SOL-USDC"
+
+# Backpack's base tier: 0.08 % maker / 0.10 % taker on spot; fees are charged in the asset received.
+DEFAULT_FEES = TradeFeeSchema(
+    maker_percent_fee_decimal=Decimal("0.0008"),
+    taker_percent_fee_decimal=Decimal("0.001"),
+    buy_percent_fee_deducted_from_returns=True,
+)
+
+TRADABLE_BOOK_STATES = ("Open", "LimitOnly", "PostOnly")
+
+
+def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
+    """A visible market of `market_type` whose order book accepts new orders."""
+    return (market.get("marketType") == market_type
+            and market.get("visible", True) is True
+            and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
+
+
+def is_exchange_information_valid(exchange_info: Dict[str, Any]) -> bool:
+    return is_market_tradable(exchange_info, "SPOT")
+
+
+class BackpackConfigMap(BaseConnectorConfigMap):
+    connector: str = "backpack"
+    backpack_api_key: SecretStr = Field(
+        default=...,
+        json_schema_extra={
+            "prompt": lambda cm: "Enter your Backpack API key (base64 ED25519 public key)",
+            "is_secure": True,
+            "is_connect_key": True,
+            "prompt_on_new": True,
+        }
+    )
+    backpack_api_secret: SecretStr = Field(
+        default=...,
+        json_schema_extra={
+            "prompt": lambda cm: "Enter your Backpack API secret (base64 ED25519 seed)",
+            "is_secure": True,
+            "is_connect_key": True,
+            "prompt_on_new": True,
+        }
+    )
+    backpack_self_trade_prevention: Literal["RejectTaker", "RejectMaker", "RejectBoth"] = Field(
+        default="RejectTaker",
+        json_schema_extra={
+            "prompt": lambda cm: "Self-trade prevention (RejectTaker/RejectMaker/RejectBoth)",
+            "is_secure": False,
+            "is_connect_key": True,
+            "prompt_on_new": False,
+        }
+    )
+    model_config = ConfigDict(title="backpack")
+
+
+KEYS = BackpackConfigMap.model_construct()
+
+# Last on purpose: registers the Backpack candles feeds and rate-oracle source in Hummingbot's hard-coded
+# maps when the registry scan imports this module; the hook never raises (backpack_plugin_registrations).
+from hummingbot.connector.exchange.backpack.backpack_plugin_registrations import register_plugin_extensions  # noqa: E402
+
+register_plugin_extensions()

@@ -1,0 +1,14 @@
+from hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_spot_candles import BackpackSpotCandles
+
+PERP_SYMBOL_SUFFIX = "_PERP"
+
+
+class BackpackPerpetualCandles(BackpackSpotCandles):
+    """Backpack USDC perpetual klines: same endpoints and formats as spot, symbols end in ``_PERP``."""
+
+    @property
+    def name(self) -> str:
+        return f"backpack_perpetual_{self._trading_pair}"
+
+    def get_exchange_trading_pair(self, trading_pair: str) -> str:
+        return super().get_exchange_trading_pair(trading_pair) + PERP_SYMBOL_SUFFIX

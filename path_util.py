@@ -1,0 +1,77 @@
+"""Import-path setup for Hummingbot's launchers run from this repository (imported first by them).
+
+Hummingbot's wheel installs ``hummingbot_quickstart.py``, which starts with ``import path_util`` and
+``from bin.hummingbot import ...``: modules that only exist in a source checkout. This file is ours:
+
+* the repo root goes on ``sys.path`` (so ``bin.hummingbot`` imports) and ``bin/`` comes off it: with
+  ``bin/`` first, ``import hummingbot`` would find ``bin/hummingbot.py`` instead of the package;
+* the working directory becomes the Hummingbot root (Hummingbot finds scripts through the relative
+  path ``scripts/``), so the launchers work from any directory;
+* optional ``HUMMINGBOT_HOME=/some/folder`` runs Hummingbot with conf/ logs/ data/ scripts/ taken from
+  that folder instead of the repo's (one install, several independent bots; the demo and the tests use
+  it so that they never touch your own conf/). Unset, nothing about Hummingbot's paths changes.
+"""
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+BIN_DIR = PROJECT_ROOT / "bin"
+HOME_ENV_VAR = "HUMMINGBOT_HOME"
+HOME_FOLDERS = ("conf", "conf/connectors", "conf/scripts", "conf/strategies", "conf/controllers", "logs", "data")
+
+
+def _put_repo_root_on_path() -> None:
+    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != BIN_DIR]
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+
+
+def _link(link: Path, target: Path) -> None:
+    if not link.exists() and not link.is_symlink():
+        link.symlink_to(target, target_is_directory=True)
+
+
+def prepare_home(home: Path) -> Path:
+    """Lay out a Hummingbot root folder: own conf/ logs/ data/, links to the installed package and scripts.
+
+    Hummingbot derives every path from the folder that holds its package, so the home gets a
+    ``hummingbot`` link to the installed package (connector discovery scans it) and a ``scripts`` link
+    to this repo's scripts unless the home already has its own.
+    """
+    import hummingbot
+
+    home = home.resolve()
+    for folder in HOME_FOLDERS:
+        (home / folder).mkdir(parents=True, exist_ok=True)
+    _link(home / "hummingbot", Path(hummingbot.__file__).resolve().parent)
+    _link(home / "scripts", PROJECT_ROOT / "scripts")
+    return home
+
+
+def _use_home(home: Path) -> None:
+    import hummingbot
+
+    home = prepare_home(home)
+    # Every Hummingbot path is root_path() / ... or prefix_path() / ...; both are read at import time of
+    # the client modules, which happens after this (path_util is the launchers' first import).
+    hummingbot.root_path = lambda: home
+    hummingbot.set_prefix_path(str(home))
+    if str(home) not in sys.path:
+        sys.path.insert(0, str(home))
+    os.chdir(home)
+
+
+def configured_home() -> Optional[Path]:
+    value = os.environ.get(HOME_ENV_VAR, "").strip()
+    return Path(value) if value else None
+
+
+_put_repo_root_on_path()
+if configured_home() is not None:
+    if "hummingbot.client.settings" in sys.modules:
+        raise RuntimeError(f"{HOME_ENV_VAR} must take effect before Hummingbot's client modules are imported")
+    _use_home(configured_home())
+else:
+    os.chdir(PROJECT_ROOT)

@@ -1,0 +1,401 @@
+"""Backpack-specific order behaviour beyond Hummingbot's generic suite: validation before sending,
+order options, time-sync retry, REST fallback, exactly-once fills, batch and cancel-all, balances."""
+import asyncio
+import json
+from decimal import Decimal
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+from typing import List
+from unittest.mock import AsyncMock
+
+from aioresponses import aioresponses
+from bidict import bidict
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.connector.trading_rule import TradingRule
+from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
+from hummingbot.core.data_type.limit_order import LimitOrder
+from hummingbot.core.event.event_logger import EventLogger
+from hummingbot.core.event.events import MarketEvent
+from test.connector.backpack.helpers import (
+    ClosesSharedHttpSession,
+    API_KEY,
+    API_SECRET,
+    fill_row,
+    order_update_frame,
+    rest_order,
+    url_regex,
+)
+
+NOT_FOUND = json.dumps({"code": "RESOURCE_NOT_FOUND", "message": "Not Found"})
+EXPIRED = json.dumps({"code": "INVALID_CLIENT_REQUEST", "message": "Request has expired"})
+
+
+class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.exchange = self.make_exchange()
+        self.mock_api = aioresponses()
+        self.mock_api.start()
+        self.events = {event: EventLogger() for event in (
+            MarketEvent.OrderFailure, MarketEvent.OrderFilled, MarketEvent.OrderCancelled,
+            MarketEvent.BuyOrderCreated, MarketEvent.BuyOrderCompleted)}
+        for event, logger in self.events.items():
+            self.exchange.add_listener(event, logger)
+
+    async def asyncTearDown(self):
+        self.mock_api.stop()
+        await super().asyncTearDown()
+
+    def make_exchange(self, **kwargs) -> BackpackExchange:
+        exchange = BackpackExchange(API_KEY, API_SECRET, trading_pairs=["SOL-USDC"], **kwargs)
+        exchange._set_trading_pair_symbol_map(bidict({"SOL_USDC": "SOL-USDC", "BTC_USDC": "BTC-USDC"}))
+        exchange._trading_rules = {pair: TradingRule(pair, min_order_size=Decimal("0.01"),
+                                                     min_price_increment=Decimal("0.01"),
+                                                     min_base_amount_increment=Decimal("0.01"))
+                                   for pair in ("SOL-USDC", "BTC-USDC")}
+        exchange._time_synchronizer.add_time_offset_ms_sample(0)
+        exchange._set_current_timestamp(1640780000)
+        return exchange
+
+    def url(self, path: str) -> str:
+        return web_utils.rest_url(path, self.exchange.rest_base_url)
+
+    def sent(self, method: str, path: str) -> List:
+        target = self.url(path)
+        return [call for key, calls in self.mock_api.requests.items() for call in calls
+                if key[0] == method and str(key[1]).split("?")[0] == target]
+
+    def bodies(self, method: str, path: str) -> List:
+        return [json.loads(call.kwargs["data"]) for call in self.sent(method, path)]
+
+    def track(self, client_order_id="501", exchange_order_id="9001", amount="2", price="180",
+              trading_pair="SOL-USDC") -> InFlightOrder:
+        self.exchange.start_tracking_order(order_id=client_order_id, exchange_order_id=exchange_order_id,
+                                           trading_pair=trading_pair, trade_type=TradeType.BUY,
+                                           price=Decimal(price), amount=Decimal(amount), order_type=OrderType.LIMIT)
+        return self.exchange.in_flight_orders[client_order_id]
+
+    async def create(self, order_id="700", order_type=OrderType.LIMIT, amount="1", price="180", pair="SOL-USDC",
+                     **kwargs):
+        await self.exchange._create_order(trade_type=TradeType.BUY, order_id=order_id, trading_pair=pair,
+                                          amount=Decimal(amount), order_type=order_type,
+                                          price=Decimal(price) if price is not None else None, **kwargs)
+        await asyncio.sleep(0)
+
+    def order_created_response(self, order_id="9001", client_id=700, status="New"):
+        return json.dumps(rest_order(order_id, client_id, "SOL_USDC", status, Decimal("1"), Decimal("180")))
+
+    def failure_messages(self):
+        return [event.error_message if hasattr(event, "error_message") else event
+                for event in self.events[MarketEvent.OrderFailure].event_log]
+
+    # ----- validation: a clear error and no request -----
+
+    async def assert_rejected_without_request(self, expected_fragment: str, **create_kwargs):
+        with self.assertLogs(self.exchange.logger(), level="ERROR") as logs:
+            await self.create(**create_kwargs)
+        self.assertEqual([], self.sent("POST", CONSTANTS.ORDER_PATH_URL))
+        self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))
+        self.assertTrue(any(expected_fragment in line for line in logs.output), logs.output)
+
+    async def test_unknown_pair_is_rejected_before_sending(self):
+        await self.assert_rejected_without_request("Unknown trading pair DOGE-USDC", pair="DOGE-USDC")
+
+    async def test_invalid_time_in_force_is_rejected_before_sending(self):
+        await self.assert_rejected_without_request("Invalid time_in_force 'GTD'", time_in_force="GTD")
+
+    async def test_price_below_one_tick_is_rejected_before_sending(self):
+        await self.assert_rejected_without_request("at least one tick (0.01)", price="0.004")
+
+    async def test_post_only_with_ioc_is_rejected_before_sending(self):
+        await self.assert_rejected_without_request("only be GTC", order_type=OrderType.LIMIT_MAKER,
+                                                   time_in_force="IOC")
+
+    async def test_amount_below_minimum_is_rejected_before_sending(self):
+        await self.create(amount="0.001")
+        self.assertEqual([], self.sent("POST", CONSTANTS.ORDER_PATH_URL))
+        self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))
+
+    def test_invalid_self_trade_prevention_setting(self):
+        with self.assertRaises(ValueError) as context:
+            self.make_exchange(backpack_self_trade_prevention="Allow")
+        self.assertIn("RejectTaker", str(context.exception))
+
+    # ----- order options -----
+
+    async def test_limit_order_body_is_quantized(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
+        await self.create(amount="1.239", price="180.129")
+        body = self.bodies("POST", CONSTANTS.ORDER_PATH_URL)[0]
+        self.assertEqual({"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1.23",
+                          "price": "180.12", "clientId": 700, "timeInForce": "GTC", "postOnly": False,
+                          "selfTradePrevention": "RejectTaker"}, body)
+        self.assertEqual("9001", self.exchange.in_flight_orders["700"].exchange_order_id)
+
+    async def test_ioc_from_strategy_kwarg_and_self_trade_setting(self):
+        exchange = self.make_exchange(backpack_self_trade_prevention="RejectBoth")
+        self.exchange = exchange
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
+        order_id = exchange.sell("SOL-USDC", Decimal("1"), OrderType.LIMIT, Decimal("181"), time_in_force="ioc")
+        for _ in range(50):
+            if self.sent("POST", CONSTANTS.ORDER_PATH_URL):
+                break
+            await asyncio.sleep(0.01)
+        body = self.bodies("POST", CONSTANTS.ORDER_PATH_URL)[0]
+        self.assertEqual(("Ask", "IOC", "RejectBoth", int(order_id)),
+                         (body["side"], body["timeInForce"], body["selfTradePrevention"], body["clientId"]))
+
+    async def test_fok_market_and_post_only(self):
+        for _ in range(3):
+            self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
+        await self.create(order_id="1", time_in_force="FOK")
+        await self.create(order_id="2", order_type=OrderType.MARKET)  # reference price is not sent
+        await self.create(order_id="3", order_type=OrderType.LIMIT_MAKER)
+        fok, market, maker = self.bodies("POST", CONSTANTS.ORDER_PATH_URL)
+        self.assertEqual("FOK", fok["timeInForce"])
+        self.assertEqual("Market", market["orderType"])
+        self.assertNotIn("price", market)
+        self.assertNotIn("timeInForce", market)
+        self.assertTrue(maker["postOnly"])
+        self.assertEqual("GTC", maker["timeInForce"])
+
+    async def test_post_only_reject_fails_the_order(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=json.dumps(
+            {"code": "INVALID_ORDER", "message": "Order would immediately match and take liquidity"}))
+        await self.create(order_type=OrderType.LIMIT_MAKER)
+        failure = self.events[MarketEvent.OrderFailure].event_log[0]
+        self.assertEqual("700", failure.order_id)
+        self.assertIn("Post-only order 700 rejected", failure.error_message)
+        self.assertNotIn("700", self.exchange.in_flight_orders)
+
+    # ----- time sync: re-sync and retry once -----
+
+    async def test_expired_request_resyncs_and_retries_once(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=EXPIRED)
+        self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000")
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
+        await self.create()
+        self.assertEqual(2, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
+        self.assertEqual(1, len(self.sent("GET", CONSTANTS.SERVER_TIME_PATH_URL)))
+        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders["700"].current_state)
+
+    async def test_expired_twice_gives_up(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=EXPIRED)
+        self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000")
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=EXPIRED)
+        await self.create()
+        self.assertEqual(2, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
+        self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))
+
+    # ----- REST fallback for order status -----
+
+    def history(self, rows):
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body=json.dumps(rows))
+
+    def fills(self, rows):
+        self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body=json.dumps(rows))
+
+    async def test_status_from_order_history_when_not_resting(self):
+        order = self.track()
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND)
+        self.history([rest_order("9001", 501, "SOL_USDC", "Expired", Decimal("2"), Decimal("180"),
+                                 created_at="2021-12-29T12:13:20.000")])
+        update = await self.exchange._request_order_status(order)
+        self.assertEqual(OrderState.CANCELED, update.new_state)
+        self.assertEqual("9001", update.exchange_order_id)
+
+    async def test_filled_order_missing_from_history_is_resolved_from_fills_not_failed(self):
+        order = self.track()
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND)
+        self.history([])
+        self.fills([fill_row(1, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1.5"), Decimal("0.0015"), "SOL"),
+                    fill_row(2, "9001", 501, "SOL_USDC", Decimal("179.9"), Decimal("0.5"), Decimal("0.0005"), "SOL")])
+        update = await self.exchange._request_order_status(order)
+        self.assertEqual(OrderState.FILLED, update.new_state)
+        self.assertFalse(self.exchange._is_order_not_found_during_status_update_error(IOError("x")))
+
+    async def test_fills_of_an_order_without_exchange_id_are_matched_by_client_id(self):
+        order = self.track(exchange_order_id=None)
+        self.fills([fill_row(7, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1"), Decimal("0.001"), "SOL"),
+                    fill_row(8, "9002", 502, "SOL_USDC", Decimal("181"), Decimal("1"), Decimal("0.001"), "SOL")])
+        updates = await self.exchange._all_trade_updates_for_order(order)
+        self.assertEqual([("7", "9001")], [(u.trade_id, u.exchange_order_id) for u in updates])
+        self.assertNotIn("orderId", self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)[0].kwargs["params"])
+
+    async def test_unknown_everywhere_is_not_found(self):
+        order = self.track()
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND)
+        self.history([])
+        self.fills([])
+        with self.assertRaises(IOError) as context:
+            await self.exchange._request_order_status(order)
+        self.assertTrue(self.exchange._is_order_not_found_during_status_update_error(context.exception))
+
+    async def test_restored_order_is_found_and_cancelled_by_client_id(self):
+        saved = InFlightOrder(client_order_id="123456", exchange_order_id="77", trading_pair="SOL-USDC",
+                              order_type=OrderType.LIMIT, trade_type=TradeType.BUY, amount=Decimal("1"),
+                              price=Decimal("170"), creation_timestamp=1640000000, initial_state=OrderState.OPEN)
+        restarted = self.make_exchange()
+        restarted.restore_tracking_states({saved.client_order_id: saved.to_json()})
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)),
+                          body=json.dumps(rest_order("77", 123456, "SOL_USDC", "New", Decimal("1"), Decimal("170"))))
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL),
+                             body=json.dumps(rest_order("77", 123456, "SOL_USDC", "Cancelled", Decimal("1"),
+                                                        Decimal("170"))))
+        update = await restarted._request_order_status(restarted.in_flight_orders["123456"])
+        self.assertEqual(OrderState.OPEN, update.new_state)
+        self.assertEqual("123456", self.sent("GET", CONSTANTS.ORDER_PATH_URL)[0].kwargs["params"]["clientId"])
+        self.assertEqual("123456", await restarted._execute_cancel("SOL-USDC", "123456"))
+        self.assertEqual({"symbol": "SOL_USDC", "clientId": 123456}, self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)[0])
+
+    # ----- fills exactly once -----
+
+    def ws_events(self, *frames):
+        queue = AsyncMock()
+        queue.get.side_effect = list(frames) + [asyncio.CancelledError]
+        self.exchange._user_stream_tracker._user_stream = queue
+
+    async def run_listener(self):
+        try:
+            await self.exchange._user_stream_event_listener()
+        except asyncio.CancelledError:
+            pass
+        await asyncio.sleep(0.05)
+
+    def fill_frame(self, status, trade_id, qty, executed, client_id=501, price="180"):
+        return order_update_frame("orderFill", status, "9001", client_id, "SOL_USDC", Decimal("2"), Decimal("180"),
+                                  Decimal(executed), t=trade_id, l=qty, L=price, m=True, n="0.001", N="SOL")
+
+    async def test_ws_then_rest_recovery_emits_each_fill_once(self):
+        order = self.track()
+        self.ws_events(self.fill_frame("PartiallyFilled", 1, "0.5", "0.5"))
+        await self.run_listener()
+        self.assertEqual(1, len(self.events[MarketEvent.OrderFilled].event_log))
+        first = self.events[MarketEvent.OrderFilled].event_log[0]
+        self.assertEqual((Decimal("180"), Decimal("0.5")), (first.price, first.amount))
+        self.assertEqual([("SOL", Decimal("0.001"))], [(f.token, f.amount) for f in first.trade_fee.flat_fees])
+        self.assertEqual(OrderState.PARTIALLY_FILLED, order.current_state)
+
+        # while the WS was down a second fill happened: REST returns both, only the new one is emitted
+        self.fills([fill_row(1, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("0.5"), Decimal("0.001"), "SOL"),
+                    fill_row(2, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1.5"), Decimal("0.003"), "SOL")])
+        await self.exchange._update_orders_fills([order])
+        self.fills([fill_row(1, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("0.5"), Decimal("0.001"), "SOL"),
+                    fill_row(2, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1.5"), Decimal("0.003"), "SOL")])
+        await self.exchange._update_orders_fills([order])
+        await asyncio.sleep(0.05)
+        self.assertEqual([Decimal("0.5"), Decimal("1.5")],
+                         [event.amount for event in self.events[MarketEvent.OrderFilled].event_log])
+        self.assertEqual(Decimal("2"), order.executed_amount_base)
+
+        # the late WS frame of fill 2 (and the final status) must not duplicate it
+        self.ws_events(self.fill_frame("Filled", 2, "1.5", "2"))
+        await self.run_listener()
+        self.assertEqual(2, len(self.events[MarketEvent.OrderFilled].event_log))
+        self.assertEqual(1, len(self.events[MarketEvent.BuyOrderCompleted].event_log))
+
+    async def test_user_stream_event_mapping(self):
+        accepted = self.track("601", None)
+        expired = self.track("602", "9602")
+        trigger = self.track("603", "9603")
+        by_exchange_id = self.track("604", "9604")
+        self.ws_events(
+            order_update_frame("orderAccepted", "New", "9601", 601, "SOL_USDC", Decimal("2"), Decimal("180")),
+            order_update_frame("orderExpired", "Expired", "9602", 602, "SOL_USDC", Decimal("2"), Decimal("180"),
+                               R="ImmediateOrCancel"),
+            order_update_frame("triggerFailed", "TriggerFailed", "9603", 603, "SOL_USDC", Decimal("2"),
+                               Decimal("180")),
+            order_update_frame("orderCancelled", "Cancelled", "9604", None, "SOL_USDC", Decimal("2"),
+                               Decimal("180")))
+        await self.run_listener()
+        self.assertEqual(("9601", OrderState.OPEN), (accepted.exchange_order_id, accepted.current_state))
+        self.assertEqual(OrderState.CANCELED, expired.current_state)
+        self.assertEqual(OrderState.FAILED, trigger.current_state)
+        self.assertEqual(OrderState.CANCELED, by_exchange_id.current_state)
+        self.assertEqual(2, len(self.events[MarketEvent.OrderCancelled].event_log))
+
+    # ----- batch create / cancel, cancel-all -----
+
+    async def test_native_batch_create(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), body=json.dumps([
+            {"operation": "Ok", **rest_order("11", None, "SOL_USDC", "New", Decimal("1"), Decimal("170"))},
+            {"operation": "Err", "code": "INSUFFICIENT_FUNDS", "message": "Insufficient funds"}]))
+        orders = [LimitOrder("", "SOL-USDC", True, "SOL", "USDC", Decimal("170.005"), Decimal("1")),
+                  LimitOrder("", "SOL-USDC", False, "SOL", "USDC", Decimal("190"), Decimal("2")),
+                  LimitOrder("", "DOGE-USDC", True, "DOGE", "USDC", Decimal("1"), Decimal("1"))]
+        with self.assertLogs(self.exchange.logger(), level="ERROR"):
+            created = self.exchange.batch_order_create(orders)
+            for _ in range(50):
+                await asyncio.sleep(0.01)
+                if len(self.events[MarketEvent.OrderFailure].event_log) == 2:
+                    break
+        ids = [order.client_order_id for order in created]
+        self.assertEqual(3, len(set(ids)))
+        sent = self.bodies("POST", CONSTANTS.ORDERS_PATH_URL)
+        self.assertEqual(1, len(sent))
+        self.assertEqual([(int(ids[0]), "Bid", "170.00"), (int(ids[1]), "Ask", "190.00")],
+                         [(o["clientId"], o["side"], o["price"]) for o in sent[0]])
+        self.assertEqual("11", self.exchange.in_flight_orders[ids[0]].exchange_order_id)
+        self.assertEqual({ids[1], ids[2]}, {e.order_id for e in self.events[MarketEvent.OrderFailure].event_log})
+
+    async def test_batch_cancel_uses_native_cancel_all_when_it_covers_the_market(self):
+        first, second = self.track("801", "1"), self.track("802", "2")
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
+            rest_order("1", 801, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
+            rest_order("2", 802, "SOL_USDC", "New", Decimal("2"), Decimal("180"))]))
+        self.mock_api.delete(self.url(CONSTANTS.ORDERS_PATH_URL), body=json.dumps([
+            rest_order("1", 801, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180")),
+            rest_order("2", 802, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))]))
+        results = await self.exchange._execute_batch_cancel(["801", "802"])
+        self.assertEqual([True, True], [r.success for r in results])
+        self.assertEqual([{"symbol": "SOL_USDC", "orderType": "RestingLimitOrder"}],
+                         self.bodies("DELETE", CONSTANTS.ORDERS_PATH_URL))
+        self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDER_PATH_URL))
+        self.assertTrue(first.is_cancelled and second.is_cancelled)
+
+    async def test_batch_cancel_spares_other_resting_orders(self):
+        self.track("801", "1")
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
+            rest_order("1", 801, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
+            rest_order("5", None, "SOL_USDC", "New", Decimal("2"), Decimal("150"))]))  # not in the batch
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("1", 801, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))))
+        results = await self.exchange._execute_batch_cancel(["801"])
+        self.assertEqual([True], [r.success for r in results])
+        self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
+        self.assertEqual(1, len(self.sent("DELETE", CONSTANTS.ORDER_PATH_URL)))
+
+    async def test_cancel_all_is_one_native_request_per_market(self):
+        self.track("901", "1")
+        self.track("902", "2")
+        self.track("903", "3", trading_pair="BTC-USDC")
+        self.mock_api.delete(self.url(CONSTANTS.ORDERS_PATH_URL), body=json.dumps([
+            rest_order("3", 903, "BTC_USDC", "Cancelled", Decimal("2"), Decimal("180"))]))
+        self.mock_api.delete(self.url(CONSTANTS.ORDERS_PATH_URL), body=json.dumps([
+            rest_order("1", 901, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180")),
+            rest_order("2", 902, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))]))
+        results = await self.exchange.cancel_all(5)
+        self.assertEqual({"901": True, "902": True, "903": True}, {r.order_id: r.success for r in results})
+        self.assertEqual(["BTC_USDC", "SOL_USDC"], [b["symbol"] for b in self.bodies("DELETE", CONSTANTS.ORDERS_PATH_URL)])
+        self.assertEqual(3, len(self.events[MarketEvent.OrderCancelled].event_log))
+
+    # ----- balances -----
+
+    async def test_balances(self):
+        capital_url = self.url(CONSTANTS.CAPITAL_PATH_URL)
+        self.mock_api.get(capital_url, body=json.dumps({
+            "USDC": {"available": "100.5", "locked": "20", "staked": "3"}, "SOL": {"available": "1", "locked": "0"}}))
+        await self.exchange._update_balances()
+        self.assertEqual(Decimal("123.5"), self.exchange.get_balance("USDC"))
+        self.assertEqual(Decimal("100.5"), self.exchange.get_available_balance("USDC"))
+        self.assertEqual(Decimal("1"), self.exchange.get_balance("SOL"))
+        self.mock_api.get(capital_url, body=json.dumps({"USDC": {"available": "1", "locked": "0", "staked": "0"}}))
+        await self.exchange._update_balances()
+        self.assertEqual({"USDC": Decimal("1")}, self.exchange.get_all_balances())
+        self.mock_api.get(capital_url, body="{}")
+        await self.exchange._update_balances()
+        self.assertEqual({}, self.exchange.get_all_balances())
+        self.assertEqual({}, self.exchange.available_balances)

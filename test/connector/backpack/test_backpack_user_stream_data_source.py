@@ -1,0 +1,60 @@
+import asyncio
+import base64
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+from unittest.mock import AsyncMock
+
+from nacl.signing import VerifyKey
+
+from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source import BackpackAPIUserStreamDataSource
+from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from test.connector.backpack.helpers import API_KEY, API_SECRET, ClosesSharedHttpSession
+
+
+class UserStreamDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.exchange = BackpackExchange(API_KEY, API_SECRET, trading_pairs=["SOL-USDC"])
+        self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
+        self.data_source: BackpackAPIUserStreamDataSource = self.exchange._user_stream_tracker.data_source
+        self.queue = asyncio.Queue()
+
+    async def test_signed_subscription(self):
+        ws = AsyncMock()
+        await self.data_source._subscribe_channels(ws)
+        payload = ws.send.call_args[0][0].payload
+        self.assertEqual("SUBSCRIBE", payload["method"])
+        self.assertEqual(["account.orderUpdate"], payload["params"])
+        api_key, signature, timestamp, window = payload["signature"]
+        self.assertEqual(API_KEY, api_key)
+        self.assertEqual("5000", window)
+        self.assertTrue(timestamp.isdigit())
+        message = f"instruction=subscribe&timestamp={timestamp}&window=5000".encode()
+        VerifyKey(base64.b64decode(API_KEY)).verify(message, base64.b64decode(signature))  # raises if wrong
+
+    async def test_connects_to_configured_ws_url(self):
+        ws = AsyncMock()
+        self.exchange._web_assistants_factory.get_ws_assistant = AsyncMock(return_value=ws)
+        await self.data_source._connected_websocket_assistant()
+        self.assertEqual(self.exchange.ws_base_url, ws.connect.call_args.kwargs["ws_url"])
+
+    async def test_error_frame_is_logged_as_actionable_error(self):
+        with self.assertLogs(self.data_source.logger(), level="ERROR") as logs:
+            await self.data_source._process_event_message(
+                {"id": None, "error": {"code": 4001, "message": "Invalid signature"}}, self.queue)
+        self.assertIn("4001 Invalid signature", logs.output[0])
+        self.assertIn("API key and secret", logs.output[0])
+        self.assertTrue(self.queue.empty())
+
+    async def test_only_stream_frames_are_queued(self):
+        frame = {"stream": "account.orderUpdate", "data": {"e": "orderAccepted"}}
+        await self.data_source._process_event_message({"result": None, "id": 1}, self.queue)
+        await self.data_source._process_event_message(frame, self.queue)
+        self.assertEqual(frame, self.queue.get_nowait())
+        self.assertTrue(self.queue.empty())
+
+    async def test_market_data_only_instance_refuses_private_subscription(self):
+        public = BackpackExchange(trading_required=False, trading_pairs=[])
+        with self.assertRaises(ValueError) as context:
+            await public._user_stream_tracker.data_source._subscribe_channels(AsyncMock())
+        self.assertIn("API key and secret", str(context.exception))

@@ -1,0 +1,133 @@
+"""Funding: info from `/api/v1/markPrices` and `markPrice.<symbol>` (next funding time ms -> s), payments from
+`/wapi/v1/history/funding` with paging, each emitted exactly once."""
+import asyncio
+import json
+from decimal import Decimal
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+from unittest.mock import AsyncMock
+
+from aioresponses import aioresponses
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.core.data_type.funding_info import FundingInfoUpdate
+from hummingbot.core.event.event_forwarder import EventForwarder
+from hummingbot.core.event.events import MarketEvent
+from test.connector.backpack.helpers import url_regex
+from test.connector.backpack_perpetual.helpers import PAIR, SYMBOL, funding_row, make_derivative
+
+MARK_PRICES_URL = url_regex(web_utils.rest_url(CONSTANTS.MARK_PRICES_PATH_URL))
+FUNDING_URL = url_regex(web_utils.rest_url(CONSTANTS.FUNDING_HISTORY_PATH_URL))
+HOUR = 3600
+T0 = 1757620800  # 2025-09-11T20:00:00Z
+
+
+class FundingTests(IsolatedAsyncioWrapperTestCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.derivative = make_derivative(trading_pairs=[PAIR])
+        self.data_source = self.derivative._create_order_book_data_source()
+        self.payments = []
+        self.forwarder = EventForwarder(self.payments.append)  # keeps every event (EventLogger keeps 50)
+        self.derivative.add_listener(MarketEvent.FundingPaymentCompleted, self.forwarder)
+        self.mock_api = aioresponses()
+        self.mock_api.start()
+
+    async def asyncTearDown(self):
+        self.mock_api.stop()
+        await super().asyncTearDown()
+
+    async def test_funding_info_from_rest_in_seconds(self):
+        self.mock_api.get(MARK_PRICES_URL, body=json.dumps([
+            {"fundingRate": "0.0001", "indexPrice": "180.1", "markPrice": "180.2",
+             "nextFundingTimestamp": 1754956800000, "symbol": SYMBOL}]))
+        info = await self.data_source.get_funding_info(PAIR)
+        self.assertEqual((PAIR, Decimal("180.1"), Decimal("180.2"), 1754956800, Decimal("0.0001")),
+                         (info.trading_pair, info.index_price, info.mark_price, info.next_funding_utc_timestamp,
+                          info.rate))
+        request = next(iter(self.mock_api.requests.values()))[0]
+        self.assertEqual({"symbol": SYMBOL}, request.kwargs["params"])
+
+    async def test_missing_mark_price_is_an_error(self):
+        self.mock_api.get(MARK_PRICES_URL, body=json.dumps([]))
+        with self.assertRaises(IOError):
+            await self.data_source.get_funding_info(PAIR)
+
+    async def test_mark_price_stream_subscribed_and_routed_to_funding_queue(self):
+        ws = AsyncMock()
+        await self.data_source._subscribe_channels(ws)
+        payload = ws.send.call_args[0][0].payload
+        self.assertEqual(["depth." + SYMBOL, "trade." + SYMBOL, "markPrice." + SYMBOL], payload["params"])
+        frame = {"stream": "markPrice." + SYMBOL, "data": {"e": "markPrice", "E": 1, "s": SYMBOL, "p": "181.5",
+                                                         "f": "-0.00002", "i": "181.4", "n": 1747296000000, "T": 1}}
+        self.assertEqual("funding_info", self.data_source._channel_originating_message(frame))
+        self.assertEqual("depth", self.data_source._channel_originating_message({"stream": "depth." + SYMBOL}))
+        output = asyncio.Queue()
+        await self.data_source._parse_funding_info_message(frame, output)
+        self.assertEqual(FundingInfoUpdate(PAIR, index_price=Decimal("181.4"), mark_price=Decimal("181.5"),
+                                           next_funding_utc_timestamp=1747296000, rate=Decimal("-0.00002")),
+                         output.get_nowait())
+
+    async def test_mark_price_of_prediction_market_without_rate_fields(self):
+        output = asyncio.Queue()
+        await self.data_source._parse_funding_info_message(
+            {"stream": "markPrice." + SYMBOL, "data": {"e": "markPrice", "s": SYMBOL, "p": "1"}}, output)
+        self.assertEqual(FundingInfoUpdate(PAIR, mark_price=Decimal("1")), output.get_nowait())
+
+    def _funding_answer(self, rows):
+        self.mock_api.get(FUNDING_URL, body=json.dumps(rows))
+
+    def _requests(self):
+        return [call for key, calls in self.mock_api.requests.items() for call in calls]
+
+    async def test_start_records_history_without_events_then_each_new_payment_once(self):
+        self._funding_answer([funding_row(SYMBOL, T0, "0.0001", "-0.5")])
+        await self.derivative._update_funding_payment(PAIR, fire_event_on_new=False)
+        self.assertEqual([], self.payments)
+        # two intervals passed between polls: both are paid, oldest first, newest page first on the wire
+        self._funding_answer([funding_row(SYMBOL, T0 + 2 * HOUR, "0.0003", "-1.5"),
+                              funding_row(SYMBOL, T0 + HOUR, "-0.0002", "1"),
+                              funding_row(SYMBOL, T0, "0.0001", "-0.5")])
+        self.assertTrue(await self.derivative._update_funding_payment(PAIR, fire_event_on_new=True))
+        self._funding_answer([funding_row(SYMBOL, T0 + 2 * HOUR, "0.0003", "-1.5")])
+        self.assertTrue(await self.derivative._update_funding_payment(PAIR, fire_event_on_new=True))
+        self.assertEqual([(T0 + HOUR, Decimal("-0.0002"), Decimal("1")),
+                          (T0 + 2 * HOUR, Decimal("0.0003"), Decimal("-1.5"))],
+                         [(e.timestamp, e.funding_rate, e.amount) for e in self.payments])
+        self.assertEqual(("backpack_perpetual", PAIR), (self.payments[0].market, self.payments[0].trading_pair))
+        params = self._requests()[1].kwargs["params"]
+        self.assertEqual({"symbol": SYMBOL, "limit": "1000", "offset": "0", "sortDirection": "Desc"}, params)
+
+    async def test_pages_until_the_last_known_payment(self):
+        self.derivative._last_funding_fee_payment_ts[PAIR] = T0
+        newest = [funding_row(SYMBOL, T0 + (1001 - i) * HOUR, "0.0001", "-0.1") for i in range(1000)]
+        self._funding_answer(newest)  # page 1: 1000 newer payments
+        self._funding_answer([funding_row(SYMBOL, T0 + HOUR, "0.0001", "-0.2"),
+                              funding_row(SYMBOL, T0, "0.0001", "-0.3")])  # page 2 reaches the known one
+        await self.derivative._update_funding_payment(PAIR, fire_event_on_new=True)
+        self.assertEqual(1001, len(self.payments))
+        self.assertEqual(T0 + HOUR, self.payments[0].timestamp)
+        self.assertEqual(Decimal("-0.2"), self.payments[0].amount)
+        self.assertEqual(["0", "1000"], [c.kwargs["params"]["offset"] for c in self._requests()])
+        self.assertEqual(T0 + 1001 * HOUR, self.derivative._last_funding_fee_payment_ts[PAIR])
+
+    async def test_no_history_at_start_then_first_payment_is_emitted(self):
+        self._funding_answer([])
+        await self.derivative._update_funding_payment(PAIR, fire_event_on_new=False)
+        self._funding_answer([funding_row(SYMBOL, T0, "0.0001", "0.25")])
+        await self.derivative._update_funding_payment(PAIR, fire_event_on_new=True)
+        self.assertEqual([Decimal("0.25")], [e.amount for e in self.payments])
+
+    async def test_failed_poll_reports_false_and_emits_nothing(self):
+        self.derivative._last_funding_fee_payment_ts[PAIR] = T0
+        self.mock_api.get(FUNDING_URL, status=503, body=json.dumps({"code": "SERVER_ERROR", "message": "down"}))
+        self.assertFalse(await self.derivative._update_funding_payment(PAIR, fire_event_on_new=True))
+        self.assertEqual([], self.payments)
+
+    async def test_last_fee_payment_is_the_newest(self):
+        self._funding_answer([funding_row(SYMBOL, T0 + HOUR, "0.0002", "-2"),
+                              funding_row(SYMBOL, T0, "0.0001", "-1")])
+        self.assertEqual((T0 + HOUR, Decimal("0.0002"), Decimal("-2")),
+                         await self.derivative._fetch_last_fee_payment(PAIR))
+        self._funding_answer([])
+        self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))

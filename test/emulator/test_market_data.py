@@ -1,0 +1,59 @@
+"""The seeded market-data generator: deterministic, keeps both sides populated, moves and trades,
+conserves value through its internal accounts."""
+import unittest
+from decimal import Decimal
+
+from backpack_emulator.exchange import Exchange
+from backpack_emulator.market_data import LEVELS, MarketDataGenerator
+
+
+def run(seed: int, steps: int):
+    exchange = Exchange()
+    generator = MarketDataGenerator(exchange, seed=seed)
+    tops = []
+    for _ in range(steps):
+        generator.step()
+        tops.append({s: (b.best_bid(), b.best_ask()) for s, b in exchange.books.items()})
+    return exchange, tops
+
+
+def trades_without_time(exchange: Exchange, symbol: str):
+    return [(t["id"], t["price"], t["quantity"], t["isBuyerMaker"]) for t in exchange.public_trades[symbol]]
+
+
+class MarketDataTest(unittest.TestCase):
+    def test_same_seed_same_market_other_seed_other_market(self):
+        first, tops_a = run(7, 300)
+        second, tops_b = run(7, 300)
+        self.assertEqual(tops_a, tops_b)
+        for symbol in first.books:
+            self.assertEqual(first.books[symbol].bids.snapshot(100), second.books[symbol].bids.snapshot(100))
+            self.assertEqual(trades_without_time(first, symbol), trades_without_time(second, symbol))
+        _, tops_c = run(8, 300)
+        self.assertNotEqual(tops_a, tops_c)
+
+    def test_books_stay_two_sided_uncrossed_and_move(self):
+        exchange, tops = run(3, 500)
+        for top in tops:
+            for symbol, (bid, ask) in top.items():
+                self.assertIsNotNone(bid, symbol)
+                self.assertIsNotNone(ask, symbol)
+                self.assertLess(bid, ask, symbol)
+        for symbol, book in exchange.books.items():
+            for side in (book.bids, book.asks):  # the taker's last order may have eaten a level or two
+                self.assertTrue(LEVELS - 3 <= len(side.prices) <= LEVELS, (symbol, len(side.prices)))
+            mids = {(b + a) / 2 for b, a in (t[symbol] for t in tops)}
+            self.assertGreater(len(mids), 10, f"{symbol} does not move")
+            self.assertGreater(len(exchange.public_trades[symbol]), 50, f"{symbol} does not trade")
+        sol = tops[-1]["SOL_USDC"][0]
+        self.assertTrue(Decimal("170") < sol < Decimal("190"))
+        btc = tops[-1]["BTC_USDC"][0]
+        self.assertTrue(Decimal("90000") < btc < Decimal("100000"))
+
+    def test_value_is_conserved(self):
+        exchange, _ = run(5, 300)
+        for asset in ("SOL", "BTC"):
+            self.assertEqual(Decimal("2000000000" if asset == "SOL" else "20000000"),
+                             exchange.ledger.grand_total(asset))
+        net_cost = sum((p.net_cost for p in exchange.positions.values()), Decimal(0))
+        self.assertEqual(Decimal("2000000000000"), exchange.ledger.grand_total("USDC") - net_cost)

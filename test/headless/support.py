@@ -1,0 +1,190 @@
+"""Subprocess helpers for the headless tests: emulator, MQTT broker, bot homes and Hummingbot launches.
+
+Every process listens on or talks to 127.0.0.1 only, runs under a deadline and is stopped by the test
+that started it. Each bot gets its own HUMMINGBOT_HOME (see path_util.py), so these tests never read
+or write the repository's conf/ and can run next to a real bot.
+"""
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+PASSWORD = "headless-test-password"
+HUMMINGBOT_RUN_TIMEOUT_S = 60.0
+
+
+def base_env(home: Path, **extra: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("BACKPACK_", "CONFIG_PASSWORD", "HUMMINGBOT_HOME", "PYTEST_"))}
+    env.update({"HUMMINGBOT_HOME": str(home), "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+def run(cmd: List[str], env: Dict[str, str], timeout: float = 60.0, stdin: Optional[str] = None,
+        shell: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd if not shell else cmd[0], cwd=ROOT, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=timeout, shell=shell, executable="/bin/bash" if shell else None)
+
+
+@dataclass
+class Emulator:
+    process: subprocess.Popen
+    rest_url: str
+    ws_url: str
+    api_key: str
+    api_secret: str
+
+    def env(self) -> Dict[str, str]:
+        return {"BACKPACK_REST_URL": self.rest_url, "BACKPACK_WS_URL": self.ws_url}
+
+    def admin(self, call: str, *args, **kwargs):
+        """Run one AdminClient call (state, requests, ...) against this emulator."""
+        from backpack_emulator.admin_client import AdminClient
+
+        async def go():
+            async with AdminClient(self.rest_url) as client:
+                return await getattr(client, call)(*args, **kwargs)
+        return asyncio.run(go())
+
+    def stop(self) -> None:
+        stop_group(self.process, timeout=10)
+
+
+def new_keypair():
+    from backpack_emulator.keys import generate_keypair
+    return generate_keypair()
+
+
+def keypair_from_the_guide() -> Tuple[str, str]:
+    """The guide's `eval "$(... backpack_emulator.keys)"`, then the two variables it set."""
+    script = DOC_COMMANDS["emulator_keys"] + '\nprintf "%s\\n%s\\n" "$BACKPACK_API_KEY" "$BACKPACK_API_SECRET"'
+    result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    api_key, api_secret = result.stdout.split()
+    return api_key, api_secret
+
+
+def start_emulator() -> Emulator:
+    """The emulator started with the guide's command (USDC=10000, SOL=100) for a fresh key pair."""
+    api_key, api_secret = keypair_from_the_guide()
+    process = doc_popen("emulator_start", dict(os.environ, BACKPACK_API_KEY=api_key))
+    urls: Dict[str, str] = {}
+    deadline = time.monotonic() + 20
+    while len(urls) < 2 and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        name, _, value = line.strip().partition("=")
+        if name in ("REST_URL", "WS_URL"):
+            urls[name] = value
+    if len(urls) < 2:
+        stop_group(process)
+        raise RuntimeError("the emulator did not print its URLs")
+    # Keep draining its output so that it never blocks on a full pipe.
+    subprocess_drain(process)
+    return Emulator(process, urls["REST_URL"], urls["WS_URL"], api_key, api_secret)
+
+
+def subprocess_drain(process: subprocess.Popen) -> None:
+    import threading
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+
+
+def store_keys(home: Path, emulator: Emulator, *args: str, password: str = PASSWORD,
+               **env_extra: str) -> subprocess.CompletedProcess:
+    env = base_env(home, CONFIG_PASSWORD=password, BACKPACK_API_KEY=emulator.api_key,
+                   BACKPACK_API_SECRET=emulator.api_secret, **emulator.env(), **env_extra)
+    return run([PY, "tools/store_keys.py", "backpack", *args], env)
+
+
+@dataclass
+class BotRun:
+    returncode: int
+    output: str
+    seconds: float
+
+    def lines(self) -> List[str]:
+        """Log messages without the `time - logger - ` prefix of the console format."""
+        messages = []
+        for line in self.output.splitlines():
+            parts = line.split(" - ", 2)
+            messages.append(parts[2] if len(parts) == 3 else line)
+        return messages
+
+
+def run_quickstart(home: Path, emulator: Emulator, args: List[str], password: str = PASSWORD,
+                   timeout: float = HUMMINGBOT_RUN_TIMEOUT_S) -> BotRun:
+    env = base_env(home, CONFIG_PASSWORD=password, **emulator.env())
+    started = time.monotonic()
+    result = run([PY, "bin/hummingbot_quickstart.py", *args], env, timeout=timeout)
+    return BotRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+def write_script_config(home: Path, name: str, values: Dict[str, object]) -> str:
+    path = home / "conf" / "scripts" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{key}: {value}\n" for key, value in values.items()))
+    return name
+
+
+# Every shell command of BACKPACK_HEADLESS.md, verbatim; test_doc_commands.py checks the guide against
+# this table and the tests run these strings with bash from the repository root.
+DOC_COMMANDS = {
+    "setup": "make setup",
+    "demo": "make demo",
+    "console": ".venv/bin/python bin/hummingbot.py",
+    "store_keys_env": ".venv/bin/python tools/store_keys.py backpack --check",
+    "store_keys_stdin": ("printf '%s\\n%s\\n' \"$BACKPACK_API_KEY\" \"$BACKPACK_API_SECRET\" | "
+                         ".venv/bin/python tools/store_keys.py backpack --stdin"),
+    "store_perp_keys": ".venv/bin/python tools/store_keys.py backpack_perpetual --check",
+    "broker_start": ".venv/bin/python tools/mqtt_broker.py start",
+    "broker_stop": ".venv/bin/python tools/mqtt_broker.py stop",
+    "run_foreground": (".venv/bin/python bin/hummingbot_quickstart.py -p \"$CONFIG_PASSWORD\" "
+                       "-f my_backpack_strategy.py --headless"),
+    "run_auth_test": ".venv/bin/python bin/hummingbot_quickstart.py -f backpack_auth_test.py --headless",
+    "run_background": ("nohup .venv/bin/python bin/hummingbot_quickstart.py -f my_backpack_strategy.py --headless "
+                       "> logs/headless.out 2>&1 & echo $! > logs/headless.pid"),
+    "stop_background": "kill \"$(cat logs/headless.pid)\"",
+    "perp_auth_config": ("printf 'exchange: backpack_perpetual\\n' > "
+                         "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_auth_test_perp.yml\""),
+    "run_perp_auth_test": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_auth_test.py "
+                           "-c backpack_auth_test_perp.yml --headless"),
+    "perp_maker_config": ("printf 'exchange: backpack_perpetual\\nmax_inventory: 2\\nmin_inventory: -2\\n"
+                          "run_duration_s: 3600\\n' > \"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_maker_perp.yml\""),
+    "run_perp_maker": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_post_only_maker.py "
+                       "-c backpack_maker_perp.yml --headless"),
+    "emulator_keys": "export $(.venv/bin/python -m backpack_emulator.keys)",
+    "emulator_start": (".venv/bin/python -m backpack_emulator --host 127.0.0.1 --port 0 "
+                       "--account \"$BACKPACK_API_KEY:USDC=10000,SOL=100\""),
+}
+
+
+def doc_shell(name: str, env: Dict[str, str], timeout: float = HUMMINGBOT_RUN_TIMEOUT_S,
+              stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run one command of the guide, verbatim, with bash from the repository root."""
+    return run([DOC_COMMANDS[name]], env, timeout=timeout, stdin=stdin, shell=True)
+
+
+def doc_popen(name: str, env: Dict[str, str]) -> subprocess.Popen:
+    """Start a long-running command of the guide in its own process group (stopped with stop_group)."""
+    return subprocess.Popen(["bash", "-c", DOC_COMMANDS[name]], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait(timeout=5)
