@@ -85,6 +85,8 @@ class AdminApi:
                 faults.set_delay(body["path"], float(body["seconds"]), body.get("method"))
             elif action == "hang_order_creates":
                 faults.hang_order_creates = int(body.get("count", 1))
+                seconds = body.get("seconds")
+                faults.hang_seconds = None if seconds is None else float(seconds)
             elif action == "private_ws":
                 mode = body.get("mode")
                 if mode not in ("duplicate", "reorder", None):

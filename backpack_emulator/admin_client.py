@@ -64,9 +64,13 @@ class AdminClient:
         return await self._call("POST", "/faults", {"action": "delay", "path": path, "seconds": seconds,
                                                     "method": method})
 
-    async def hang_order_creates(self, count: int = 1) -> Dict[str, Any]:
-        """Accept the next ``count`` order creates but never answer them."""
-        return await self._call("POST", "/faults", {"action": "hang_order_creates", "count": count})
+    async def hang_order_creates(self, count: int = 1, seconds: Optional[float] = None) -> Dict[str, Any]:
+        """Accept the next ``count`` order creates but never answer them; after ``seconds`` (if given) the
+        connection is dropped instead of being held until the server stops."""
+        body: Dict[str, Any] = {"action": "hang_order_creates", "count": count}
+        if seconds is not None:
+            body["seconds"] = seconds
+        return await self._call("POST", "/faults", body)
 
     async def private_ws_fault(self, mode: Optional[str], count: int = 1) -> Dict[str, Any]:
         """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""

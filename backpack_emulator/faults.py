@@ -45,6 +45,7 @@ class Faults:
         self.failures: List[FailureRule] = []
         self.delays: List[DelayRule] = []
         self.hang_order_creates = 0
+        self.hang_seconds: Optional[float] = None  # None: hold until the server stops; else drop after that long
         self.private_ws_mode: Optional[str] = None  # "duplicate" | "reorder"
         self.private_ws_remaining = 0
 
@@ -85,5 +86,5 @@ class Faults:
     def to_json(self) -> Dict[str, Any]:
         return {"failures": [asdict(f) for f in self.failures if f.remaining > 0],
                 "delays": [asdict(d) for d in self.delays],
-                "hangOrderCreates": self.hang_order_creates,
+                "hangOrderCreates": self.hang_order_creates, "hangSeconds": self.hang_seconds,
                 "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining}}

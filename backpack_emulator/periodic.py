@@ -3,11 +3,11 @@ streams markPrice, ticker and kline (kline: current candle when it changed, then
 and openInterest once a minute."""
 from typing import Dict, Optional, Tuple
 
+from backpack_emulator import market_views
 from backpack_emulator.decimals import fmt
 from backpack_emulator.events import EventSink
 from backpack_emulator.exchange import Exchange
 from backpack_emulator.klines import INTERVAL_SECONDS, bucket_bounds
-from backpack_emulator import market_views
 
 
 class PeriodicTasks:

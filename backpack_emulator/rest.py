@@ -142,7 +142,10 @@ class RestApi:
         """Fault: the order exists but the client never hears back; the connection is held open."""
         request["hung"] = True
         log_request(self.server, request, None, 0, response=result)
-        await self.server.stopping.wait()
+        try:
+            await asyncio.wait_for(self.server.stopping.wait(), self.server.faults.hang_seconds)
+        except asyncio.TimeoutError:
+            pass  # the connection drops without an answer
         if request.transport is not None:
             request.transport.abort()
         return web.Response(status=503)

@@ -1,24 +1,56 @@
-"""Fixtures of the headless tests: one local MQTT broker for the session, a fresh bot home per test."""
-import subprocess
+"""Fixtures of the headless tests: the guide's MQTT broker for the session, a fresh bot home per test."""
+import os
 from pathlib import Path
 
 import pytest
 
-from test.headless.support import PY, ROOT
+from test.headless.support import bot_env, doc_shell, start_emulator
 
 
-@pytest.fixture(scope="session")
-def mqtt_broker(tmp_path_factory):
-    """A broker on 127.0.0.1:1883 for headless runs; reuses one that already listens, stops only its own."""
-    pidfile = tmp_path_factory.mktemp("mqtt") / "broker.pid"
-    started = subprocess.run([PY, "tools/mqtt_broker.py", "start", "--pidfile", str(pidfile)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=30)
+@pytest.fixture(scope="session", autouse=True)
+def mqtt_broker():
+    """The guide's `mqtt_broker.py start`/`stop`, around every headless test (Hummingbot stalls ~25 s
+    per attempt without a broker): reuses a broker that already listens, stops only its own."""
+    started = doc_shell("broker_start", dict(os.environ), timeout=30)
     assert started.returncode == 0, started.stderr
+    assert "started a broker on 127.0.0.1:1883" in started.stdout or "already listens" in started.stdout
     yield
-    subprocess.run([PY, "tools/mqtt_broker.py", "stop", "--pidfile", str(pidfile)],
-                   cwd=ROOT, capture_output=True, text=True, timeout=30)
+    stopped = doc_shell("broker_stop", dict(os.environ), timeout=30)
+    assert stopped.returncode == 0, stopped.stderr
 
 
 @pytest.fixture
 def home(tmp_path) -> Path:
     return tmp_path / "bot_home"
+
+
+@pytest.fixture
+def emulator():
+    """The emulator subprocess, started with the guide's command for a fresh key pair."""
+    emulator = start_emulator()
+    yield emulator
+    emulator.stop()
+
+
+def _bot_with_keys(tmp_path_factory, store_command: str):
+    """One emulator and one bot home whose keys were stored with the guide's `store_command`."""
+    home = tmp_path_factory.mktemp("bot") / "bot_home"
+    emulator = start_emulator()
+    env = bot_env(home, emulator)
+    stored = doc_shell(store_command, env)
+    assert stored.returncode == 0, stored.stderr
+    return emulator, home, env
+
+
+@pytest.fixture(scope="module")
+def spot(tmp_path_factory, mqtt_broker):
+    emulator, home, env = _bot_with_keys(tmp_path_factory, "store_keys_env")
+    yield emulator, home, env
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def perp(tmp_path_factory, mqtt_broker):
+    emulator, home, env = _bot_with_keys(tmp_path_factory, "store_perp_keys")
+    yield emulator, home, env
+    emulator.stop()

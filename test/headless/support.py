@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
@@ -97,34 +97,19 @@ def subprocess_drain(process: subprocess.Popen) -> None:
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
 
 
-def store_keys(home: Path, emulator: Emulator, *args: str, password: str = PASSWORD,
-               **env_extra: str) -> subprocess.CompletedProcess:
-    env = base_env(home, CONFIG_PASSWORD=password, BACKPACK_API_KEY=emulator.api_key,
-                   BACKPACK_API_SECRET=emulator.api_secret, **emulator.env(), **env_extra)
-    return run([PY, "tools/store_keys.py", "backpack", *args], env)
+# The fields of conf/connectors/backpack.yml, whichever way it was written (console `connect` or store_keys.py).
+BACKPACK_KEY_FILE_FIELDS = {"connector", "backpack_api_key", "backpack_api_secret", "backpack_self_trade_prevention"}
 
 
-@dataclass
-class BotRun:
-    returncode: int
-    output: str
-    seconds: float
-
-    def lines(self) -> List[str]:
-        """Log messages without the `time - logger - ` prefix of the console format."""
-        messages = []
-        for line in self.output.splitlines():
-            parts = line.split(" - ", 2)
-            messages.append(parts[2] if len(parts) == 3 else line)
-        return messages
+def bot_env(home: Path, emulator: Emulator) -> Dict[str, str]:
+    """What a user has exported for the guide: password, key pair and the emulator's URLs."""
+    return base_env(home, CONFIG_PASSWORD=PASSWORD, BACKPACK_API_KEY=emulator.api_key,
+                    BACKPACK_API_SECRET=emulator.api_secret, **emulator.env())
 
 
-def run_quickstart(home: Path, emulator: Emulator, args: List[str], password: str = PASSWORD,
-                   timeout: float = HUMMINGBOT_RUN_TIMEOUT_S) -> BotRun:
-    env = base_env(home, CONFIG_PASSWORD=password, **emulator.env())
-    started = time.monotonic()
-    result = run([PY, "bin/hummingbot_quickstart.py", *args], env, timeout=timeout)
-    return BotRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+def messages(output: str) -> List[str]:
+    """Log lines without the `time - logger - ` prefix of Hummingbot's console format."""
+    return [line.split(" - ", 2)[-1] for line in output.splitlines()]
 
 
 def write_script_config(home: Path, name: str, values: Dict[str, object]) -> str:
@@ -188,3 +173,21 @@ def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: fl
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         return process.wait(timeout=5)
+
+
+def run_doc_until(name: str, env: Dict[str, str], done: Callable[[List[str]], bool], sig: int,
+                  timeout: float = HUMMINGBOT_RUN_TIMEOUT_S, settle_s: float = 0.0) -> Tuple[List[str], int]:
+    """Start a long-running command of the guide, read its log until `done(lines so far)`, wait
+    `settle_s`, then send `sig` (Ctrl+C or kill). Returns every log message and the exit status."""
+    process = doc_popen(name, env)
+    seen: List[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:
+            seen.append(line.rstrip("\n"))
+            if done(seen) or time.monotonic() > deadline:
+                break
+        time.sleep(settle_s)
+    finally:
+        status = stop_group(process, sig)
+    return messages("\n".join(seen) + "\n" + process.stdout.read()), status

@@ -5,14 +5,12 @@ from typing import List
 import pytest
 import yaml
 
-from test.headless.support import PASSWORD, PY, base_env, new_keypair, run
+from test.headless.support import BACKPACK_KEY_FILE_FIELDS, PASSWORD, PY, base_env, doc_shell, new_keypair, run
 
 
-def store(home: Path, key: str, secret: str, *args: str, password: str = PASSWORD, stdin=None):
-    env = base_env(home, CONFIG_PASSWORD=password)
-    if stdin is None:
-        env.update(BACKPACK_API_KEY=key, BACKPACK_API_SECRET=secret)
-    return run([PY, "tools/store_keys.py", "backpack", *args], env, stdin=stdin)
+def store(home: Path, key: str, secret: str, password: str = PASSWORD):
+    env = base_env(home, CONFIG_PASSWORD=password, BACKPACK_API_KEY=key, BACKPACK_API_SECRET=secret)
+    return run([PY, "tools/store_keys.py", "backpack"], env)
 
 
 def decrypt_stored(home: Path, password: str = PASSWORD) -> List[str]:
@@ -20,6 +18,7 @@ def decrypt_stored(home: Path, password: str = PASSWORD) -> List[str]:
     from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger
 
     stored = yaml.safe_load((home / "conf" / "connectors" / "backpack.yml").read_text())
+    assert set(stored) == BACKPACK_KEY_FILE_FIELDS  # the same file as the console's `connect backpack`
     manager = ETHKeyFileSecretManger(password)
     return [manager.decrypt_secret_value(field, stored[field]) for field in ("backpack_api_key", "backpack_api_secret")]
 
@@ -37,7 +36,8 @@ def test_stored_encrypted_from_env_then_stdin_and_a_wrong_password_changes_nothi
     assert decrypt_stored(home) == [key, secret]
 
     key, secret = new_keypair()
-    result = store(home, "", "", "--stdin", stdin=f"{key}\n{secret}\n")
+    env = base_env(home, CONFIG_PASSWORD=PASSWORD, BACKPACK_API_KEY=key, BACKPACK_API_SECRET=secret)
+    result = doc_shell("store_keys_stdin", env)
     assert result.returncode == 0, result.stderr
     assert decrypt_stored(home) == [key, secret]
 

@@ -49,7 +49,8 @@ class SigningVectorsTests(unittest.TestCase):
         self.assertEqual(API_KEY, auth.public_key)
         vectors = {
             CANCEL_STRING: "wLQaGPszkXrEWaIm6RsnVLJv70Uuw62SXxmdso6cadUmR0NWzFhfhvuCWMl+jbBNJ5gZRfCPjvXI29H7JeW6Ag==",
-            SUBSCRIBE_STRING: "nnH9lOoIF3v72vbmeopqLLUggbPuhAuXgYbQc6qJnYSsFW0ZM3hUVK4feOAmIHQA02vH16oz+C3+6HQmPkggDA==",
+            SUBSCRIBE_STRING:
+                "nnH9lOoIF3v72vbmeopqLLUggbPuhAuXgYbQc6qJnYSsFW0ZM3hUVK4feOAmIHQA02vH16oz+C3+6HQmPkggDA==",
             "instruction=balanceQuery&timestamp=1614550000000&window=5000":
                 "0Xe7TkJWz9DGQ5TNj1mBNbiF5PTPIVch/B+5PzBZ0QdWQq/pmWAyP+AluwN5pPyKjz3SUaeL78eiy+TCcakEAQ==",
             EXECUTE_STRING: "rJSrtIrzRKh+96J9W7SSQg2enD+cJhJtaJt4wFxn2XSFUgOb14Hp0WhCo8DNChzTAzAb97I05VrNEtXeUBG6BQ==",

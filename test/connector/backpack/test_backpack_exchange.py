@@ -48,7 +48,7 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     @property
     def network_status_url(self):
-        return self._url(CONSTANTS.PING_PATH_URL)
+        return self._url(CONSTANTS.SERVER_TIME_PATH_URL)
 
     @property
     def trading_rules_url(self):
@@ -69,7 +69,8 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     @property
     def latest_prices_request_mock_response(self):
-        return {"symbol": self.exchange_trading_pair, "firstPrice": "9000", "lastPrice": str(self.expected_latest_price),
+        return {"symbol": self.exchange_trading_pair, "firstPrice": "9000",
+                "lastPrice": str(self.expected_latest_price),
                 "high": "10000", "low": "9000", "volume": "10", "quoteVolume": "95000", "trades": "12"}
 
     @property
@@ -82,7 +83,7 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     @property
     def network_status_request_successful_mock_response(self):
-        return "pong"
+        return 1640000003000  # /api/v1/time: a bare number of milliseconds
 
     @property
     def trading_rules_request_mock_response(self):

@@ -336,7 +336,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual(3, len(set(ids)))
         sent = self.bodies("POST", CONSTANTS.ORDERS_PATH_URL)
         self.assertEqual(1, len(sent))
-        self.assertEqual([(int(ids[0]), "Bid", "170.00"), (int(ids[1]), "Ask", "190.00")],
+        self.assertEqual([(int(ids[0]), "Bid", "170"), (int(ids[1]), "Ask", "190")],
                          [(o["clientId"], o["side"], o["price"]) for o in sent[0]])
         self.assertEqual("11", self.exchange.in_flight_orders[ids[0]].exchange_order_id)
         self.assertEqual({ids[1], ids[2]}, {e.order_id for e in self.events[MarketEvent.OrderFailure].event_log})
@@ -379,8 +379,17 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
             rest_order("2", 902, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))]))
         results = await self.exchange.cancel_all(5)
         self.assertEqual({"901": True, "902": True, "903": True}, {r.order_id: r.success for r in results})
-        self.assertEqual(["BTC_USDC", "SOL_USDC"], [b["symbol"] for b in self.bodies("DELETE", CONSTANTS.ORDERS_PATH_URL)])
+        self.assertEqual(["BTC_USDC", "SOL_USDC"],
+                         [b["symbol"] for b in self.bodies("DELETE", CONSTANTS.ORDERS_PATH_URL)])
         self.assertEqual(3, len(self.events[MarketEvent.OrderCancelled].event_log))
+
+    def test_estimated_fees(self):
+        maker = self.exchange.get_fee("SOL", "USDC", OrderType.LIMIT_MAKER, TradeType.BUY, Decimal("1"), Decimal("180"))
+        taker = self.exchange.get_fee("SOL", "USDC", OrderType.LIMIT, TradeType.SELL, Decimal("1"), Decimal("180"))
+        forced_maker = self.exchange.get_fee("SOL", "USDC", OrderType.LIMIT, TradeType.SELL, Decimal("1"),
+                                             Decimal("180"), is_maker=True)
+        self.assertEqual([Decimal("0.0008"), Decimal("0.001"), Decimal("0.0008")],
+                         [maker.percent, taker.percent, forced_maker.percent])
 
     # ----- balances -----
 

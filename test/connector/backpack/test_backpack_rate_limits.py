@@ -106,7 +106,8 @@ class BackoffTests(ClosesSharedHttpSession, unittest.IsolatedAsyncioTestCase):
 class UrlTests(ClosesSharedHttpSession, unittest.IsolatedAsyncioTestCase):
 
     async def test_env_urls_are_read_when_the_connector_is_created(self):
-        with patch.dict(os.environ, {"BACKPACK_REST_URL": "http://127.0.0.1:8123", "BACKPACK_WS_URL": "ws://127.0.0.1:8123/ws"}):
+        env = {"BACKPACK_REST_URL": "http://127.0.0.1:8123", "BACKPACK_WS_URL": "ws://127.0.0.1:8123/ws"}
+        with patch.dict(os.environ, env):
             pointed = BackpackExchange(trading_required=False, trading_pairs=[])
         self.assertEqual("http://127.0.0.1:8123/", pointed.rest_base_url)
         self.assertEqual("ws://127.0.0.1:8123/ws", pointed.ws_base_url)

@@ -2,6 +2,7 @@ import unittest
 from decimal import Decimal
 
 from hummingbot.connector.exchange.backpack import backpack_errors as errors, backpack_utils as utils
+from hummingbot.connector.exchange.backpack.backpack_exchange_base import decimal_text
 from hummingbot.connector.exchange.backpack.backpack_messages import (
     Fill,
     OrderStatus,
@@ -53,9 +54,11 @@ class ErrorTests(unittest.TestCase):
 
     def test_classification(self):
         not_found = self.hb_error(404, '{"code":"RESOURCE_NOT_FOUND","message":"Not Found"}')
-        post_only = self.hb_error(400, '{"code":"INVALID_ORDER","message":"Order would immediately match and take liquidity"}')
+        post_only = self.hb_error(
+            400, '{"code":"INVALID_ORDER","message":"Order would immediately match and take liquidity"}')
         expired = self.hb_error(400, '{"code":"INVALID_CLIENT_REQUEST","message":"Request has expired"}')
-        skew = self.hb_error(400, '{"code":"INVALID_CLIENT_REQUEST","message":"Invalid timestamp: must be within 10 minutes"}')
+        skew = self.hb_error(
+            400, '{"code":"INVALID_CLIENT_REQUEST","message":"Invalid timestamp: must be within 10 minutes"}')
         limited = self.hb_error(429, '{"code":"TOO_MANY_REQUESTS","message":"Too many requests"}')
         self.assertEqual([True, False, False, False, False], [errors.is_not_found(e) for e in
                                                               (not_found, post_only, expired, skew, limited)])
@@ -67,6 +70,10 @@ class ErrorTests(unittest.TestCase):
 
 
 class MessageTests(unittest.TestCase):
+
+    def test_decimal_text_sent_to_the_exchange(self):
+        self.assertEqual(["1.23", "100", "0.00001", "95000.1"],
+                         [decimal_text(Decimal(v)) for v in ("1.230", "100", "0.000010", "95000.10")])
 
     def test_timestamp_units(self):
         self.assertAlmostEqual(1753102447.307501, seconds_from_us(1753102447307501), places=6)

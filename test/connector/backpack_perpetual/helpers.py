@@ -24,7 +24,8 @@ def collateral_row(asset: str, total: str, available: str) -> Dict[str, Any]:
             "availableQuantity": available}
 
 
-def position_row(symbol: str, net_quantity: str, entry_price: str, unrealized: str, mark: str = "100") -> Dict[str, Any]:
+def position_row(symbol: str, net_quantity: str, entry_price: str, unrealized: str,
+                 mark: str = "100") -> Dict[str, Any]:
     return {"breakEvenPrice": entry_price, "entryPrice": entry_price, "estLiquidationPrice": "0", "imf": "0.1",
             "imfFunction": None, "markPrice": mark, "mmf": "0.0135", "mmfFunction": None,
             "netCost": str(Decimal(net_quantity) * Decimal(entry_price)), "netQuantity": net_quantity,

@@ -1,5 +1,8 @@
 """Account-level perp behaviour: account-wide leverage, ONEWAY only, reduceOnly closes, collateral balances
-and budget checks before and after fills."""
+and budget checks before and after fills.
+
+The budget checks run Hummingbot's own PerpetualBudgetChecker, whose fee estimate reads the fee schema of
+`backpack_perpetual` from Hummingbot's registry: the plugin must be installed (tools/setup.sh), as for real use."""
 import asyncio
 import json
 import time
@@ -93,7 +96,8 @@ class LeverageTests(AccountTestCase):
     async def test_rejected_leverage_keeps_the_old_value(self):
         self.mock_api.patch(ACCOUNT_URL, status=400, body=json.dumps(
             {"code": "INVALID_CLIENT_REQUEST", "message": "Invalid `leverageLimit`"}))
-        self.assertEqual((False, "Invalid `leverageLimit`"), await self.derivative._set_trading_pair_leverage(PAIR, 500))
+        answer = await self.derivative._set_trading_pair_leverage(PAIR, 500)
+        self.assertEqual((False, "Invalid `leverageLimit`"), answer)
         self.assertEqual(1, self.derivative.get_leverage(PAIR))
 
     async def test_leverage_is_re_read_periodically(self):

@@ -3,6 +3,7 @@
 The exchange answers shared with spot (orders, cancels, order status, fills, order frames) come from
 the spot suite's hooks; this class overrides only what differs for perps.
 """
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any, Callable, List, Optional, Tuple
@@ -130,11 +131,14 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
         """Replaces the inherited version, which asserts that switching to HEDGE succeeds: Backpack positions
         are net (one per market), so this connector must refuse HEDGE. Here: ONEWAY succeeds, HEDGE fails."""
         self.exchange.set_position_mode(PositionMode.ONEWAY)
-        self.async_run_with_timeout(self.exchange._execute_set_position_mode(PositionMode.ONEWAY))
+        self.async_run_with_timeout(asyncio.sleep(0.01))
         self.assertTrue(self.is_logged("DEBUG", f"Position mode switched to {PositionMode.ONEWAY}."))
-        self.async_run_with_timeout(self.exchange._execute_set_position_mode(PositionMode.HEDGE))
+        self.exchange.set_position_mode(PositionMode.HEDGE)
+        self.async_run_with_timeout(asyncio.sleep(0.01))
         self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
         self.assertFalse(self.is_logged("DEBUG", f"Position mode switched to {PositionMode.HEDGE}."))
+        self.assertTrue(self.is_logged("NETWORK", f"Error switching {self.trading_pair} mode to {PositionMode.HEDGE}: "
+                                                  f"{HEDGE_REFUSED.format(mode='HEDGE')}"))
 
     def test_get_buy_and_sell_collateral_tokens(self):
         self.assertEqual("USDC", self.exchange.get_buy_collateral_token(self.trading_pair))

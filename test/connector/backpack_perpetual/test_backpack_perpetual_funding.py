@@ -13,7 +13,14 @@ from hummingbot.core.data_type.funding_info import FundingInfoUpdate
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
 from test.connector.backpack.helpers import url_regex
-from test.connector.backpack_perpetual.helpers import PAIR, SYMBOL, funding_row, make_derivative
+from test.connector.backpack_perpetual.helpers import (
+    OTHER_PAIR,
+    OTHER_SYMBOL,
+    PAIR,
+    SYMBOL,
+    funding_row,
+    make_derivative,
+)
 
 MARK_PRICES_URL = url_regex(web_utils.rest_url(CONSTANTS.MARK_PRICES_PATH_URL))
 FUNDING_URL = url_regex(web_utils.rest_url(CONSTANTS.FUNDING_HISTORY_PATH_URL))
@@ -131,3 +138,38 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
                          await self.derivative._fetch_last_fee_payment(PAIR))
         self._funding_answer([])
         self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))
+
+
+class RuntimePairTests(IsolatedAsyncioWrapperTestCase):
+
+    async def test_pair_added_at_runtime_gets_funding_info_and_account_leverage(self):
+        derivative = make_derivative(trading_pairs=[PAIR])
+        derivative._apply_account_leverage(7)
+        with aioresponses() as mock_api:
+            mock_api.get(url_regex(web_utils.rest_url(CONSTANTS.DEPTH_PATH_URL)), body=json.dumps(
+                {"asks": [["95010", "0.5"]], "bids": [["94990", "0.4"]], "lastUpdateId": "12", "timestamp": 1}))
+            mock_api.get(MARK_PRICES_URL, body=json.dumps([
+                {"fundingRate": "0.00001", "indexPrice": "95000", "markPrice": "95001",
+                 "nextFundingTimestamp": 1754956800000, "symbol": OTHER_SYMBOL}]))
+            self.assertTrue(await derivative.add_trading_pair(OTHER_PAIR))
+        self.assertEqual(Decimal("95001"), derivative.get_funding_info(OTHER_PAIR).mark_price)
+        self.assertEqual(7, derivative.get_leverage(OTHER_PAIR))
+        self.assertIn(OTHER_PAIR, derivative.order_books)
+        tasks = list(derivative.order_book_tracker._tracking_tasks.values())
+        await asyncio.sleep(0)  # let the tracking task start, so cancelling it closes its coroutine
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def test_funding_info_start_retries_until_it_gets_an_answer(self):
+        derivative = make_derivative(trading_pairs=[PAIR])
+        derivative._sleep = AsyncMock()
+        with aioresponses() as mock_api:
+            mock_api.get(MARK_PRICES_URL, status=503, body=json.dumps({"code": "SERVER_ERROR", "message": "busy"}))
+            mock_api.get(MARK_PRICES_URL, body=json.dumps([{"fundingRate": "0.0001", "indexPrice": "180",
+                                                            "markPrice": "181", "nextFundingTimestamp": 1754956800000,
+                                                            "symbol": SYMBOL}]))
+            await derivative._init_funding_info()
+        self.assertEqual(Decimal("181"), derivative.get_funding_info(PAIR).mark_price)
+        derivative._sleep.assert_awaited_once_with(5.0)
+        self.assertTrue(derivative._perpetual_trading.is_funding_info_initialized())

@@ -15,6 +15,7 @@ FUNDING_INFO_QUEUE_KEY = "funding_info"
 
 POSITION_CLOSED_EVENT = "positionClosed"
 
+FUNDING_INFO_RETRY_S = 5.0
 # Funding is paid hourly; the history is polled a little more often than that.
 FUNDING_FEE_POLL_INTERVAL_S = 120
 # Leverage is account-wide and can be changed outside this bot (web UI, another bot): re-read it.

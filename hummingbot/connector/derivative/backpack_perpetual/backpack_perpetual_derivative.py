@@ -49,7 +49,7 @@ from hummingbot.connector.exchange.backpack.backpack_messages import Fill
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
-from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 
@@ -64,22 +64,16 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     def __init__(self,
                  backpack_perpetual_api_key: str = "",
                  backpack_perpetual_api_secret: str = "",
-                 balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
-                 rate_limits_share_pct: Decimal = Decimal("100"),
-                 trading_pairs: Optional[List[str]] = None,
-                 trading_required: bool = True,
                  backpack_perpetual_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
                  **kwargs):
+        """`kwargs`: Hummingbot's usual `trading_pairs`, `trading_required`, `balance_asset_limit` and
+        `rate_limits_share_pct`; the keys are the `backpack_perpetual_*` settings of `connect backpack_perpetual`."""
         self._requested_leverage: Dict[str, int] = {}
         self._next_leverage_refresh = 0.0
         self._leverage_changes = 0  # a re-read that started before a change must not undo it
-        super().__init__(backpack_api_key=backpack_perpetual_api_key,
-                         backpack_api_secret=backpack_perpetual_api_secret,
-                         trading_pairs=trading_pairs,
-                         trading_required=trading_required,
-                         backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
-                         balance_asset_limit=balance_asset_limit,
-                         rate_limits_share_pct=rate_limits_share_pct)
+        self._account_leverage: Optional[int] = None
+        super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
+                         backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention, **kwargs)
 
     @property
     def name(self) -> str:
@@ -116,6 +110,15 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         except KeyError:
             return None  # a market this connector does not trade (e.g. a position opened elsewhere)
 
+    async def add_trading_pair(self, trading_pair: str) -> bool:
+        """Spot's runtime pair addition, plus what a perp pair needs: funding info and the account leverage."""
+        added = await super().add_trading_pair(trading_pair)
+        if added:
+            self._perpetual_trading.initialize_funding_info(await self._orderbook_ds.get_funding_info(trading_pair))
+            if self._account_leverage is not None:
+                self._perpetual_trading.set_leverage(trading_pair, self._account_leverage)
+        return added
+
     # ----- orders and fees -----
 
     def _extra_order_fields(self, trade_type: TradeType, order_type: OrderType, **kwargs) -> Dict[str, Any]:
@@ -123,26 +126,18 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
             return {"reduceOnly": True}  # never opens or flips: the exchange caps it at the position size
         return {}
 
-    def _get_fee(self,
-                 base_currency: str,
-                 quote_currency: str,
-                 order_type: OrderType,
-                 order_side: TradeType,
-                 position_action: PositionAction,
-                 amount: Decimal,
-                 price: Decimal = s_decimal_NaN,
+    def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
+                 position_action: PositionAction, amount: Decimal, price: Decimal = s_decimal_NaN,
                  is_maker: Optional[bool] = None) -> TradeFeeBase:
-        is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
-        fees = perp_utils.DEFAULT_FEES
         return TradeFeeBase.new_perpetual_fee(
-            fee_schema=fees, position_action=position_action, percent_token=PERP_CONSTANTS.COLLATERAL_TOKEN,
-            percent=fees.maker_percent_fee_decimal if is_maker else fees.taker_percent_fee_decimal)
+            fee_schema=perp_utils.DEFAULT_FEES, position_action=position_action,
+            percent_token=PERP_CONSTANTS.COLLATERAL_TOKEN,
+            percent=self._estimated_fee_percent(perp_utils.DEFAULT_FEES, order_type, is_maker))
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
-        flat_fees = [TokenAmount(amount=fill.fee_amount, token=fill.fee_asset)] if fill.fee_asset else []
         # Only a CLOSE is paid out of returns; anything else (also a NIL action) adds to the position's cost.
         closing = getattr(order, "position", PositionAction.NIL) == PositionAction.CLOSE
-        return TradeFeeBase.new_perpetual_fee(fee_schema=perp_utils.DEFAULT_FEES, flat_fees=flat_fees,
+        return TradeFeeBase.new_perpetual_fee(fee_schema=perp_utils.DEFAULT_FEES, flat_fees=self._flat_fees_of(fill),
                                               position_action=PositionAction.CLOSE if closing else PositionAction.OPEN)
 
     # ----- balances and margin -----
@@ -230,9 +225,9 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         others = {pair: asked for pair, asked in self._requested_leverage.items()
                   if pair != trading_pair and asked != leverage}
         if others:
-            self.logger().warning(
-                f"Backpack's leverage limit is account-wide: setting {leverage}x for {trading_pair} also applies it "
-                f"to " + ", ".join(f"{pair} (which asked for {asked}x)" for pair, asked in sorted(others.items())) + ".")
+            asked_elsewhere = ", ".join(f"{pair} (which asked for {asked}x)" for pair, asked in sorted(others.items()))
+            self.logger().warning(f"Backpack's leverage limit is account-wide: setting {leverage}x for {trading_pair} "
+                                  f"also applies it to {asked_elsewhere}.")
         self._requested_leverage[trading_pair] = leverage
         try:
             await self._api_patch_without_content(CONSTANTS.ACCOUNT_PATH_URL, {"leverageLimit": str(leverage)})
@@ -253,6 +248,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
             data=data, method=perp_web_utils.PATCH, is_auth_required=True)
 
     def _apply_account_leverage(self, leverage: int):
+        self._account_leverage = leverage
         for trading_pair in self._trading_pairs:
             self._perpetual_trading.set_leverage(trading_pair, leverage)
 
@@ -283,7 +279,23 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         await safe_gather(self._refresh_account_leverage(), self._update_positions(), self._update_all_balances(),
                           self._update_order_status())
 
-    # ----- funding payments -----
+    # ----- funding -----
+
+    async def _init_funding_info(self):
+        """Like Hummingbot's, but a failed request is retried: without funding info the connector never gets
+        ready, and the base would give up on the funding stream for good."""
+        for trading_pair in self.trading_pairs:
+            while True:
+                try:
+                    funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exception:
+                    self.logger().warning(f"Could not read the funding info of {trading_pair} ({exception}); "
+                                          f"retrying in {PERP_CONSTANTS.FUNDING_INFO_RETRY_S:.0f} s.")
+                    await self._sleep(PERP_CONSTANTS.FUNDING_INFO_RETRY_S)
+            self._perpetual_trading.initialize_funding_info(funding_info)
 
     async def _funding_payments(self, trading_pair: str, newer_than: Optional[float]) -> List[FundingPayment]:
         """Payments of the pair, oldest first: all those newer than `newer_than`, or the newest page when None."""
@@ -293,7 +305,8 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         while True:
             rows = await self._api_get(path_url=CONSTANTS.FUNDING_HISTORY_PATH_URL, is_auth_required=True, params={
                 "symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT, "offset": offset, "sortDirection": "Desc"})
-            page = [FundingPayment.from_history(r) for r in (rows if isinstance(rows, list) else [])]
+            rows = rows if isinstance(rows, list) else []
+            page = [FundingPayment.from_history(r) for r in rows]
             page = [p for p in page if p.symbol in ("", symbol)]
             payments += [p for p in page if newer_than is None or p.timestamp > newer_than]
             reached_known = newer_than is None or any(p.timestamp <= newer_than for p in page)

@@ -13,15 +13,11 @@ from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
 from hummingbot.connector.exchange.backpack.backpack_utils import BackpackConfigMap, is_market_tradable
 from hummingbot.core.data_type.trade_fee import TradeFeeSchema
 
+# Backpack's base tier for futures: 0.02 % maker / 0.05 % taker, charged in USDC.
+DEFAULT_FEES = TradeFeeSchema(maker_percent_fee_decimal=Decimal("0.0002"), taker_percent_fee_decimal=Decimal("0.0005"),
+                              buy_percent_fee_deducted_from_returns=True)
 CENTRALIZED = True
 EXAMPLE_PAIR = "SOL-USDC"
-
-# Backpack's base tier for futures: 0.02 % maker / 0.05 % taker, charged in USDC.
-DEFAULT_FEES = TradeFeeSchema(
-    maker_percent_fee_decimal=Decimal("0.0002"),
-    taker_percent_fee_decimal=Decimal("0.0005"),
-    buy_percent_fee_deducted_from_returns=True,
-)
 
 
 def is_exchange_information_valid(exchange_info: Dict[str, Any]) -> bool:

@@ -42,6 +42,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._ws_assistant: Optional[WSAssistant] = None
         self._last_update_id: Dict[str, Optional[int]] = {}
         self._resync_locks: Dict[str, asyncio.Lock] = {}
+        self._pairs_by_symbol: Dict[str, str] = {}
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
 
@@ -142,9 +143,17 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     # ----- diffs and trades -----
 
+    async def _trading_pair_for(self, symbol: str) -> str:
+        """Memoised: the connector's lookup is a chain of coroutines and this runs for every diff and trade."""
+        trading_pair = self._pairs_by_symbol.get(symbol)
+        if trading_pair is None:
+            trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=symbol)
+            self._pairs_by_symbol[symbol] = trading_pair
+        return trading_pair
+
     async def _parse_order_book_diff_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         data = raw_message["data"]
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=data["s"])
+        trading_pair = await self._trading_pair_for(data["s"])
         if trading_pair not in self._trading_pairs:
             return
         first_id, last_id = int(data["U"]), int(data["u"])
@@ -169,7 +178,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     async def _parse_trade_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         data = raw_message["data"]
-        trading_pair = await self._connector.trading_pair_associated_to_exchange_symbol(symbol=data["s"])
+        trading_pair = await self._trading_pair_for(data["s"])
         message_queue.put_nowait(BackpackOrderBook.trade_message_from_exchange(
             data, metadata={"trading_pair": trading_pair}))
 

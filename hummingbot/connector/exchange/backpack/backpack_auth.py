@@ -11,6 +11,7 @@ says what is wrong and never contains the secret.
 """
 import base64
 import binascii
+import functools
 import json
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 from urllib.parse import urlparse
@@ -60,13 +61,19 @@ def signing_value(value: Any) -> str:
 
 
 def _sorted_pairs(params: Mapping[str, Any]) -> List[str]:
-    return [f"{key}={signing_value(params[key])}" for key in sorted(params) if params[key] is not None]
+    pairs = []
+    for key in sorted(params):
+        value = params[key]
+        if value.__class__ is str:  # almost every value: this runs for every signed request
+            pairs.append(f"{key}={value}")
+        elif value is not None:
+            pairs.append(f"{key}={signing_value(value)}")
+    return pairs
 
 
 def signing_string(instruction: str, params: Optional[Mapping[str, Any]], timestamp_ms: int, window_ms: int) -> str:
-    parts = [f"instruction={instruction}"] + _sorted_pairs(params or {})
-    parts += [f"timestamp={timestamp_ms}", f"window={window_ms}"]
-    return "&".join(parts)
+    pairs = "&".join(_sorted_pairs(params or {}))
+    return f"instruction={instruction}{'&' if pairs else ''}{pairs}&timestamp={timestamp_ms}&window={window_ms}"
 
 
 def batch_signing_string(instruction: str, items: Iterable[Mapping[str, Any]], timestamp_ms: int,
@@ -75,9 +82,27 @@ def batch_signing_string(instruction: str, items: Iterable[Mapping[str, Any]], t
     return "&".join(chunks + [f"timestamp={timestamp_ms}", f"window={window_ms}"])
 
 
+# Built once: json.loads(text, parse_int=...) would build a new decoder for every signed request.
+_LITERAL_DECODER = json.JSONDecoder(parse_int=str, parse_float=str)
+
+
 def _literal_json(text: str) -> Any:
     """Parses a JSON body keeping number literals as their original text, so we sign what we send."""
-    return json.loads(text, parse_int=str, parse_float=str)
+    try:
+        value, end = _LITERAL_DECODER.raw_decode(text)  # json.dumps output: no whitespace for decode() to skip
+    except ValueError:
+        return _LITERAL_DECODER.decode(text)  # leading whitespace, or decode()'s own error
+    return value if end == len(text) else _LITERAL_DECODER.decode(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _instruction_for(method: str, url: str) -> str:
+    """The instruction of (method, URL without query); cached, connectors sign the same few URLs."""
+    path = urlparse(url).path
+    for (verb, endpoint), instruction in CONSTANTS.INSTRUCTIONS.items():
+        if verb == method and path.endswith("/" + endpoint):
+            return instruction
+    raise ValueError(f"No Backpack signing instruction is known for {method} {path}.")
 
 
 class BackpackAuth(AuthBase):
@@ -88,6 +113,8 @@ class BackpackAuth(AuthBase):
         self.api_key = api_key
         self._signing_key = decode_signing_key(secret_key)
         self.time_provider = time_provider
+        self._offset_samples: tuple = ()
+        self._offset_ms = 0.0
         self.window_ms = window_ms
 
     def __repr__(self) -> str:  # never show key material in logs
@@ -101,15 +128,19 @@ class BackpackAuth(AuthBase):
         return base64.b64encode(self._signing_key.sign(message.encode("utf-8")).signature).decode()
 
     def _timestamp_ms(self) -> int:
-        return int(self.time_provider.time() * 1e3)
+        provider = self.time_provider
+        if getattr(type(provider), "time", None) is not TimeSynchronizer.time or not provider._time_offset_ms:
+            return int(provider.time() * 1e3)
+        # Hummingbot's time() recomputes the offset (numpy median and weighted mean of the samples) on every
+        # call, twice the cost of the ED25519 signature: the same formula, the offset kept until samples change.
+        samples = tuple(provider._time_offset_ms)
+        if samples != self._offset_samples:
+            self._offset_samples, self._offset_ms = samples, provider.time_offset_ms
+        return int((provider._current_seconds_counter() + self._offset_ms * 1e-3) * 1e3)
 
     @staticmethod
     def instruction_for(method: RESTMethod, url: str) -> str:
-        path = urlparse(url).path
-        for (verb, endpoint), instruction in CONSTANTS.INSTRUCTIONS.items():
-            if verb == method.value and path.endswith("/" + endpoint):
-                return instruction
-        raise ValueError(f"No Backpack signing instruction is known for {method.value} {path}.")
+        return _instruction_for(method.value, url)
 
     def signed_headers(self, message: str, timestamp_ms: int) -> Dict[str, str]:
         return {

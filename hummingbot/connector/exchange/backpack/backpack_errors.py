@@ -3,12 +3,16 @@
 Offers `BackpackError` (status, code, message) built by `parse_error(exception)` from the IOError that
 Hummingbot's REST assistant raises ("... HTTP status is 400. Error: {"code":..,"message":..}"), with a
 plain-text body accepted too, and predicates: `is_not_found`, `is_post_only_reject`,
-`is_expired_request` (clock drift: re-sync time and retry once) and `is_rate_limited`.
+`is_expired_request` (clock drift: re-sync time and retry once), `is_rate_limited` and
+`is_outcome_unknown` (no answer / 5xx: the order may exist anyway).
 """
+import asyncio
 import json
 import re
 from dataclasses import dataclass
 from typing import Optional
+
+import aiohttp
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 
@@ -58,6 +62,16 @@ def is_expired_request(exception: BaseException) -> bool:
         return False
     message = error.message.lower()
     return any(fragment in message for fragment in CONSTANTS.TIMESTAMP_ERROR_FRAGMENTS)
+
+
+def is_outcome_unknown(exception: BaseException) -> bool:
+    """The request may or may not have been executed: no answer in time, a dropped connection or a 5xx."""
+    if isinstance(exception, (asyncio.TimeoutError, aiohttp.ClientError)):
+        return True
+    if not isinstance(exception, IOError):
+        return False
+    error = parse_error(exception)
+    return error.status is None or error.status >= 500
 
 
 def is_rate_limited(exception: BaseException) -> bool:

@@ -18,7 +18,7 @@ from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
-from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+from hummingbot.core.data_type.trade_fee import TradeFeeBase
 
 s_decimal_NaN = Decimal("nan")
 
@@ -71,12 +71,9 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  amount: Decimal,
                  price: Decimal = s_decimal_NaN,
                  is_maker: Optional[bool] = None) -> TradeFeeBase:
-        is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
-        schema = backpack_utils.DEFAULT_FEES
-        percent = schema.maker_percent_fee_decimal if is_maker else schema.taker_percent_fee_decimal
-        return TradeFeeBase.new_spot_fee(fee_schema=schema, trade_type=order_side, percent=percent)
+        percent = self._estimated_fee_percent(backpack_utils.DEFAULT_FEES, order_type, is_maker)
+        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order_side, percent=percent)
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
-        flat_fees = [TokenAmount(amount=fill.fee_amount, token=fill.fee_asset)] if fill.fee_asset else []
         return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order.trade_type,
-                                         flat_fees=flat_fees)
+                                         flat_fees=self._flat_fees_of(fill))

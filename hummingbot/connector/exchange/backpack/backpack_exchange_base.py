@@ -40,6 +40,8 @@ from hummingbot.connector.exchange.backpack.backpack_messages import (
     seconds_from_any,
     side_for_trade_type,
 )
+from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
+from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.connector.utils import combine_to_hb_trading_pair
@@ -48,12 +50,18 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
-from hummingbot.core.data_type.trade_fee import TradeFeeBase
+from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
+from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 s_decimal_NaN = Decimal("nan")
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal text without trailing zeros ("1.230" -> "1.23"): Backpack rejects extra decimals."""
+    return f"{value.normalize():f}"
 
 
 class BackpackOrderNotFound(IOError):
@@ -62,6 +70,7 @@ class BackpackOrderNotFound(IOError):
 
 class BackpackExchangeMixin:
     web_utils = web_utils
+    ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
 
     def __init__(self,
@@ -120,7 +129,9 @@ class BackpackExchangeMixin:
 
     @property
     def check_network_request_path(self) -> str:
-        return CONSTANTS.PING_PATH_URL
+        # `/api/v1/ping` answers a bare text/plain `pong`, which Hummingbot's RESTResponse.json() cannot
+        # parse; `/api/v1/time` answers a bare number (valid JSON) and proves the same reachability.
+        return CONSTANTS.SERVER_TIME_PATH_URL
 
     @property
     def trading_pairs(self) -> List[str]:
@@ -162,10 +173,18 @@ class BackpackExchangeMixin:
             throttler=self._throttler, time_synchronizer=self._time_synchronizer, auth=self._auth,
             pool=pool, base_url=self._rest_base_url)
 
+    def _create_order_tracker(self) -> BackpackOrderTracker:
+        return BackpackOrderTracker(connector=self)  # stale (late, reordered) updates never move a state back
+
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return BackpackAPIUserStreamDataSource(
             auth=self._auth, api_factory=self._web_assistants_factory, ws_url=self._ws_base_url,
             streams=self.PRIVATE_STREAMS)
+
+    def _set_order_book_tracker(self, order_book_tracker: OrderBookTracker):
+        # Replaces Hummingbot's tracker, which builds the initial books one per second (see the class).
+        super()._set_order_book_tracker(BackpackOrderBookTracker(
+            data_source=order_book_tracker.data_source, trading_pairs=self.trading_pairs, domain=self.domain))
 
     async def _api_request_url(self, path_url: str, is_auth_required: bool = False) -> str:
         return web_utils.rest_url(path_url, self._rest_base_url)
@@ -183,7 +202,12 @@ class BackpackExchangeMixin:
                 raise
 
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
-        return errors.is_expired_request(request_exception)
+        related = errors.is_expired_request(request_exception)
+        if related:
+            # Hummingbot re-syncs once and retries: old samples would outvote the new one (median of 5), so
+            # the retry would be signed with the same wrong time. Re-sync from fresh samples only.
+            self._time_synchronizer.clear_time_offset_ms_samples()
+        return related
 
     def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
         return isinstance(status_update_exception, BackpackOrderNotFound) or errors.is_not_found(
@@ -191,6 +215,17 @@ class BackpackExchangeMixin:
 
     def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
         return errors.is_not_found(cancelation_exception)
+
+    async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
+        """An exchange that cannot be reached at all (connection refused or dropped) for a few polls must not
+        fail every open order: only answers from the exchange (errors included) and missing exchange ids
+        count towards giving an order up as lost, as Hummingbot does."""
+        if (isinstance(error, asyncio.TimeoutError) or self._is_order_not_found_during_status_update_error(error)
+                or errors.parse_error(error).status is not None):
+            await super()._handle_update_error_for_active_order(order, error)
+        else:
+            self.logger().warning(f"Could not fetch the status of order {order.client_order_id}: {error}. "
+                                  f"Trying again at the next poll.")
 
     # ----- markets, trading rules, prices -----
 
@@ -244,17 +279,23 @@ class BackpackExchangeMixin:
 
     def _submit(self, trade_type: TradeType, trading_pair: str, amount: Decimal, order_type: OrderType,
                 price: Decimal, **kwargs) -> str:
-        """Like Hummingbot's buy/sell, with ids from the shared uint32 generator; `time_in_force` kwarg is GTC/IOC/FOK."""
+        """Like Hummingbot's buy/sell, with ids from the shared uint32 generator.
+
+        Optional kwarg `time_in_force`: "GTC" (default), "IOC" or "FOK"."""
         order_id = next_client_order_id()
         safe_ensure_future(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
                                               amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
 
     def _validation_error(self, trading_pair: str, order_type: OrderType, price: Optional[Decimal],
-                          **kwargs) -> Optional[str]:
+                          amount: Optional[Decimal] = None, **kwargs) -> Optional[str]:
         """Problems that must stop an order before anything is sent (None when it may go)."""
         if trading_pair not in self._trading_rules:
-            return f"Unknown trading pair {trading_pair} on {self.name}: no trading rule for it. The order will not be created."
+            return (f"Unknown trading pair {trading_pair} on {self.name}: no trading rule for it. "
+                    "The order will not be created.")
+        if amount is not None and (not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0):
+            return (f"Invalid amount {amount} for {trading_pair}: it must be a positive number. "
+                    "The order will not be created.")
         time_in_force = kwargs.get("time_in_force")
         if time_in_force is not None and str(time_in_force).upper() not in CONSTANTS.TIME_IN_FORCES:
             return (f"Invalid time_in_force {time_in_force!r}: use one of {', '.join(CONSTANTS.TIME_IN_FORCES)}. "
@@ -271,10 +312,14 @@ class BackpackExchangeMixin:
 
     async def _create_order(self, trade_type: TradeType, order_id: str, trading_pair: str, amount: Decimal,
                             order_type: OrderType, price: Optional[Decimal] = None, **kwargs):
-        problem = self._validation_error(trading_pair, order_type, price, **kwargs)
+        problem = self._validation_error(trading_pair, order_type, price, amount, **kwargs)
         if problem is not None:
+            # A NaN or negative amount would make the tracker take the failed order for a filled one.
+            tracked_amount = amount if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 \
+                else Decimal("0")
             self.start_tracking_order(order_id=order_id, exchange_order_id=None, trading_pair=trading_pair,
-                                      order_type=order_type, trade_type=trade_type, price=price, amount=amount)
+                                      order_type=order_type, trade_type=trade_type, price=price,
+                                      amount=tracked_amount)
             self.logger().error(problem)
             self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair,
                                              exception=ValueError(problem))
@@ -291,7 +336,7 @@ class BackpackExchangeMixin:
             "symbol": await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair),
             "side": side_for_trade_type(trade_type),
             "orderType": CONSTANTS.ORDER_TYPE_MARKET if order_type == OrderType.MARKET else CONSTANTS.ORDER_TYPE_LIMIT,
-            "quantity": f"{amount:f}",
+            "quantity": decimal_text(amount),
             "selfTradePrevention": self._self_trade_prevention,
         }
         client_id = client_id_for(order_id)
@@ -299,7 +344,7 @@ class BackpackExchangeMixin:
             payload["clientId"] = client_id
         time_in_force = kwargs.get("time_in_force")
         if order_type in (OrderType.LIMIT, OrderType.LIMIT_MAKER):
-            payload["price"] = f"{price:f}"
+            payload["price"] = decimal_text(price)
             payload["timeInForce"] = str(time_in_force or CONSTANTS.TIME_IN_FORCE_GTC).upper()
             payload["postOnly"] = order_type == OrderType.LIMIT_MAKER
         elif time_in_force is not None:
@@ -311,18 +356,42 @@ class BackpackExchangeMixin:
                            order_type: OrderType, price: Decimal, **kwargs) -> Tuple[str, float]:
         payload = await self._order_payload(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
         try:
-            response = await self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=payload, is_auth_required=True)
-        except IOError as error:
+            response = await asyncio.wait_for(
+                self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=payload, is_auth_required=True),
+                self.ORDER_CREATE_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
             if errors.is_post_only_reject(error):
                 raise IOError(f"Post-only order {order_id} rejected by {self.name}: at {price} it would have "
                               f"taken liquidity.") from error
-            raise
+            if not errors.is_outcome_unknown(error):
+                raise
+            return await self._order_placed_despite(order_id, error)
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
         return str(response["id"]), created
 
+    async def _order_placed_despite(self, order_id: str, error: Exception) -> Tuple[str, float]:
+        """The create got no answer (timeout, dropped connection, 5xx): the exchange may have taken the order
+        anyway. Look it up by clientId; only when it is nowhere does the original error fail the order."""
+        tracked = self._order_tracker.fetch_order(client_order_id=order_id)
+        if tracked is None:
+            raise error
+        self.logger().warning(f"No clear answer to the creation of order {order_id} ({error!r}): "
+                              f"looking it up on {self.name} by its client id.")
+        try:
+            update = await self._request_order_status(tracked)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            raise error
+        self._order_tracker.process_order_update(update)
+        return update.exchange_order_id, update.update_timestamp
+
     # ----- native batch create -----
 
-    def batch_order_create(self, orders_to_create: List[Union[MarketOrder, LimitOrder]]) -> List[Union[MarketOrder, LimitOrder]]:
+    def batch_order_create(self, orders_to_create: List[Union[MarketOrder, LimitOrder]]
+                           ) -> List[Union[MarketOrder, LimitOrder]]:
         """Places the orders with ONE signed `POST /api/v1/orders`; returns them with their new client ids."""
         orders_with_ids = []
         for order in orders_to_create:
@@ -371,7 +440,7 @@ class BackpackExchangeMixin:
         trade_type = TradeType.BUY if order.is_buy else TradeType.SELL
         price = order.price if is_limit else None
         amount = order.quantity if is_limit else order.amount
-        problem = self._validation_error(order.trading_pair, order_type, price)
+        problem = self._validation_error(order.trading_pair, order_type, price, amount)
         if problem is None:
             if order_type == OrderType.LIMIT:
                 price = self.quantize_order_price(order.trading_pair, price)
@@ -549,6 +618,8 @@ class BackpackExchangeMixin:
         return [f for f in fills if self._is_same_order(order, f.exchange_order_id, f.client_order_id)]
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> List[TradeUpdate]:
+        if order.trading_pair not in (await self.trading_pair_symbol_map()).inverse:
+            return []  # an order refused before sending (unknown pair) has no fills to look for
         # Trade ids are the same on WS and REST, so the tracker drops fills it already has (no duplicate event).
         return [self._trade_update(order, fill) for fill in await self._fills_for_order(order)]
 
@@ -567,6 +638,17 @@ class BackpackExchangeMixin:
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
         raise NotImplementedError
+
+    @staticmethod
+    def _estimated_fee_percent(schema: TradeFeeSchema, order_type: OrderType, is_maker: Optional[bool]) -> Decimal:
+        """The schema's maker or taker rate (post-only orders are makers unless told otherwise)."""
+        is_maker = order_type is OrderType.LIMIT_MAKER if is_maker is None else is_maker
+        return schema.maker_percent_fee_decimal if is_maker else schema.taker_percent_fee_decimal
+
+    @staticmethod
+    def _flat_fees_of(fill: Fill) -> List[TokenAmount]:
+        """The fee Backpack actually charged for a fill, in the asset it charged."""
+        return [TokenAmount(amount=fill.fee_amount, token=fill.fee_asset)] if fill.fee_asset else []
 
     # ----- trading pairs at runtime -----
 

@@ -2,7 +2,8 @@
 
 Backpack counts requests per (sub)account, so the spot and perp connectors of one API key must draw
 from ONE budget (2000 req/min, 30/min for historical market data; see backpack_constants).
-`shared_request_pool(api_key)` returns the process-wide pool of that key: an `AsyncThrottler` plus a
+`shared_request_pool(api_key)` returns the process-wide pool of that key: a `BackpackThrottler` (Hummingbot's
+`AsyncThrottler` with constant-time bookkeeping, see backpack_throttler) plus a
 `RateLimitBackoff` whose REST pre/post processors pause every request of the pool after an HTTP 429
 (honouring `Retry-After`, otherwise doubling from 1 s up to 30 s) instead of hammering the exchange.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.web_assistant.connections.data_types import RESTRequest, RESTResponse
 from hummingbot.core.web_assistant.rest_post_processors import RESTPostProcessorBase
@@ -104,6 +106,6 @@ def shared_request_pool(api_key: str) -> RequestPool:
     loop = _current_loop()
     known = _POOLS.get(api_key)
     if known is None or known[0] is not loop or loop.is_closed():
-        known = (loop, RequestPool(throttler=AsyncThrottler(CONSTANTS.RATE_LIMITS), backoff=RateLimitBackoff()))
+        known = (loop, RequestPool(throttler=BackpackThrottler(CONSTANTS.RATE_LIMITS), backoff=RateLimitBackoff()))
         _POOLS[api_key] = known
     return known[1]

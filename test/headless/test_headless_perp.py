@@ -1,27 +1,8 @@
 """End to end on perpetuals: the guide's commands for backpack_perpetual against the emulator subprocess."""
 import re
 import signal
-import time
 
-import pytest
-
-from test.headless.support import PASSWORD, base_env, doc_popen, doc_shell, start_emulator, stop_group
-
-
-@pytest.fixture(scope="module")
-def perp(tmp_path_factory, mqtt_broker):
-    home = tmp_path_factory.mktemp("perp") / "bot_home"
-    emulator = start_emulator()
-    env = base_env(home, CONFIG_PASSWORD=PASSWORD, BACKPACK_API_KEY=emulator.api_key,
-                   BACKPACK_API_SECRET=emulator.api_secret, **emulator.env())
-    stored = doc_shell("store_perp_keys", env)
-    assert stored.returncode == 0, stored.stderr
-    yield emulator, home, env
-    emulator.stop()
-
-
-def messages(output: str):
-    return [line.split(" - ", 2)[-1] for line in output.splitlines()]
+from test.headless.support import doc_shell, messages, run_doc_until
 
 
 def perp_orders(emulator, method: str):
@@ -47,23 +28,15 @@ def test_perp_auth_test_places_and_cancels_a_post_only_order_and_exits_0(perp):
     assert len(cancelled) == 1 and cancelled[0]["status"] == 200
 
 
+def quoted_both_sides(seen):
+    return all(any(f"Placed post-only {side}" in line for line in seen) for side in ("BUY", "SELL"))
+
+
 def test_perp_post_only_maker_quotes_both_sides_and_cancels_on_sigterm(perp):
     emulator, home, env = perp
     emulator.admin("clear_requests")
     assert doc_shell("perp_maker_config", env).returncode == 0
-    process = doc_popen("run_perp_maker", env)
-    seen = []
-    deadline = time.monotonic() + 60
-    try:
-        for line in process.stdout:
-            seen.append(line.rstrip("\n"))
-            quoted = {side for side in ("BUY", "SELL") for text in seen if f"Placed post-only {side}" in text}
-            if quoted == {"BUY", "SELL"} or time.monotonic() > deadline:
-                break
-        time.sleep(1)  # let the exchange acknowledge both quotes
-    finally:
-        status = stop_group(process, signal.SIGTERM)
-    lines = messages("\n".join(seen) + "\n" + process.stdout.read())
+    lines, status = run_doc_until("run_perp_maker", env, quoted_both_sides, signal.SIGTERM, settle_s=1.0)
     assert status == 0, "\n".join(lines[-40:])
     assert "SIGTERM received: stopping the bot and cancelling its orders" in lines
     placed = perp_orders(emulator, "POST")

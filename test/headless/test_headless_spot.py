@@ -1,36 +1,11 @@
 """End to end on spot: the guide's commands run Hummingbot headless against the emulator subprocess."""
+import os
 import re
 import signal
 import time
 from decimal import Decimal
 
-import pytest
-
-from test.headless.support import (
-    PASSWORD,
-    base_env,
-    doc_popen,
-    doc_shell,
-    start_emulator,
-    stop_group,
-)
-
-
-@pytest.fixture(scope="module")
-def spot(tmp_path_factory, mqtt_broker):
-    """One emulator (started with the guide's command) and one bot home holding its keys."""
-    home = tmp_path_factory.mktemp("spot") / "bot_home"
-    emulator = start_emulator()
-    env = base_env(home, CONFIG_PASSWORD=PASSWORD, BACKPACK_API_KEY=emulator.api_key,
-                   BACKPACK_API_SECRET=emulator.api_secret, **emulator.env())
-    stored = doc_shell("store_keys_env", env)
-    assert stored.returncode == 0, stored.stderr
-    yield emulator, home, env
-    emulator.stop()
-
-
-def messages(output: str):
-    return [line.split(" - ", 2)[-1] for line in output.splitlines()]
+from test.headless.support import PY, ROOT, doc_shell, messages, run, run_doc_until, write_script_config
 
 
 def test_auth_test_places_and_cancels_a_post_only_order_and_exits_0(spot):
@@ -69,17 +44,7 @@ def test_auth_test_places_and_cancels_a_post_only_order_and_exits_0(spot):
 
 def test_guide_example_in_the_foreground_logs_balances_and_book_until_ctrl_c(spot):
     emulator, home, env = spot
-    process = doc_popen("run_foreground", env)
-    seen = []
-    deadline = time.monotonic() + 60
-    try:
-        for line in process.stdout:
-            seen.append(line.rstrip("\n"))
-            if line.startswith(" ") is False and "  Bid: " in line or time.monotonic() > deadline:
-                break
-    finally:
-        status = stop_group(process, signal.SIGINT)
-    lines = messages("\n".join(seen) + "\n" + process.stdout.read())
+    lines, status = run_doc_until("run_foreground", env, lambda seen: "  Bid: " in seen[-1], signal.SIGINT)
     assert "Balances: 2 assets" in lines and "Order book for SOL-USDC:" in lines
     assert any(line.startswith("  Bid: ") for line in lines)
     assert "SIGINT received: stopping the bot and cancelling its orders" in lines
@@ -88,19 +53,23 @@ def test_guide_example_in_the_foreground_logs_balances_and_book_until_ctrl_c(spo
 
 def test_guide_example_in_the_background_with_a_log_stops_on_kill(spot):
     emulator, home, env = spot
-    from test.headless.support import ROOT
     out, pidfile = ROOT / "logs" / "headless.out", ROOT / "logs" / "headless.pid"
     out.unlink(missing_ok=True)
     assert doc_shell("run_background", env, timeout=10).returncode == 0
     pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "  Bid: " not in (out.read_text() if out.exists() else ""):
-        time.sleep(0.5)
-    assert doc_shell("stop_background", env, timeout=10).returncode == 0
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    assert not _alive(pid)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "  Bid: " not in (out.read_text() if out.exists() else ""):
+            time.sleep(0.5)
+        assert doc_shell("stop_background", env, timeout=10).returncode == 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.2)
+        assert not _alive(pid)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        pidfile.unlink(missing_ok=True)
     lines = messages(out.read_text())
     assert "Order book for SOL-USDC:" in lines
     assert "SIGTERM received: stopping the bot and cancelling its orders" in lines
@@ -118,10 +87,9 @@ def _alive(pid: int) -> bool:
 
 def test_post_only_maker_on_spot_refreshes_quotes_within_its_inventory_limit_then_stops(spot):
     emulator, home, env = spot
-    from test.headless.support import PY, run, write_script_config
     emulator.admin("clear_requests")
     config = write_script_config(home, "maker_spot_test.yml", {
-        "order_refresh_s": 2, "run_duration_s": 7, "max_inventory": 50, "min_inventory": 0})
+        "order_refresh_s": 2, "run_duration_s": 5, "max_inventory": 50, "min_inventory": 0})
     result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_post_only_maker.py", "-c", config,
                   "--headless"], env, timeout=60)
     lines = messages(result.stdout)
@@ -130,7 +98,7 @@ def test_post_only_maker_on_spot_refreshes_quotes_within_its_inventory_limit_the
     asks = [line for line in lines if line.startswith("Placed post-only SELL 0.10 SOL-USDC")]
     assert len(asks) >= 2 and not any(line.startswith("Placed post-only BUY") for line in lines)
     assert any(line.startswith("Refreshing quotes: cancelling") for line in lines)
-    assert "Run duration of 7 s reached: stopping" in lines
+    assert "Run duration of 5 s reached: stopping" in lines
 
     orders = [e for e in emulator.admin("requests", path="/api/v1/order", method="POST")
               if e["apiKey"] == emulator.api_key]

@@ -1,0 +1,183 @@
+"""Emulator and connector plumbing shared by the benches that talk to a local emulator on 127.0.0.1.
+
+- `spawn_emulator(...)`: the emulator CLI in a subprocess (so its CPU and memory are not the connector's);
+- `many_markets_exchange(n)`: an in-process emulator state with `n` extra spot markets (startup with 50 pairs);
+- `running_connector(...)`: a `BackpackExchange` pointed at an emulator, started, ticked like Hummingbot's
+  clock (1 s) and ready; stopped on exit (`closes_http_session` closes the shared HTTP session after a bench);
+- `OrderWaiter`: awaits a connector's order events by client order id.
+"""
+import asyncio
+import contextlib
+import functools
+import os
+import signal
+import sys
+import time
+from decimal import Decimal
+from typing import AsyncIterator, Callable, Dict, List, Optional, Tuple
+from unittest.mock import patch
+
+from backpack_emulator.exchange import Exchange
+from backpack_emulator.market_data import MAKER_ACCOUNT, TAKER_ACCOUNT
+from backpack_emulator.markets import DEFAULT_MARKETS, Market
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.core.event.event_forwarder import EventForwarder
+from hummingbot.core.event.events import MarketEvent
+from test.connector.backpack.helpers import close_shared_http_session
+
+LOOPBACK = "127.0.0.1"
+TICK_S = 1.0  # Hummingbot's clock ticks once a second
+BIG_BALANCES = {"USDC": "100000000", "SOL": "1000000", "BTC": "1000"}
+
+
+async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0, poll_s: float = 0.005):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(poll_s)
+
+
+# ----- emulator in a subprocess -----
+
+@contextlib.asynccontextmanager
+async def spawn_emulator(accounts: Dict[str, Dict[str, str]], speed: float = 1.0,
+                         market_data: bool = True) -> AsyncIterator[Tuple[str, str, int]]:
+    """Yields (rest_url, ws_url, pid) of `python -m backpack_emulator` bound to 127.0.0.1."""
+    args = [sys.executable, "-m", "backpack_emulator", "--host", LOOPBACK, "--port", "0", "--seed", "1",
+            "--speed", str(speed)]
+    for api_key, balances in accounts.items():
+        args += ["--account", api_key + ":" + ",".join(f"{k}={v}" for k, v in balances.items())]
+    if not market_data:
+        args.append("--no-market-data")
+    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
+                                                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        urls: Dict[str, str] = {}
+        while len(urls) < 2:
+            line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode().strip()
+            if not line:
+                raise RuntimeError("the emulator exited before printing its URLs")
+            key, _, value = line.partition("=")
+            urls[key] = value
+        yield urls["REST_URL"], urls["WS_URL"], process.pid
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=10)
+            except asyncio.TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+# ----- in-process emulator state with many markets -----
+
+def bench_symbol(index: int) -> str:
+    return f"B{index:02d}_USDC"
+
+
+def many_markets_exchange(extra_spot_markets: int) -> Exchange:
+    """Default markets plus `extra_spot_markets` spot markets B00_USDC, B01_USDC... (price 10 + i); the
+    emulator's internal maker and taker get balances in every base asset so the generator quotes them all."""
+    markets: Dict[str, Market] = dict(DEFAULT_MARKETS)
+    for index in range(extra_spot_markets):
+        symbol = bench_symbol(index)
+        markets[symbol] = Market(symbol=symbol, base=symbol.split("_")[0], quote="USDC", market_type="SPOT",
+                                 tick_size=Decimal("0.01"), step_size=Decimal("0.01"), min_quantity=Decimal("0.01"),
+                                 max_quantity=Decimal("1000000"), initial_price=Decimal(10 + index))
+    exchange = Exchange(markets=markets)
+    balances = {"USDC": "1000000000000", "SOL": "1000000000", "BTC": "10000000"}
+    balances.update({m.base: "1000000000" for m in markets.values()})
+    for internal in (MAKER_ACCOUNT, TAKER_ACCOUNT):
+        exchange.add_account(internal, balances)
+    return exchange
+
+
+def bench_pairs(count: int) -> List[str]:
+    """`count` spot trading pairs of a `many_markets_exchange` (SOL-USDC and BTC-USDC first)."""
+    pairs = ["SOL-USDC", "BTC-USDC"] + [bench_symbol(i).replace("_", "-") for i in range(max(0, count - 2))]
+    return pairs[:count]
+
+
+# ----- the connector -----
+
+def create_connector(rest_url: str, ws_url: str, api_key: str, api_secret: str,
+                     trading_pairs: List[str]) -> BackpackExchange:
+    env = {CONSTANTS.REST_URL_ENV_VAR: rest_url, CONSTANTS.WS_URL_ENV_VAR: ws_url}
+    with patch.dict(os.environ, env):  # the connector reads its URLs when created
+        return BackpackExchange(api_key, api_secret, trading_pairs=trading_pairs)
+
+
+async def _tick_forever(connector: BackpackExchange):
+    while True:
+        now = time.time()
+        connector._set_current_timestamp(now)
+        connector.tick(now)
+        await asyncio.sleep(TICK_S)
+
+
+@contextlib.asynccontextmanager
+async def running_connector(connector: BackpackExchange, ready_timeout: float = 120.0
+                            ) -> AsyncIterator[BackpackExchange]:
+    ticker = asyncio.ensure_future(_tick_forever(connector))
+    try:
+        await connector.start_network()
+        await wait_for(lambda: connector.ready, "the connector to be ready", timeout=ready_timeout, poll_s=0.01)
+        yield connector
+    finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+        await connector.stop_network()
+
+
+def closes_http_session(bench: Callable) -> Callable:
+    """Hummingbot keeps ONE aiohttp session per process, shared by every connector and bound to the event
+    loop that created it: a bench closes it once all its connectors have stopped."""
+    @functools.wraps(bench)
+    async def wrapper(*args, **kwargs):
+        try:
+            return await bench(*args, **kwargs)
+        finally:
+            await close_shared_http_session()
+    return wrapper
+
+
+class OrderWaiter:
+    """Resolves futures when a connector reports an order created / completed / cancelled / failed."""
+
+    EVENTS = (MarketEvent.BuyOrderCreated, MarketEvent.SellOrderCreated, MarketEvent.BuyOrderCompleted,
+              MarketEvent.SellOrderCompleted, MarketEvent.OrderCancelled, MarketEvent.OrderFailure)
+
+    def __init__(self, connector: BackpackExchange):
+        self._futures: Dict[Tuple[MarketEvent, str], asyncio.Future] = {}
+        self._forwarders = []  # listeners are held weakly by the connector: keep them alive here
+        for event in self.EVENTS:
+            forwarder = EventForwarder(lambda e, tag=event: self._on_event(tag, e))
+            self._forwarders.append(forwarder)
+            connector.add_listener(event, forwarder)
+
+    def _future(self, event: MarketEvent, order_id: str) -> asyncio.Future:
+        return self._futures.setdefault((event, order_id), asyncio.get_running_loop().create_future())
+
+    def _on_event(self, event: MarketEvent, payload) -> None:
+        future = self._future(event, payload.order_id)
+        if not future.done():
+            future.set_result(time.perf_counter())
+        if event is MarketEvent.OrderFailure:  # whoever waits for this order learns it failed
+            for (other, order_id), waiting in list(self._futures.items()):
+                if order_id == payload.order_id and other is not event and not waiting.done():
+                    waiting.set_exception(RuntimeError(f"order {order_id} failed"))
+
+    async def wait(self, event: MarketEvent, order_id: str, timeout: float = 10.0) -> float:
+        """perf_counter() at which `event` was reported for `order_id`."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._future(event, order_id)), timeout)
+        finally:
+            self._futures.pop((event, order_id), None)
+
+    def forget(self, order_id: str, keep: Optional[MarketEvent] = None) -> None:
+        for key in [k for k in self._futures if k[1] == order_id and k[0] is not keep]:
+            self._futures.pop(key, None)

@@ -1,0 +1,79 @@
+"""Each benchmark at a tiny size, so the bench code cannot rot: values are sane and counts are right.
+No speed assertion here (speed targets live in bench/, never in timed tests)."""
+import asyncio
+import math
+import unittest
+
+from bench import depth_bench, memory_bench, rest_usage_bench, round_trip_bench, sign_bench, startup_bench
+from bench.__main__ import parse_args, results_markdown
+from bench.report import Row, linear_slope, percentile, text_table
+
+
+class ReportHelpersTests(unittest.TestCase):
+
+    def test_percentile_slope_and_tables(self):
+        self.assertEqual(50, percentile(list(range(1, 101)), 0.5))
+        self.assertEqual(99, percentile(list(range(1, 101)), 0.99))
+        self.assertAlmostEqual(2.0, linear_slope([0, 1, 2], [1, 3, 5]))
+        self.assertIsNone(linear_slope([1], [1]))
+        row = Row.ratio("sign", "connector / floor", 1.5, 1.3)
+        self.assertEqual(("1.50x", "MISSED"), (row.value, row.verdict))
+        self.assertIn("connector / floor", text_table([row]))
+        self.assertIn("| cores |", results_markdown([row], [], 1.0))
+
+    def test_cli_rejects_unknown_bench_and_bad_sizes(self):
+        with self.assertRaises(SystemExit):
+            parse_args(["--only", "nope"])
+        with self.assertRaises(SystemExit):
+            parse_args(["--orders", "0"])
+        self.assertEqual(600.0, parse_args(["--soak-seconds", "600"]).soak_seconds)
+
+
+class BenchSmokeTests(unittest.TestCase):
+
+    def run_async(self, coroutine, timeout: float = 30.0):
+        return asyncio.run(asyncio.wait_for(coroutine, timeout))
+
+    def assert_positive_ratio(self, result):
+        self.assertTrue(result.ratio > 0 and math.isfinite(result.ratio), result.ratio)
+
+    def test_depth(self):
+        data = depth_bench.generate(50)
+        self.assertEqual(50, len(data.frames))
+        result = self.run_async(depth_bench.run(diffs=200, rounds=1))  # also checks both books end equal
+        self.assertEqual(200, result.count)
+        self.assert_positive_ratio(result)
+        self.assertEqual(4, len(result.rows()))
+        self.assertGreater(result.parse_floor_s, 0)
+
+    def test_sign(self):
+        result = self.run_async(sign_bench.run(count=50, rounds=1))
+        self.assertEqual(50, result.count)
+        self.assert_positive_ratio(result)
+
+    def test_round_trip(self):
+        result = self.run_async(round_trip_bench.run(orders=3, warmup=1))
+        for latencies in (result.open, result.fill):
+            self.assertEqual(3, len(latencies.totals_ms))
+            self.assertTrue(all(0 < own <= total for own, total in zip(latencies.connector_ms, latencies.totals_ms)))
+        self.assertGreater(result.emulator_processing_ms_p50, 0)
+
+    def test_startup_uses_one_connection_and_one_subscribe(self):
+        result = self.run_async(startup_bench.run(pair_counts=(1, 3)))
+        self.assertEqual([1, 3], [s.pairs for s in result.samples])
+        self.assertEqual([(1, 1, 2), (1, 1, 6)], [(s.public_connections, s.public_subscribes, s.public_streams)
+                                                  for s in result.samples])
+        self.assertTrue(all(s.seconds > 0 for s in result.samples))
+
+    def test_rest_usage(self):
+        result = self.run_async(rest_usage_bench.run(seconds=1.0, pair_counts=(1,)))
+        [usage] = result.usages
+        self.assertEqual((1, 1.0), (usage.pairs, usage.seconds))
+        self.assertGreaterEqual(usage.per_minute, 0)
+        self.assertEqual(2, len(result.rows()))
+
+    def test_memory(self):
+        result = self.run_async(memory_bench.run(seconds=1.0, sample_every_s=0.2))
+        self.assertGreaterEqual(len(result.samples), 2)
+        self.assertTrue(all(rss > 0 for _, rss in result.samples))
+        self.assertGreater(result.diffs_per_second, 0)

@@ -1,0 +1,88 @@
+"""The hot-path speedups made for the benchmarks give the same answers as the Hummingbot code they replace."""
+import asyncio
+import unittest
+
+from bidict import bidict
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
+from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
+from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
+from hummingbot.connector.time_synchronizer import TimeSynchronizer
+from hummingbot.core.api_throttler.data_types import RateLimit
+from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
+from test.connector.backpack.helpers import API_KEY, API_SECRET
+
+
+class ThrottlerTests(unittest.TestCase):
+
+    def test_same_budgets_as_hummingbot(self):
+        throttler = BackpackThrottler(CONSTANTS.RATE_LIMITS)
+
+        def granted(limit_id: str, attempts: int) -> int:
+            return sum(throttler.execute_task(limit_id)._try_take() for _ in range(attempts))
+
+        self.assertEqual(30, granted(CONSTANTS.KLINES_PATH_URL, 40))  # historical: 30/min
+        self.assertEqual(100, granted(CONSTANTS.DEPTH_PATH_URL, 100))
+        self.assertEqual(5, granted("not/a/limit", 5))  # unknown ids are not throttled, as in Hummingbot
+        self.assertEqual(130, throttler.used(CONSTANTS.GLOBAL_LIMIT_ID))
+
+    def test_a_full_window_waits_until_it_frees_up(self):
+        async def scenario():
+            throttler = BackpackThrottler([RateLimit(limit_id="x", limit=2, time_interval=0.2)], retry_interval=0.01)
+            for _ in range(2):
+                async with throttler.execute_task("x"):
+                    pass
+            third = asyncio.ensure_future(throttler.execute_task("x").acquire())
+            await asyncio.sleep(0.05)
+            waited = not third.done()
+            await asyncio.wait_for(third, timeout=5)
+            return waited, throttler.used("x")
+
+        self.assertEqual((True, 1), asyncio.run(scenario()))
+
+    def test_connectors_use_it(self):
+        async def pool_throttler():
+            return shared_request_pool("bench-test-key").throttler
+        self.assertIsInstance(asyncio.run(pool_throttler()), BackpackThrottler)
+
+
+class DiffMessageTests(unittest.TestCase):
+
+    def test_rows_match_the_hummingbot_message(self):
+        frame = {"e": "depth", "E": 1_700_000_000_123_456, "s": "SOL_USDC", "U": 7, "u": 9,
+                 "b": [["179.95", "1.5"], ["179.90", "0"]], "a": [["180.05", "2", "extra"]]}
+        ours = BackpackOrderBook.diff_message_from_exchange(frame, metadata={"trading_pair": "SOL-USDC"})
+        reference = OrderBookMessage(OrderBookMessageType.DIFF, {
+            "trading_pair": "SOL-USDC", "first_update_id": 7, "update_id": 9, "bids": frame["b"], "asks": frame["a"],
+        }, timestamp=1_700_000_000.123456)
+        self.assertIsInstance(ours, OrderBookMessage)
+        self.assertEqual((reference.type, reference.timestamp, reference.trading_pair), (ours.type, ours.timestamp,
+                                                                                         ours.trading_pair))
+        self.assertEqual((reference.bids, reference.asks), (ours.bids, ours.asks))
+        self.assertEqual((9, 7), (ours.update_id, ours.first_update_id))
+
+
+class TimestampTests(unittest.TestCase):
+
+    def test_cached_offset_follows_new_samples(self):
+        synchronizer = TimeSynchronizer()
+        auth = BackpackAuth(api_key=API_KEY, secret_key=API_SECRET, time_provider=synchronizer)
+        for offset_ms in (-3.0, 250.0, 90_000.0):  # a re-sync must move the signed timestamp at once
+            synchronizer.add_time_offset_ms_sample(offset_ms)
+            self.assertAlmostEqual(synchronizer.time() * 1e3, auth._timestamp_ms(), delta=50)
+        synchronizer.clear_time_offset_ms_samples()
+        self.assertAlmostEqual(synchronizer.time() * 1e3, auth._timestamp_ms(), delta=50)
+
+
+class SymbolMemoTests(unittest.IsolatedAsyncioTestCase):
+
+    async def test_unknown_symbol_is_not_memoised(self):
+        from bench.depth_bench import build_data_source
+        source = build_data_source()
+        self.assertEqual("SOL-USDC", await source._trading_pair_for("SOL_USDC"))
+        with self.assertRaises(KeyError):
+            await source._trading_pair_for("ETH_USDC")
+        source._connector._set_trading_pair_symbol_map(bidict({"SOL_USDC": "SOL-USDC", "ETH_USDC": "ETH-USDC"}))
+        self.assertEqual("ETH-USDC", await source._trading_pair_for("ETH_USDC"))
