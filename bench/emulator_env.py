@@ -135,9 +135,11 @@ async def running_connector(connector: BackpackExchange, ready_timeout: float = 
 
 def closes_http_session(bench: Callable) -> Callable:
     """Hummingbot keeps ONE aiohttp session per process, shared by every connector and bound to the event
-    loop that created it: a bench closes it once all its connectors have stopped."""
+    loop that created it: a bench drops one left by an earlier loop, and closes its own once all its
+    connectors have stopped."""
     @functools.wraps(bench)
     async def wrapper(*args, **kwargs):
+        await close_shared_http_session()
         try:
             return await bench(*args, **kwargs)
         finally:

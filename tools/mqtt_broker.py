@@ -3,8 +3,8 @@
 Without a broker the bridge retries and stalls the event loop for ~25 s per attempt, so our demo and
 tests start one on 127.0.0.1 when none is listening, and stop only the one they started.
 
-    python tools/mqtt_broker.py start --pidfile logs/mqtt_broker.pid   # no-op when a broker already listens
-    python tools/mqtt_broker.py stop --pidfile logs/mqtt_broker.pid    # stops it only if `start` started it
+    python tools/mqtt_broker.py start   # no-op when a broker already listens (pid in logs/mqtt_broker.pid)
+    python tools/mqtt_broker.py stop    # stops it only if `start` started it
     python tools/mqtt_broker.py serve                                  # foreground, until SIGTERM/SIGINT
 
 The broker is amqtt (pure Python, installed into .venv by tools/setup.sh) bound to 127.0.0.1 only,
@@ -27,6 +27,7 @@ START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 SHUTDOWN_GRACE_S = 1.0
 SERVE_MARKER = "mqtt_broker.py"
+DEFAULT_PIDFILE = Path(__file__).resolve().parents[1] / "logs" / "mqtt_broker.pid"
 
 
 def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -133,7 +134,8 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("action", choices=("start", "stop", "serve"))
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--pidfile", type=Path, default=Path("logs/mqtt_broker.pid"))
+    parser.add_argument("--pidfile", type=Path, default=DEFAULT_PIDFILE,
+                        help=f"where `start` records the broker it started (default {DEFAULT_PIDFILE})")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost"):
         parser.error("the broker binds to loopback only (127.0.0.1)")

@@ -114,22 +114,27 @@ def read_values(connector: str, secrets: List[str], settings: List[str], stdin: 
     return values
 
 
-def login(password: str):
-    """Log in like Hummingbot does; on first use set the password (creates conf/.password_verification)."""
+def secrets_manager_for(password: str):
+    """Hummingbot's secrets manager for `password`; refused when it does not unlock the existing conf/."""
     from hummingbot.client.config.config_crypt import (
         PASSWORD_VERIFICATION_PATH,
         ETHKeyFileSecretManger,
-        store_password_verification,
         validate_password,
     )
-    from hummingbot.client.config.security import Security
 
     secrets_manager = ETHKeyFileSecretManger(password)
-    if PASSWORD_VERIFICATION_PATH.exists():
-        if not validate_password(secrets_manager):
-            raise StoreKeysError("wrong password: it does not unlock the existing conf/ "
-                                 "(nothing was changed)", EXIT_WRONG_PASSWORD)
-    else:
+    if PASSWORD_VERIFICATION_PATH.exists() and not validate_password(secrets_manager):
+        raise StoreKeysError("wrong password: it does not unlock the existing conf/ "
+                             "(nothing was changed)", EXIT_WRONG_PASSWORD)
+    return secrets_manager
+
+
+def login(secrets_manager) -> None:
+    """Log in like Hummingbot does; on first use set the password (creates conf/.password_verification)."""
+    from hummingbot.client.config.config_crypt import PASSWORD_VERIFICATION_PATH, store_password_verification
+    from hummingbot.client.config.security import Security
+
+    if not PASSWORD_VERIFICATION_PATH.exists():
         PASSWORD_VERIFICATION_PATH.parent.mkdir(parents=True, exist_ok=True)
         store_password_verification(secrets_manager)
     Security.login(secrets_manager)
@@ -171,9 +176,10 @@ def run(connector: str, use_stdin: bool, check: bool, password: Optional[str]) -
     secret_field = next((f for f in secrets if f.endswith("api_secret")), None)
     if connector.startswith("backpack") and key_field and secret_field:
         check_key_pair(values[key_field], values[secret_field])
-    login(password)
-    if check:
+    secrets_manager = secrets_manager_for(password)
+    if check:  # before anything is written: refused keys leave conf/ as it was
         asyncio.run(validate_on_exchange(connector, values))
+    login(secrets_manager)
     return store(connector, values)
 
 

@@ -75,6 +75,15 @@ def test_bin_hummingbot_offers_what_the_wheels_quickstart_imports(home):
     assert (home / "scripts").resolve() == ROOT / "scripts"
 
 
+def test_without_a_home_hummingbot_uses_the_repository_folders_from_any_directory(tmp_path):
+    code = ("import os, path_util, hummingbot\n"
+            "print(os.getcwd()); print((hummingbot.root_path() / 'conf').resolve())\n")
+    env = {k: v for k, v in base_env(tmp_path, PYTHONPATH=str(ROOT)).items() if k != "HUMMINGBOT_HOME"}
+    result = subprocess.run([PY, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(ROOT), str(ROOT / "conf")]  # conf/ is linked there by `make setup`
+
+
 def test_mqtt_broker_starts_once_serves_mqtt_and_stops_only_its_own(tmp_path):
     port = str(free_port())
     pidfile, other_pidfile = str(tmp_path / "a.pid"), str(tmp_path / "b.pid")

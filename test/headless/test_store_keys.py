@@ -81,3 +81,17 @@ def test_secrets_are_not_accepted_on_the_command_line(home):
                  base_env(home, CONFIG_PASSWORD=PASSWORD))
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+def test_check_with_keys_the_exchange_refuses_stores_nothing(home, emulator):
+    stranger_key, stranger_secret = new_keypair()
+    env = base_env(home, CONFIG_PASSWORD=PASSWORD, BACKPACK_API_KEY=stranger_key,
+                   BACKPACK_API_SECRET=stranger_secret, **emulator.env())
+    result = run([PY, "tools/store_keys.py", "backpack", "--check"], env)
+    assert result.returncode == 4
+    assert "the exchange refused the keys" in result.stderr and "(nothing was stored)" in result.stderr
+    assert stranger_secret not in result.stdout + result.stderr
+    assert not (home / "conf" / "connectors" / "backpack.yml").exists()
+    assert not (home / "conf" / ".password_verification").exists()
+    refused = [e for e in emulator.admin("requests", path="/api/v1/capital") if e["apiKey"] == stranger_key]
+    assert refused and all(e["status"] >= 400 for e in refused)
