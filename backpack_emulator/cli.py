@@ -9,7 +9,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Dict, List, Optional, Tuple
 
-from backpack_emulator.server import EmulatorServer
+from backpack_emulator.server import EmulatorServer, check_loopback
 
 
 def parse_account(text: str) -> Tuple[str, Dict[str, str]]:
@@ -21,7 +21,7 @@ def parse_account(text: str) -> Tuple[str, Dict[str, str]]:
     for item in filter(None, spec.split(",")):
         asset, _, amount = item.partition("=")
         try:
-            if not asset or Decimal(amount) < 0:
+            if not asset or not Decimal(amount).is_finite() or Decimal(amount) < 0:
                 raise InvalidOperation
         except InvalidOperation:
             raise argparse.ArgumentTypeError(f"account {api_key[:8]}...: bad balance {item!r}")
@@ -29,10 +29,18 @@ def parse_account(text: str) -> Tuple[str, Dict[str, str]]:
     return api_key, balances
 
 
+def loopback_host(text: str) -> str:
+    try:
+        return check_loopback(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m backpack_emulator",
                                      description="Local Backpack Exchange emulator (REST + WebSocket).")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1", type=loopback_host,
+                        help="loopback address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default 0)")
     parser.add_argument("--account", action="append", type=parse_account, default=[], metavar="API_KEY:ASSET=AMT,...",
                         help="create an account by API key (base64 ED25519 public key) with starting balances, "

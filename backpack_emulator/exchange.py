@@ -6,6 +6,7 @@ server (``EmulatorServer(exchange=old.exchange)``), so orders survive a restart.
 """
 from collections import defaultdict, deque
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
@@ -17,15 +18,23 @@ from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
 from backpack_emulator.ledger import Ledger
 from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
-from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, match, would_take
+from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable_quote, match, would_take
 from backpack_emulator.order_request import build_order
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, reducible
 from backpack_emulator.settlement import Settlement
 
+DEPTH_AGGREGATIONS = ("200ms", "600ms", "1000ms")  # depth.<aggregation>.<symbol> streams
 HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
 PUBLIC_TRADES_CAP = 1_000
 TICKER_TRADES_CAP = 100_000
+
+
+@lru_cache(maxsize=None)
+def depth_streams(symbol: str) -> Tuple[str, ...]:
+    """``depth.<symbol>`` and its aggregated variants; the emulator sends every diff on each of them
+    (a valid aggregate: each diff still starts at the previous ``u`` + 1)."""
+    return (f"depth.{symbol}", *(f"depth.{aggregation}.{symbol}" for aggregation in DEPTH_AGGREGATIONS))
 
 
 class Exchange:
@@ -71,8 +80,8 @@ class Exchange:
             self.settings[api_key] = AccountSettings(user_id=1_000_000 + self._user_seq)
         for asset, amount in balances.items():
             value = Decimal(str(amount))
-            if value < 0:
-                raise ValueError(f"negative starting balance for {asset}")
+            if not value.is_finite() or value < 0:
+                raise ValueError(f"starting balance for {asset} must be a finite amount >= 0")
             self.ledger.credit(api_key, asset, value)
 
     def has_account(self, api_key: str) -> bool:
@@ -121,7 +130,7 @@ class Exchange:
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
-        if order.time_in_force == "FOK" and fillable_quantity(book, order, cap(order)) < order.remaining:
+        if order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
             budget = order.quote_quantity
@@ -144,6 +153,13 @@ class Exchange:
             self._expire(order, "InsufficientFunds")
         else:
             self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+
+    @staticmethod
+    def _fills_completely(book: OrderBook, order: Order, cap: Optional[Decimal]) -> bool:
+        """Fill-or-kill check: the whole quantity, or for a quote-sized order the whole quote quantity."""
+        if order.quote_quantity is not None:
+            return fillable_quote(book, order, cap) >= order.quote_quantity
+        return fillable_quantity(book, order, cap) >= order.remaining
 
     @staticmethod
     def _complete(order: Order, market: Market, reason: Optional[str]) -> bool:
@@ -282,11 +298,15 @@ class Exchange:
     def _publish_book(self, book: OrderBook) -> None:
         diff = book.flush_depth()
         symbol = book.symbol
-        if diff is not None and self.sink.wants(f"depth.{symbol}"):
-            first, last, asks, bids = diff
-            now_us = self.clock.now_us()
-            self.sink.publish(f"depth.{symbol}", {"e": "depth", "E": now_us, "s": symbol, "a": asks, "b": bids,
-                                                  "U": first, "u": last, "T": now_us})
+        if diff is not None:
+            streams = [s for s in depth_streams(symbol) if self.sink.wants(s)]
+            if streams:
+                first, last, asks, bids = diff
+                now_us = self.clock.now_us()
+                data = {"e": "depth", "E": now_us, "s": symbol, "a": asks, "b": bids, "U": first, "u": last,
+                        "T": now_us}
+                for stream in streams:
+                    self.sink.publish(stream, data)
         if book.top_changed() and self.sink.wants(f"bookTicker.{symbol}"):
             bid, ask = book.top()
             now_us = self.clock.now_us()

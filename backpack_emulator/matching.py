@@ -1,7 +1,7 @@
 """Matching a taker order against a book: price-time priority, partial fills, quote budgets,
 self-trade prevention and per-order fill caps (reduce-only). Settlement is the caller's job."""
 from decimal import Decimal
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional, Tuple
 
 from backpack_emulator.book import BookSide, OrderBook
 from backpack_emulator.decimals import ZERO, floor_to
@@ -29,21 +29,43 @@ def _self_trade(maker: Order, taker: Order) -> bool:
     return maker.account == taker.account and taker.self_trade_prevention != "Allow"
 
 
-def fillable_quantity(book: OrderBook, taker: Order, cap: Optional[Decimal]) -> Decimal:
-    """How much of ``taker`` could fill right now (used by fill-or-kill); stops where STP would."""
-    want = taker.remaining if cap is None else min(taker.remaining, cap)
+def _takeable(book: OrderBook, taker: Order) -> Iterator[Tuple[Decimal, Decimal]]:
+    """(price, quantity) of the makers ``taker`` could trade with now, best first; stops where STP would."""
     side = book.side(not taker.is_bid)
-    total = ZERO
     for price in side.prices_from_best():
-        if not crosses(taker, price) or total >= want:
-            break
+        if not crosses(taker, price):
+            return
         for maker in side.levels[price]:
             if _self_trade(maker, taker):
                 if taker.self_trade_prevention != "RejectMaker":
-                    return min(total, want)
+                    return
                 continue
-            total += maker.remaining
+            yield price, maker.remaining
+
+
+def fillable_quantity(book: OrderBook, taker: Order, cap: Optional[Decimal]) -> Decimal:
+    """How much of ``taker`` could fill right now (used by fill-or-kill)."""
+    want = taker.remaining if cap is None else min(taker.remaining, cap)
+    total = ZERO
+    for _, quantity in _takeable(book, taker):
+        total += quantity
+        if total >= want:
+            break
     return min(total, want)
+
+
+def fillable_quote(book: OrderBook, taker: Order, cap: Optional[Decimal]) -> Decimal:
+    """Quote a quote-sized ``taker`` could spend right now (fill-or-kill), at most its quote quantity."""
+    want, left = taker.quote_quantity or ZERO, cap
+    spent = ZERO
+    for price, quantity in _takeable(book, taker):
+        if left is not None:
+            quantity = min(quantity, left)
+            left -= quantity
+        spent += quantity * price
+        if spent >= want or left == 0:
+            break
+    return min(spent, want)
 
 
 def buy_cost(side: BookSide, taker: Order, quantity: Decimal) -> Decimal:

@@ -6,6 +6,7 @@ from backpack_emulator.decimals import is_multiple, parse_decimal
 from backpack_emulator.errors import ApiError, bad_request
 from backpack_emulator.markets import Market
 from backpack_emulator.orders import Order
+from backpack_emulator.params import is_ascii_digits
 
 SIDES = ("Bid", "Ask")
 ORDER_TYPES = ("Limit", "Market")
@@ -29,7 +30,7 @@ def parse_bool(payload: Mapping[str, Any], key: str) -> Optional[bool]:
 def parse_client_id(raw: Any) -> Optional[int]:
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit():
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not is_ascii_digits(str(raw)):
         raise bad_request("Invalid `clientId`: expected an unsigned 32-bit integer")
     value = int(raw)
     if value > MAX_CLIENT_ID:

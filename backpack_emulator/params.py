@@ -4,12 +4,17 @@ from typing import Any, List, Mapping, Optional
 from backpack_emulator.errors import bad_request
 
 
+def is_ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also accepts digits such as '²' that int() then refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def int_param(params: Mapping[str, Any], key: str, default: Optional[int], maximum: Optional[int] = None) -> Optional[int]:
     raw = params.get(key)
     if raw is None or raw == "":
         return default
     text = str(raw)
-    if not text.lstrip("-").isdigit():
+    if not is_ascii_digits(text.lstrip("-")):
         raise bad_request(f"Invalid `{key}`: expected an integer")
     value = int(text)
     if value < 0:

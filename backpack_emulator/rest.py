@@ -39,6 +39,10 @@ def _loggable(params: Any) -> Any:
     return json.loads(json.dumps(params, default=str))
 
 
+def _is_object_or_objects(body: Any) -> bool:
+    return isinstance(body, dict) or (isinstance(body, list) and all(isinstance(item, dict) for item in body))
+
+
 class RestApi:
     def __init__(self, server: "EmulatorServer") -> None:
         self.server = server
@@ -123,6 +127,8 @@ class RestApi:
                 params = signing.parse_json_body(raw) if raw.strip() else {}
             except ValueError:
                 raise bad_request("Invalid JSON body")
+            if not _is_object_or_objects(params):  # nothing else can be signed (API reference §2.3, §2.5)
+                raise bad_request("Invalid JSON body: expected an object, or an array of objects for a batch")
         else:
             params = {}
         if request.method == "GET" or (not params and request.query):

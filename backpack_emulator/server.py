@@ -8,6 +8,7 @@
 Pass ``exchange=old_server.exchange`` to start a new server on the old state (orders survive).
 """
 import asyncio
+import ipaddress
 import json
 import time
 from typing import Any, Dict, List, Optional
@@ -28,6 +29,17 @@ from backpack_emulator.ws import Connection, WsHub
 PERIODIC_INTERVAL_S = 0.1
 
 
+def check_loopback(host: str) -> str:
+    """The emulator listens on loopback only: its /_admin/ API (accounts, balances, faults) has no auth."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"the emulator listens on a loopback address only (e.g. 127.0.0.1), not {host!r}")
+    return host
+
+
 class EmulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 1, market_data: bool = True,
                  accounts: Optional[Dict[str, Dict[str, Any]]] = None, funding_interval_s: float = 3600.0,
@@ -35,7 +47,7 @@ class EmulatorServer:
                  ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0) -> None:
         if speed <= 0 or market_data_interval_s <= 0 or funding_interval_s <= 0:
             raise ValueError("speed, market_data_interval_s and funding_interval_s must be positive")
-        self.host = host
+        self.host = check_loopback(host)
         self.port = port
         self.seed = seed
         self.market_data = market_data

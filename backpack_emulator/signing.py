@@ -14,6 +14,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from backpack_emulator.errors import EXPIRED_MESSAGE, INVALID_SIGNATURE_MESSAGE, ApiError, bad_request
+from backpack_emulator.params import is_ascii_digits
 
 DEFAULT_WINDOW_MS = 5000
 MAX_WINDOW_MS = 60000
@@ -93,7 +94,7 @@ def decode_signature(signature: Optional[str]) -> bytes:
 
 def parse_int(raw: Any, header: str) -> int:
     text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit():
+    if not is_ascii_digits(text):
         raise bad_request(f"Invalid {header} header")
     return int(text)
 

@@ -15,6 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from backpack_emulator import signing
 from backpack_emulator.clock import Clock
 from backpack_emulator.errors import ApiError
+from backpack_emulator.exchange import DEPTH_AGGREGATIONS
 from backpack_emulator.faults import Faults
 from backpack_emulator.klines import INTERVAL_SECONDS
 
@@ -211,6 +212,8 @@ class WsHub:
             return False
         if parts[0] == "kline":
             return len(parts) == 3 and parts[1] in INTERVAL_SECONDS
+        if parts[0] == "depth" and len(parts) == 3:
+            return parts[1] in DEPTH_AGGREGATIONS
         return len(parts) == 2
 
     def _subscribe(self, connection: Connection, streams: List[str], account: Optional[str]) -> None:
@@ -244,7 +247,11 @@ class WsHub:
         if not isinstance(signature, list) or len(signature) != 4:
             self._error(connection, request, INVALID_SIGNATURE, "Private streams need a signature")
             return None
-        api_key, sig, timestamp, window = signature
+        if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in signature):
+            self._error(connection, request, INVALID_SIGNATURE,
+                        "Invalid signature: expected [api key, signature, timestamp, window] as strings")
+            return None
+        api_key, sig, timestamp, window = (str(item) for item in signature)
         try:
             signing.verify(api_key, sig, timestamp, window, "subscribe", {}, self.clock.now_ms())
         except ApiError as error:

@@ -29,8 +29,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # 1. a fresh key pair (never printed) and an emulator account holding it
+# (the secret stays a shell variable: only store_keys.py, below, gets it in its environment)
 eval "$("$PY" -m backpack_emulator.keys)"
-export BACKPACK_API_KEY BACKPACK_API_SECRET
+export BACKPACK_API_KEY
 "$PY" -m backpack_emulator --host 127.0.0.1 --port 0 --seed 1 \
   --account "$BACKPACK_API_KEY:USDC=10000,SOL=100" >"$RUN_DIR/emulator.out" 2>&1 &
 EMULATOR_PID=$!
@@ -50,7 +51,7 @@ echo "[demo] emulator at $BACKPACK_REST_URL (REST) and $BACKPACK_WS_URL (WebSock
 
 # 3. keys, stored like `connect backpack` does, checked against the emulator first
 export HUMMINGBOT_HOME="$DEMO_HOME" CONFIG_PASSWORD="${DEMO_PASSWORD:-backpack-demo}"
-"$PY" tools/store_keys.py backpack --check
+BACKPACK_API_SECRET="$BACKPACK_API_SECRET" "$PY" tools/store_keys.py backpack --check
 unset BACKPACK_API_SECRET
 
 # 4. the headless run; the script stops Hummingbot itself with its exit status

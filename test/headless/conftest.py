@@ -13,10 +13,13 @@ def mqtt_broker():
     per attempt without a broker): reuses a broker that already listens, stops only its own."""
     started = doc_shell("broker_start", dict(os.environ), timeout=30)
     assert started.returncode == 0, started.stderr
-    assert "started a broker on 127.0.0.1:1883" in started.stdout or "already listens" in started.stdout
+    ours = "started a broker on 127.0.0.1:1883" in started.stdout
+    assert ours or "already listens" in started.stdout
     yield
-    stopped = doc_shell("broker_stop", dict(os.environ), timeout=30)
-    assert stopped.returncode == 0, stopped.stderr
+    if ours:  # a broker that was already there may be the user's, recorded in the same pid file: leave it
+        stopped = doc_shell("broker_stop", dict(os.environ), timeout=30)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopped the broker" in stopped.stdout
 
 
 @pytest.fixture

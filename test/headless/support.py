@@ -64,7 +64,7 @@ def new_keypair():
 
 
 def keypair_from_the_guide() -> Tuple[str, str]:
-    """The guide's `eval "$(... backpack_emulator.keys)"`, then the two variables it set."""
+    """The guide's `export $(... backpack_emulator.keys)`, then the two variables it exported."""
     script = DOC_COMMANDS["emulator_keys"] + '\nprintf "%s\\n%s\\n" "$BACKPACK_API_KEY" "$BACKPACK_API_SECRET"'
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
     api_key, api_secret = result.stdout.split()
@@ -135,8 +135,10 @@ DOC_COMMANDS = {
                        "-f my_backpack_strategy.py --headless"),
     "run_auth_test": ".venv/bin/python bin/hummingbot_quickstart.py -f backpack_auth_test.py --headless",
     "run_background": ("nohup .venv/bin/python bin/hummingbot_quickstart.py -f my_backpack_strategy.py --headless "
-                       "> logs/headless.out 2>&1 & echo $! > logs/headless.pid"),
-    "stop_background": "kill \"$(cat logs/headless.pid)\"",
+                       "> \"${HUMMINGBOT_HOME:-.}/logs/headless.out\" 2>&1 & "
+                       "echo $! > \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\""),
+    "stop_background": "kill \"$(cat \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\")\"",
+    "script_conf_dir": "mkdir -p \"${HUMMINGBOT_HOME:-.}/conf/scripts\"",
     "perp_auth_config": ("printf 'exchange: backpack_perpetual\\n' > "
                          "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_auth_test_perp.yml\""),
     "run_perp_auth_test": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_auth_test.py "

@@ -1,7 +1,7 @@
 """BACKPACK_HEADLESS.md's shell commands are exactly the ones the headless tests run."""
 import re
 
-from test.headless.support import DOC_COMMANDS, ROOT
+from test.headless.support import DOC_COMMANDS, ROOT, base_env, doc_shell
 
 
 def guide_commands():
@@ -20,3 +20,16 @@ def test_every_shell_command_of_the_guide_is_one_the_tests_run():
 
 def test_every_command_the_tests_run_is_in_the_guide():
     assert sorted(set(DOC_COMMANDS.values()) - set(guide_commands())) == []
+
+
+def test_script_configs_can_be_written_into_a_home_without_conf_scripts(tmp_path):
+    """After `make setup` the repository root has conf/ but no conf/scripts/: the guide creates it first."""
+    home = tmp_path / "fresh_home"
+    (home / "conf").mkdir(parents=True)
+    env = base_env(home)
+    assert doc_shell("perp_auth_config", env).returncode != 0  # why the guide has the mkdir line
+    for name in ("script_conf_dir", "perp_auth_config", "perp_maker_config"):
+        result = doc_shell(name, env, timeout=10)
+        assert result.returncode == 0, result.stderr
+    assert (home / "conf" / "scripts" / "backpack_auth_test_perp.yml").read_text() == "exchange: backpack_perpetual\n"
+    assert "run_duration_s: 3600" in (home / "conf" / "scripts" / "backpack_maker_perp.yml").read_text()

@@ -12,6 +12,7 @@ def perp_orders(emulator, method: str):
 
 def test_perp_auth_test_places_and_cancels_a_post_only_order_and_exits_0(perp):
     emulator, home, env = perp
+    assert doc_shell("script_conf_dir", env).returncode == 0
     assert doc_shell("perp_auth_config", env).returncode == 0
     result = doc_shell("run_perp_auth_test", env)
     lines = messages(result.stdout)

@@ -53,8 +53,10 @@ def test_guide_example_in_the_foreground_logs_balances_and_book_until_ctrl_c(spo
 
 def test_guide_example_in_the_background_with_a_log_stops_on_kill(spot):
     emulator, home, env = spot
-    out, pidfile = ROOT / "logs" / "headless.out", ROOT / "logs" / "headless.pid"
-    out.unlink(missing_ok=True)
+    # The output and pid files go to the bot's home: a user's own logs/headless.* are never touched.
+    repo_files = [ROOT / "logs" / "headless.out", ROOT / "logs" / "headless.pid"]
+    repo_before = [(path.exists(), path.stat().st_mtime_ns if path.exists() else None) for path in repo_files]
+    out, pidfile = home / "logs" / "headless.out", home / "logs" / "headless.pid"
     assert doc_shell("run_background", env, timeout=10).returncode == 0
     pid = int(pidfile.read_text())
     try:
@@ -74,6 +76,7 @@ def test_guide_example_in_the_background_with_a_log_stops_on_kill(spot):
     assert "Order book for SOL-USDC:" in lines
     assert "SIGTERM received: stopping the bot and cancelling its orders" in lines
     assert "Exiting Hummingbot with status 0" in lines
+    assert [(path.exists(), path.stat().st_mtime_ns if path.exists() else None) for path in repo_files] == repo_before
 
 
 def _alive(pid: int) -> bool:
