@@ -341,6 +341,31 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual("11", self.exchange.in_flight_orders[ids[0]].exchange_order_id)
         self.assertEqual({ids[1], ids[2]}, {e.order_id for e in self.events[MarketEvent.OrderFailure].event_log})
 
+    async def test_batch_create_without_answer_keeps_the_orders_the_exchange_took(self):
+        """A 503 on the batch does not say whether it executed: each order is looked up by clientId and only the
+        one the exchange does not have fails (the other stays tracked, so it is neither lost nor duplicated)."""
+        self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), status=503,
+                           body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
+        orders = [LimitOrder("", "SOL-USDC", True, "SOL", "USDC", Decimal("170"), Decimal("1")),
+                  LimitOrder("", "SOL-USDC", False, "SOL", "USDC", Decimal("190"), Decimal("2"))]
+        created = [o.client_order_id for o in self.exchange.batch_order_create(orders)]
+        order_url = url_regex(self.url(CONSTANTS.ORDER_PATH_URL))
+        self.mock_api.get(order_url, body=json.dumps(
+            rest_order("11", int(created[0]), "SOL_USDC", "New", Decimal("1"), Decimal("170"))))
+        self.mock_api.get(order_url, status=404, body=NOT_FOUND)
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body="[]")
+        self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body="[]")
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if self.events[MarketEvent.OrderFailure].event_log:
+                break
+        await asyncio.sleep(0.05)
+        taken = self.exchange.in_flight_orders[created[0]]
+        self.assertEqual("11", taken.exchange_order_id)
+        self.assertEqual(OrderState.OPEN, taken.current_state)
+        self.assertEqual([created[1]], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
+        self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDERS_PATH_URL)))  # nothing re-sent
+
     async def test_batch_cancel_uses_native_cancel_all_when_it_covers_the_market(self):
         first, second = self.track("801", "1"), self.track("802", "2")
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
@@ -367,6 +392,20 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual([True], [r.success for r in results])
         self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
         self.assertEqual(1, len(self.sent("DELETE", CONSTANTS.ORDER_PATH_URL)))
+
+    async def test_batch_cancel_never_takes_a_foreign_order_without_client_id_for_ours(self):
+        """An order of ours without a numeric client id (e.g. restored from older saved state) must not make a
+        foreign order with a null clientId look like ours: that would cancel it through cancel-all."""
+        self.track("legacy-1", "1")
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
+            rest_order("1", None, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
+            rest_order("5", None, "SOL_USDC", "New", Decimal("2"), Decimal("150"))]))  # another bot's order
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("1", None, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))))
+        results = await self.exchange._execute_batch_cancel(["legacy-1"])
+        self.assertEqual([True], [r.success for r in results])
+        self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
+        self.assertEqual([{"symbol": "SOL_USDC", "orderId": "1"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
 
     async def test_cancel_all_is_one_native_request_per_market(self):
         self.track("901", "1")

@@ -9,6 +9,7 @@ from bidict import bidict
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.order_book_message import OrderBookMessageType
 from test.connector.backpack.helpers import ClosesSharedHttpSession, url_regex
@@ -195,3 +196,24 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual(321, book.snapshot_uid)
         self.assertEqual(13.1, book.get_price(True))  # best ask: what a buyer pays
         self.assertEqual(12.9, book.get_price(False))  # best bid: bids arrive in ascending order
+
+    async def test_resync_snapshot_applies_to_a_book_that_already_took_diffs(self):
+        """Hummingbot's tracker restores a snapshot with the recent diffs (bisect: `snapshot < diff`); the diff
+        message class must compare with a snapshot, else the resync raises and the book stays stale."""
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(10)), repeat=True)
+        book = await self.data_source.get_new_order_book("SOL-USDC")
+        await self.feed(depth_frame("SOL_USDC", 11, 11, bids=[("179.9", "1")]),
+                        depth_frame("SOL_USDC", 12, 13, bids=[("179.8", "4")]))
+        past_diffs = self.diffs_out()
+        for diff in past_diffs:
+            book.apply_diffs(diff.bids, diff.asks, diff.update_id)
+        resynced = BackpackOrderBook.snapshot_message_from_exchange(
+            snapshot(12, bids=[("179.9", "2"), ("179.8", "7")]), 0.0, metadata={"trading_pair": "SOL-USDC"})
+
+        book.restore_from_snapshot_and_diffs(resynced, past_diffs)
+
+        self.assertEqual(12, book.snapshot_uid)
+        self.assertEqual(13, book.last_diff_uid)  # only the diff newer than the snapshot was replayed
+        bids = dict(zip(book.snapshot[0]["price"], book.snapshot[0]["amount"]))
+        self.assertEqual({179.9: 2.0, 179.8: 4.0}, bids)
+        self.assertTrue(resynced < past_diffs[1] and not resynced < past_diffs[0])

@@ -428,7 +428,7 @@ class BackpackExchangeMixin:
             self.logger().network(f"Batch order creation of {len(payloads)} orders failed: {exception}",
                                   exc_info=True)
             for order in tracked:
-                self._update_order_after_failure(order.client_order_id, order.trading_pair, exception=exception)
+                await self._batch_item_after_error(order, exception)
             return
         self._process_batch_create_results(tracked, results)
 
@@ -459,6 +459,19 @@ class BackpackExchangeMixin:
         payload = await self._order_payload(order_id, order.trading_pair, amount, trade_type, order_type, price,
                                             **position)
         return self._order_tracker.active_orders[order_id], payload
+
+    async def _batch_item_after_error(self, order: InFlightOrder, exception: Exception):
+        """A batch without a clear answer (timeout, dropped connection, 5xx) may have been executed: each order is
+        looked up by its client id, as for a single order, and fails only when the exchange does not have it."""
+        if errors.is_outcome_unknown(exception):
+            try:
+                await self._order_placed_despite(order.client_order_id, exception)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                pass
+        self._update_order_after_failure(order.client_order_id, order.trading_pair, exception=exception)
 
     def _process_batch_create_results(self, tracked: List[InFlightOrder], results: Any):
         results = results if isinstance(results, list) else []
@@ -516,7 +529,9 @@ class BackpackExchangeMixin:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
         resting = await self._api_get(path_url=CONSTANTS.ORDERS_PATH_URL, params={"symbol": symbol},
                                       is_auth_required=True)
-        ours = {o.exchange_order_id for o in orders} | {str(client_id_for(o.client_order_id)) for o in orders}
+        # Only real ids: a missing one must not match a foreign order's null clientId ("None" == "None").
+        ours = ({o.exchange_order_id for o in orders if o.exchange_order_id}
+                | {str(c) for c in (client_id_for(o.client_order_id) for o in orders) if c is not None})
         return all(str(r.get("id")) in ours or str(r.get("clientId")) in ours for r in resting or [])
 
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:

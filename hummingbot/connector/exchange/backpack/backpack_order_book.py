@@ -37,6 +37,21 @@ class BackpackDiffMessage(OrderBookMessage):
         # The tuple OrderBookMessage(DIFF, content, timestamp) builds, without its two Python-level __new__ frames.
         return _new_tuple(cls, (OrderBookMessageType.DIFF, content, timestamp))
 
+    # Hummingbot's tracker restores a resync snapshot with `bisect_right(past_diffs, snapshot)` and replays the
+    # diffs after that position. Python tries a subclass's reflected operator first, so `snapshot < diff` lands
+    # in `diff.__gt__`: tuple's would compare the (unordered) message types and raise, losing the snapshot, and
+    # OrderBookMessage's `<` holds for ANY snapshot/diff pair, which would replay stale diffs over the fresh
+    # snapshot. Between messages with update ids, the order is the update id's.
+    def __gt__(self, other) -> bool:
+        if other.has_update_id:
+            return self.update_id > other.update_id
+        return OrderBookMessage.__lt__(other, self)
+
+    def __lt__(self, other) -> bool:
+        if other.has_update_id:
+            return self.update_id < other.update_id
+        return OrderBookMessage.__lt__(self, other)
+
     @property
     def update_id(self) -> int:
         return self.content["update_id"]
