@@ -58,6 +58,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
                                    for pair in ("SOL-USDC", "BTC-USDC")}
         exchange._time_synchronizer.add_time_offset_ms_sample(0)
         exchange._set_current_timestamp(1640780000)
+        exchange.ORDER_LOOKUP_RETRY_DELAYS_S = (0.01, 0.01)  # the unanswered-create lookups, kept short
         return exchange
 
     def url(self, path: str) -> str:
@@ -225,6 +226,30 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual([("7", "9001")], [(u.trade_id, u.exchange_order_id) for u in updates])
         self.assertNotIn("orderId", self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)[0].kwargs["params"])
 
+    async def test_fills_of_an_order_are_read_page_by_page(self):
+        order = self.track(amount="2000")
+        first_page = [fill_row(i, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1"), Decimal("0.001"), "SOL")
+                      for i in range(1, CONSTANTS.HISTORY_PAGE_LIMIT + 1)]
+        self.fills(first_page)
+        self.fills([fill_row(1001, "9001", 501, "SOL_USDC", Decimal("181"), Decimal("0.5"), Decimal("0.001"),
+                             "SOL")])
+        updates = await self.exchange._all_trade_updates_for_order(order)
+        self.assertEqual(CONSTANTS.HISTORY_PAGE_LIMIT + 1, len({u.trade_id for u in updates}))
+        self.assertEqual(Decimal("1000.5"), sum((u.fill_base_amount for u in updates), Decimal("0")))
+        params = [call.kwargs["params"] for call in self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)]
+        self.assertEqual([("0", "1000", "9001"), ("1000", "1000", "9001")],
+                         [(p["offset"], p["limit"], p["orderId"]) for p in params])  # a short page ends it
+
+    async def test_fill_paging_is_bounded(self):
+        order = self.track(amount="100000")
+        self.exchange.FILL_HISTORY_MAX_PAGES = 3
+        for page in range(5):
+            self.fills([fill_row(page * 1000 + i, "9001", 501, "SOL_USDC", Decimal("180"), Decimal("1"),
+                                 Decimal("0.001"), "SOL") for i in range(CONSTANTS.HISTORY_PAGE_LIMIT)])
+        updates = await self.exchange._all_trade_updates_for_order(order)
+        self.assertEqual(3000, len(updates))
+        self.assertEqual(3, len(self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)))
+
     async def test_unknown_everywhere_is_not_found(self):
         order = self.track()
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND)
@@ -297,6 +322,26 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual(2, len(self.events[MarketEvent.OrderFilled].event_log))
         self.assertEqual(1, len(self.events[MarketEvent.BuyOrderCompleted].event_log))
 
+    async def test_event_of_another_market_with_our_client_id_is_ignored(self):
+        """Another bot on the account may use the same client id in another market: its events are not ours."""
+        order = self.track()  # client id 501, SOL_USDC, exchange id 9001
+        state_before = order.current_state
+        foreign = dict(t=77, l="2", L="95000", m=True, n="0.001", N="BTC")
+        self.ws_events(
+            order_update_frame("orderFill", "Filled", "7777", 501, "BTC_USDC", Decimal("2"), Decimal("95000"),
+                               Decimal("2"), **foreign),
+            order_update_frame("orderCancelled", "Cancelled", "7778", 501, "BTC_USDC", Decimal("2"),
+                               Decimal("95000")))
+        await self.run_listener()
+        self.assertEqual((state_before, "9001", Decimal("0")),
+                         (order.current_state, order.exchange_order_id, order.executed_amount_base))
+        self.assertEqual([], self.events[MarketEvent.OrderFilled].event_log)
+        self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
+
+        self.ws_events(self.fill_frame("PartiallyFilled", 1, "0.5", "0.5"))  # our own market: processed
+        await self.run_listener()
+        self.assertEqual([Decimal("0.5")], [e.amount for e in self.events[MarketEvent.OrderFilled].event_log])
+
     async def test_user_stream_event_mapping(self):
         accepted = self.track("601", None)
         expired = self.track("602", "9602")
@@ -365,6 +410,36 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual(OrderState.OPEN, taken.current_state)
         self.assertEqual([created[1]], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
         self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDERS_PATH_URL)))  # nothing re-sent
+
+    async def test_unanswered_create_registered_late_is_found_on_a_later_lookup(self):
+        """The create times out and the exchange shows the order only at the second lookup: it must end OPEN
+        and tracked (not failed, which would leave it resting untracked), and nothing is re-sent."""
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), exception=asyncio.TimeoutError())
+        order_url = url_regex(self.url(CONSTANTS.ORDER_PATH_URL))
+        self.mock_api.get(order_url, status=404, body=NOT_FOUND)
+        self.history([])
+        self.fills([])
+        self.mock_api.get(order_url, body=self.order_created_response("9001", 700, "New"))
+        await self.create()
+        order = self.exchange.in_flight_orders["700"]
+        self.assertEqual((OrderState.OPEN, "9001"), (order.current_state, order.exchange_order_id))
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
+        self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
+        self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))  # nothing re-sent
+        self.assertEqual(2, len(self.sent("GET", CONSTANTS.ORDER_PATH_URL)))
+
+    async def test_unanswered_create_fails_after_bounded_lookups(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=503,
+                           body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
+        attempts = 1 + len(self.exchange.ORDER_LOOKUP_RETRY_DELAYS_S)
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND, repeat=True)
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body="[]", repeat=True)
+        self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body="[]", repeat=True)
+        await self.create()
+        self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
+        self.assertEqual(attempts, len(self.sent("GET", CONSTANTS.ORDER_PATH_URL)))
+        self.assertEqual(attempts, len(self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)))  # fills checked too
+        self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
 
     async def test_batch_cancel_uses_native_cancel_all_when_it_covers_the_market(self):
         first, second = self.track("801", "1"), self.track("802", "2")

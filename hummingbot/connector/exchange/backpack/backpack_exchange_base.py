@@ -71,6 +71,10 @@ class BackpackOrderNotFound(IOError):
 class BackpackExchangeMixin:
     web_utils = web_utils
     ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
+    # Pauses between lookups of an unanswered create: the exchange may register the order a moment later,
+    # and failing it meanwhile would leave it resting untracked. About 7.5 s in all, then it fails.
+    ORDER_LOOKUP_RETRY_DELAYS_S: Tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    FILL_HISTORY_MAX_PAGES = 20  # bounds the paging of one order's fills (20 x 1000 rows)
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
 
     def __init__(self,
@@ -379,14 +383,25 @@ class BackpackExchangeMixin:
             raise error
         self.logger().warning(f"No clear answer to the creation of order {order_id} ({error!r}): "
                               f"looking it up on {self.name} by its client id.")
-        try:
-            update = await self._request_order_status(tracked)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
+        update = await self._look_up_unanswered_order(tracked)
+        if update is None:
             raise error
         self._order_tracker.process_order_update(update)
         return update.exchange_order_id, update.update_timestamp
+
+    async def _look_up_unanswered_order(self, order: InFlightOrder) -> Optional[OrderUpdate]:
+        """Looks the order up (resting, order history, fills) once, then again after each retry delay: the
+        exchange may not have registered it yet. None when it is still nowhere (or unreachable) at the end."""
+        for delay in (0.0, *self.ORDER_LOOKUP_RETRY_DELAYS_S):
+            if delay:
+                await self._sleep(delay)
+            try:
+                return await self._request_order_status(order)
+            except asyncio.CancelledError:
+                raise
+            except Exception as lookup_error:
+                self.logger().info(f"Order {order.client_order_id} not found yet on {self.name}: {lookup_error}")
+        return None
 
     # ----- native batch create -----
 
@@ -427,8 +442,8 @@ class BackpackExchangeMixin:
         except Exception as exception:
             self.logger().network(f"Batch order creation of {len(payloads)} orders failed: {exception}",
                                   exc_info=True)
-            for order in tracked:
-                await self._batch_item_after_error(order, exception)
+            # Concurrently: each lookup may take several seconds of retries.
+            await safe_gather(*[self._batch_item_after_error(order, exception) for order in tracked])
             return
         self._process_batch_create_results(tracked, results)
 
@@ -624,13 +639,27 @@ class BackpackExchangeMixin:
     # ----- fills -----
 
     async def _fills_for_order(self, order: InFlightOrder, symbol: Optional[str] = None) -> List[Fill]:
+        """The order's fills, each trade id once. With its exchange id, every page of them (bounded by
+        FILL_HISTORY_MAX_PAGES); without it, only the market's most recent page, matched by clientId."""
         symbol = symbol or await self.exchange_symbol_associated_to_pair(trading_pair=order.trading_pair)
         params = {"symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT}
         if order.exchange_order_id:
-            params["orderId"] = order.exchange_order_id  # else: the market's recent fills, matched by clientId
-        rows = await self._api_get(path_url=CONSTANTS.FILL_HISTORY_PATH_URL, is_auth_required=True, params=params)
-        fills = [Fill.from_history(row) for row in (rows if isinstance(rows, list) else [])]
-        return [f for f in fills if self._is_same_order(order, f.exchange_order_id, f.client_order_id)]
+            params["orderId"] = order.exchange_order_id
+        max_pages = self.FILL_HISTORY_MAX_PAGES if order.exchange_order_id else 1
+        fills: Dict[str, Fill] = {}
+        for page in range(max_pages):
+            params["offset"] = page * CONSTANTS.HISTORY_PAGE_LIMIT
+            rows = await self._api_get(path_url=CONSTANTS.FILL_HISTORY_PATH_URL, is_auth_required=True,
+                                       params=dict(params))
+            rows = rows if isinstance(rows, list) else []
+            known = len(fills)
+            for fill in (Fill.from_history(row) for row in rows):
+                if self._is_same_order(order, fill.exchange_order_id, fill.client_order_id):
+                    fills.setdefault(fill.trade_id, fill)
+            # A short page is the last one; a page with nothing new means the server ignores `offset`.
+            if len(rows) < CONSTANTS.HISTORY_PAGE_LIMIT or len(fills) == known:
+                break
+        return list(fills.values())
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> List[TradeUpdate]:
         if order.trading_pair not in (await self.trading_pair_symbol_map()).inverse:
@@ -704,7 +733,7 @@ class BackpackExchangeMixin:
                 stream = event_message.get("stream", "")
                 data = event_message.get("data") or {}
                 if stream.startswith(CONSTANTS.ORDER_UPDATE_STREAM):
-                    self._process_order_event(data)
+                    await self._process_order_event(data)
                 else:
                     await self._process_private_event(stream, data)
             except asyncio.CancelledError:
@@ -716,22 +745,31 @@ class BackpackExchangeMixin:
     async def _process_private_event(self, stream: str, data: Dict[str, Any]):
         pass  # spot listens to order updates only; perp overrides for positions
 
-    def _tracked_order_for(self, orders: Dict[str, InFlightOrder], exchange_order_id: str,
-                           client_order_id: Optional[str]) -> Optional[InFlightOrder]:
-        if client_order_id is not None and client_order_id in orders:
-            return orders[client_order_id]
-        return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id), None)
+    @staticmethod
+    def _tracked_order_for(orders: Dict[str, InFlightOrder], exchange_order_id: str, client_order_id: Optional[str],
+                           symbol: str, symbols_by_pair: Dict[str, str]) -> Optional[InFlightOrder]:
+        """The tracked order an event is about. Client ids are per account, not per market: an event of another
+        market (e.g. another bot on the account reusing an id) must not touch ours, so the symbol must match
+        too (unless the event or the pair's symbol is unknown)."""
+        candidates = [o for o in orders.values()
+                      if not symbol or symbols_by_pair.get(o.trading_pair) in (None, symbol)]
+        by_client_id = next((o for o in candidates if client_order_id is not None
+                             and o.client_order_id == client_order_id), None)
+        return by_client_id or next((o for o in candidates if o.exchange_order_id == exchange_order_id), None)
 
-    def _process_order_event(self, data: Dict[str, Any]):
+    async def _process_order_event(self, data: Dict[str, Any]):
         status = OrderStatus.from_ws(data)
+        # Only a ready map: an event must not wait on a markets request.
+        symbols_by_pair = (await self.trading_pair_symbol_map()).inverse if self.trading_pair_symbol_map_ready() \
+            else {}
         if data.get("e") == CONSTANTS.ORDER_FILL_EVENT and data.get("t") is not None:
             fill = Fill.from_ws(data)
             fillable = self._tracked_order_for(self._order_tracker.all_fillable_orders, fill.exchange_order_id,
-                                               fill.client_order_id)
+                                               fill.client_order_id, fill.symbol, symbols_by_pair)
             if fillable is not None:
                 self._order_tracker.process_trade_update(self._trade_update(fillable, fill))
         updatable = self._tracked_order_for(self._order_tracker.all_updatable_orders, status.exchange_order_id,
-                                            status.client_order_id)
+                                            status.client_order_id, status.symbol, symbols_by_pair)
         if updatable is not None:
             self._order_tracker.process_order_update(OrderUpdate(
                 client_order_id=updatable.client_order_id, exchange_order_id=status.exchange_order_id,
