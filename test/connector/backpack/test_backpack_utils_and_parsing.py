@@ -5,6 +5,7 @@ from hummingbot.connector.exchange.backpack import backpack_errors as errors, ba
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import decimal_text
 from hummingbot.connector.exchange.backpack.backpack_messages import (
     Fill,
+    is_market_tradable,
     OrderStatus,
     order_state_for,
     seconds_from_any,
@@ -37,7 +38,7 @@ class UtilsTests(unittest.TestCase):
         closed = {**market("Y_USDC", "Y", "USDC"), "orderBookState": "Closed"}
         self.assertFalse(utils.is_exchange_information_valid(closed))
         self.assertFalse(utils.is_exchange_information_valid({**market("Z_USDC", "Z", "USDC"), "marketType": "RFQ"}))
-        self.assertTrue(utils.is_market_tradable(market("SOL_USDC_PERP", "SOL", "USDC", "PERP"), "PERP"))
+        self.assertTrue(is_market_tradable(market("SOL_USDC_PERP", "SOL", "USDC", "PERP"), "PERP"))
 
 
 class ErrorTests(unittest.TestCase):

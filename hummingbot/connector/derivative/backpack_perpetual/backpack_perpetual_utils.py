@@ -10,7 +10,8 @@ from typing import Any, Dict, Literal
 from pydantic import ConfigDict, Field, SecretStr
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
-from hummingbot.connector.exchange.backpack.backpack_utils import BackpackConfigMap, is_market_tradable
+from hummingbot.connector.exchange.backpack.backpack_messages import is_market_tradable
+from hummingbot.connector.exchange.backpack.backpack_utils import BackpackConfigMap
 from hummingbot.core.data_type.trade_fee import TradeFeeSchema
 
 # Backpack's base tier for futures: 0.02 % maker / 0.05 % taker, charged in USDC.

@@ -19,6 +19,16 @@ from hummingbot.connector.exchange.backpack.backpack_client_order_ids import cli
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState
 
+# Order-book states in which a market accepts new orders.
+TRADABLE_BOOK_STATES = ("Open", "LimitOnly", "PostOnly")
+
+
+def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
+    """A visible `/api/v1/markets` entry of `market_type` ("SPOT"/"PERP") whose book accepts new orders."""
+    return (market.get("marketType") == market_type
+            and market.get("visible", True) is True
+            and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
+
 
 def seconds_from_us(value: Any) -> float:
     return int(value) / 1e6

@@ -1,8 +1,8 @@
 """Hummingbot registry settings of the spot connector `backpack` (imported by `connect`, keep imports light).
 
 KEYS prompts for the API key and secret (stored encrypted) and carries the self-trade-prevention
-setting (not prompted; edit conf/connectors/backpack.yml to change it). `is_market_tradable` is also
-used by the perpetual connector with `market_type="PERP"`.
+setting (not prompted; edit conf/connectors/backpack.yml to change it). The market filter
+`is_market_tradable` lives in backpack_messages (shared with perp and the rate source).
 """
 from decimal import Decimal
 from typing import Any, Dict, Literal
@@ -10,6 +10,7 @@ from typing import Any, Dict, Literal
 from pydantic import ConfigDict, Field, SecretStr
 
 from hummingbot.client.config.config_data_types import BaseConnectorConfigMap
+from hummingbot.connector.exchange.backpack.backpack_messages import is_market_tradable
 from hummingbot.core.data_type.trade_fee import TradeFeeSchema
 
 CENTRALIZED = True
@@ -21,16 +22,6 @@ DEFAULT_FEES = TradeFeeSchema(
     taker_percent_fee_decimal=Decimal("0.001"),
     buy_percent_fee_deducted_from_returns=True,
 )
-
-TRADABLE_BOOK_STATES = ("Open", "LimitOnly", "PostOnly")
-
-
-def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
-    """A visible market of `market_type` whose order book accepts new orders."""
-    return (market.get("marketType") == market_type
-            and market.get("visible", True) is True
-            and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
-
 
 def is_exchange_information_valid(exchange_info: Dict[str, Any]) -> bool:
     return is_market_tradable(exchange_info, "SPOT")

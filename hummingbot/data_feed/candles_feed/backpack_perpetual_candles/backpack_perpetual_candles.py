@@ -1,6 +1,5 @@
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_constants import PERP_SYMBOL_SUFFIX
 from hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_spot_candles import BackpackSpotCandles
-
-PERP_SYMBOL_SUFFIX = "_PERP"
 
 
 class BackpackPerpetualCandles(BackpackSpotCandles):

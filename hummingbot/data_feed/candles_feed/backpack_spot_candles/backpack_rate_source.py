@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as EXCHANGE_CONSTANTS
 from hummingbot.connector.exchange.backpack import backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack.backpack_messages import is_market_tradable
 from hummingbot.connector.utils import combine_to_hb_trading_pair, split_hb_trading_pair
 from hummingbot.core.rate_oracle.sources.rate_source_base import RateSourceBase
 from hummingbot.core.utils import async_ttl_cache
@@ -50,7 +51,7 @@ def spot_pairs_by_symbol(markets: List[Dict[str, Any]]) -> Dict[str, str]:
     """Exchange symbol -> Hummingbot pair for spot markets (``SOL_USDC`` -> ``SOL-USDC``)."""
     pairs = {}
     for market in markets:
-        if market.get("marketType", SPOT_MARKET_TYPE) != SPOT_MARKET_TYPE:
+        if not is_market_tradable(market, SPOT_MARKET_TYPE):
             continue
         base, quote = market.get("baseSymbol"), market.get("quoteSymbol")
         if market.get("symbol") and base and quote:
