@@ -91,3 +91,8 @@ class KlineStore:
     def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
         series = self._series.get((symbol, interval))
         return series.get(bucket_bounds(interval, seconds)[0]) if series else None
+
+    def candles_between(self, symbol: str, interval: str, first_start: int, before_start: int) -> List[Candle]:
+        """The candles starting in [first_start, before_start), oldest first."""
+        series = self._series.get((symbol, interval), {})
+        return [c for s, c in series.items() if first_start <= s < before_start]

@@ -1,5 +1,6 @@
 """Time-driven work: mark/index refresh and funding payments (every tick), the once-a-second
-streams markPrice, ticker and kline (kline: current candle when it changed, then X=true on close),
+streams markPrice, ticker and kline (kline: current candle when it changed, then X=true on close for
+every candle that closed since the last publish, so a late tick never skips one),
 and openInterest once a minute."""
 from typing import Dict, Optional, Tuple
 
@@ -67,14 +68,14 @@ class PeriodicTasks:
         for symbol in ex.markets:
             for interval in INTERVAL_SECONDS:
                 stream = f"kline.{interval}.{symbol}"
-                if not self.sink.wants(stream):
-                    continue
                 key = (symbol, interval)
+                if not self.sink.wants(stream):
+                    self._open_start.pop(key, None)  # a later subscriber starts fresh, without a backlog
+                    continue
                 current = bucket_bounds(interval, now_s)[0]
                 previous = self._open_start.get(key)
-                if previous is not None and previous != current:
-                    closed = ex.klines.candle_at(symbol, interval, previous)
-                    if closed is not None:
+                if previous is not None and previous < current:
+                    for closed in ex.klines.candles_between(symbol, interval, previous, current):
                         self.sink.publish(stream, closed.ws_json(symbol, ex.clock.now_us(), True))
                 self._open_start[key] = current
                 candle = ex.klines.candle_at(symbol, interval, now_s)
