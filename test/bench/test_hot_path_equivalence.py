@@ -1,16 +1,23 @@
 """The hot-path speedups made for the benchmarks give the same answers as the Hummingbot code they replace."""
 import asyncio
+import json
 import unittest
 
 from bidict import bidict
+
+from bench import depth_bench
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
+from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
+from hummingbot.connector.exchange.backpack.backpack_web_utils import build_api_factory
+from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWSConnection, decode_frame
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.core.api_throttler.data_types import RateLimit
+from hummingbot.core.data_type.order_book import OrderBook
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from test.connector.backpack.helpers import API_KEY, API_SECRET
 
@@ -62,6 +69,49 @@ class DiffMessageTests(unittest.TestCase):
                                                                                          ours.trading_pair))
         self.assertEqual((reference.bids, reference.asks), (ours.bids, ours.asks))
         self.assertEqual((9, 7), (ours.update_id, ours.first_update_id))
+
+
+class SequencedBookTests(unittest.TestCase):
+    """The direct depth path (one reusable row refilled per level) builds the same book as Hummingbot's
+    messages and rows, level for level, over many random diffs."""
+
+    def test_same_book_as_hummingbot_messages(self):
+        data = depth_bench.generate(3000, seed=11)
+        reference = OrderBook()
+        snapshot_message = BackpackOrderBook.snapshot_message_from_exchange(
+            data.snapshot, 0.0, metadata={"trading_pair": "SOL-USDC"})
+        reference.apply_snapshot(snapshot_message.bids, snapshot_message.asks, snapshot_message.update_id)
+        sequenced = SequencedBook("SOL-USDC", OrderBook())
+        sequenced.apply_snapshot(data.snapshot)
+        for frame in data.frames:
+            diff = decode_frame(frame)["data"]
+            message = BackpackOrderBook.diff_message_from_exchange(diff, metadata={"trading_pair": "SOL-USDC"})
+            reference.apply_diffs(message.bids, message.asks, message.update_id)
+            self.assertTrue(sequenced.apply_diff(diff))
+        self.assertEqual(list(reference.bid_entries()), list(sequenced.book.bid_entries()))
+        self.assertEqual(list(reference.ask_entries()), list(sequenced.book.ask_entries()))
+        self.assertEqual(reference.last_diff_uid, sequenced.book.last_diff_uid)
+        self.assertGreater(len(list(reference.bid_entries())), 10)
+
+
+class FrameDecodingTests(unittest.TestCase):
+
+    def test_same_values_as_json_loads(self):
+        for frame in depth_bench.generate(200, seed=3).frames + [
+                '{"stream":"trade.SOL_USDC","data":{"p":"180.1","m":true,"x":null,"f":1.25,"n":-3}}',
+                '{"id":null,"error":{"code":4006,"message":"Invalid stream \\u00e9"}}', '[]', '"pong"']:
+            self.assertEqual(json.loads(frame), decode_frame(frame))
+
+    def test_what_ujson_refuses_goes_to_json_and_non_json_stays_text(self):
+        self.assertEqual({"big": 2 ** 70}, decode_frame('{"big": %d}' % 2 ** 70))
+        self.assertEqual("pong", decode_frame("pong"))
+
+    def test_connectors_read_frames_with_it(self):
+        async def assistant():
+            factory = build_api_factory()
+            return await factory.get_ws_assistant()
+        ws = asyncio.run(assistant())
+        self.assertIsInstance(ws._connection, BackpackWSConnection)
 
 
 class TimestampTests(unittest.TestCase):

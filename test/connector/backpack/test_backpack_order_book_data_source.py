@@ -2,16 +2,17 @@ import asyncio
 import json
 from decimal import Decimal
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
-from unittest.mock import AsyncMock
+from unittest.mock import AsyncMock, MagicMock
 
 from aioresponses import aioresponses
 from bidict import bidict
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
-from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.core.data_type.common import TradeType
+from hummingbot.core.data_type.order_book import OrderBook
 from hummingbot.core.data_type.order_book_message import OrderBookMessageType
+from hummingbot.core.web_assistant.connections.data_types import WSResponse
 from test.connector.backpack.helpers import ClosesSharedHttpSession, url_regex
 
 
@@ -19,6 +20,14 @@ def depth_frame(symbol: str, first: int, last: int, bids=(), asks=()):
     return {"stream": f"depth.{symbol}", "data": {
         "e": "depth", "E": 1753102447307501, "T": 1753102447307000, "s": symbol,
         "U": first, "u": last, "b": [list(level) for level in bids], "a": [list(level) for level in asks]}}
+
+
+def bids(book: OrderBook) -> dict:
+    return {row.price: row.amount for row in book.bid_entries()}
+
+
+def asks(book: OrderBook) -> dict:
+    return {row.price: row.amount for row in book.ask_entries()}
 
 
 def snapshot(last_update_id: int, bids=(("179.9", "3"),), asks=(("180.1", "2"),)):
@@ -44,22 +53,15 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.mock_api.stop()
         await super().asyncTearDown()
 
-    def snapshots_sent(self):
-        queue = self.data_source._message_queue[self.data_source._snapshot_messages_queue_key]
-        sent = []
-        while not queue.empty():
-            sent.append(queue.get_nowait())
-        return sent
-
-    def diffs_out(self):
-        out = []
-        while not self.diffs.empty():
-            out.append(self.diffs.get_nowait())
-        return out
+    async def track(self, trading_pair: str, book_snapshot: dict) -> OrderBook:
+        """What Hummingbot's tracker does for each pair: the data source creates the book from a snapshot."""
+        self.mock_api.get(self.depth_url, body=json.dumps(book_snapshot))
+        return await self.data_source.get_new_order_book(trading_pair)
 
     async def feed(self, *frames):
         for frame in frames:
             await self.data_source._parse_order_book_diff_message(frame, self.diffs)
+        self.assertTrue(self.diffs.empty())  # diffs go to their book, never to Hummingbot's diff queue
 
     def depth_requests(self):
         return [call for key, calls in self.mock_api.requests.items() for call in calls
@@ -76,70 +78,106 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
                          payload)
 
     async def test_connect_rebuilds_every_book_even_without_diffs(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
+        sol = await self.track("SOL-USDC", snapshot(10))
+        btc = await self.track("BTC-USDC", snapshot(20))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100, bids=[("179.5", "4")])))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5000)))
         await self.data_source._subscribe_channels(AsyncMock())
-        self.assertEqual([("SOL-USDC", 100), ("BTC-USDC", 5000)],
-                         [(s.trading_pair, s.update_id) for s in self.snapshots_sent()])
-        await self.feed(depth_frame("SOL_USDC", 101, 101))  # continues from the connect-time snapshot
-        self.assertEqual([], self.snapshots_sent())
-        self.assertEqual([(101, 101)], [(d.first_update_id, d.update_id) for d in self.diffs_out()])
+        self.assertEqual((100, 5000), (sol.snapshot_uid, btc.snapshot_uid))
+        self.assertEqual({179.5: 4.0}, bids(sol))
+        await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.4", "1")]))  # continues from it
+        self.assertEqual((101, {179.5: 4.0, 179.4: 1.0}), (sol.last_diff_uid, bids(sol)))
+        self.assertEqual(4, len(self.depth_requests()))
 
-    async def test_first_diff_builds_from_snapshot_then_sequential_diffs_apply(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
-        await self.feed(depth_frame("SOL_USDC", 95, 100),  # covered by the snapshot
+    async def test_diffs_apply_in_sequence_to_the_book(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        await self.feed(depth_frame("SOL_USDC", 95, 100, bids=[("1", "1")]),  # covered by the snapshot
                         depth_frame("SOL_USDC", 99, 103, bids=[("179.95", "1")]),  # straddles: applies
-                        depth_frame("SOL_USDC", 104, 104, asks=[("180.1", "0")]))
-        snapshots = self.snapshots_sent()
-        self.assertEqual([100], [s.update_id for s in snapshots])
-        self.assertEqual(OrderBookMessageType.SNAPSHOT, snapshots[0].type)
-        self.assertEqual("SOL-USDC", snapshots[0].trading_pair)
-        diffs = self.diffs_out()
-        self.assertEqual([(99, 103), (104, 104)], [(d.first_update_id, d.update_id) for d in diffs])
-        self.assertEqual(179.95, diffs[0].bids[0].price)
-        self.assertEqual(0.0, diffs[1].asks[0].amount)
+                        depth_frame("SOL_USDC", 104, 104, asks=[("180.1", "0")], bids=[("179.9", "2.5")]))
+        self.assertEqual({179.9: 2.5, 179.95: 1.0}, bids(book))
+        self.assertEqual({}, asks(book))
+        self.assertEqual((100, 104), (book.snapshot_uid, book.last_diff_uid))
+        self.assertEqual(179.95, book.get_price(False))
+        self.assertEqual(1, len(self.depth_requests()))
 
-    async def test_gap_triggers_fresh_snapshot_before_more_diffs(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
+    async def test_gap_rebuilds_from_a_fresh_snapshot_before_more_diffs(self):
+        book = await self.track("SOL-USDC", snapshot(100))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(110, bids=[("179.5", "9")])))
-        await self.feed(depth_frame("SOL_USDC", 101, 101),
-                        depth_frame("SOL_USDC", 105, 108),  # gap: 102..104 missing -> snapshot 110 covers it
-                        depth_frame("SOL_USDC", 109, 111, bids=[("179.6", "1")]),
-                        depth_frame("SOL_USDC", 112, 112))
-        self.assertEqual([100, 110], [s.update_id for s in self.snapshots_sent()])
-        self.assertEqual([(101, 101), (109, 111), (112, 112)],
-                         [(d.first_update_id, d.update_id) for d in self.diffs_out()])
+        with self.assertLogs(self.data_source.logger(), level="WARNING") as logs:
+            await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.1", "1")]),
+                            depth_frame("SOL_USDC", 105, 108, bids=[("170", "1")]),  # gap: 102..104 missing
+                            depth_frame("SOL_USDC", 109, 111, bids=[("179.6", "1")]),
+                            depth_frame("SOL_USDC", 112, 112, bids=[("179.7", "2")]))
+        self.assertIn("expected update 102, got 105", logs.output[0])
+        self.assertEqual({179.5: 9.0, 179.6: 1.0, 179.7: 2.0}, bids(book))  # nothing from before the gap
+        self.assertEqual((110, 112), (book.snapshot_uid, book.last_diff_uid))
         self.assertEqual(2, len(self.depth_requests()))
 
     async def test_snapshot_older_than_stream_applies_nothing_and_retries(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
+        book = await self.track("SOL-USDC", snapshot(100))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))  # lagging snapshot on resync
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(130)))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(130, bids=[("179", "1")])))
         await self.feed(depth_frame("SOL_USDC", 101, 101),
-                        depth_frame("SOL_USDC", 120, 125),  # gap; the new snapshot (100) is still too old
-                        depth_frame("SOL_USDC", 126, 131))  # -> retried with snapshot 130, 131 applies
-        self.assertEqual([100, 100, 130], [s.update_id for s in self.snapshots_sent()])
-        self.assertEqual([(101, 101), (126, 131)], [(d.first_update_id, d.update_id) for d in self.diffs_out()])
+                        depth_frame("SOL_USDC", 120, 125, bids=[("150", "1")]),  # gap; new snapshot still too old
+                        depth_frame("SOL_USDC", 126, 131, bids=[("179.2", "1")]))  # -> snapshot 130, 131 applies
+        self.assertEqual({179.0: 1.0, 179.2: 1.0}, bids(book))
+        self.assertEqual((130, 131), (book.snapshot_uid, book.last_diff_uid))
+        self.assertEqual(3, len(self.depth_requests()))
 
     async def test_reconnect_rebuilds_from_fresh_snapshot(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(200)))
-        await self.feed(depth_frame("SOL_USDC", 101, 102))
+        book = await self.track("SOL-USDC", snapshot(100))
+        await self.feed(depth_frame("SOL_USDC", 101, 102, bids=[("179.1", "1")]))
         await self.data_source._on_order_stream_interruption(websocket_assistant=None)
-        await self.data_source._subscribe_channels(AsyncMock())
-        # even a diff that continues the old sequence must wait for a fresh snapshot
-        await self.feed(depth_frame("SOL_USDC", 103, 104), depth_frame("SOL_USDC", 201, 201))
-        self.assertEqual([100, 200], [s.update_id for s in self.snapshots_sent()])
-        self.assertEqual([(101, 102), (201, 201)], [(d.first_update_id, d.update_id) for d in self.diffs_out()])
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(200, bids=[("178", "5")])))
+        # a diff that continues the old sequence must wait for the fresh snapshot, which covers it
+        await self.feed(depth_frame("SOL_USDC", 103, 104, bids=[("179.2", "1")]),
+                        depth_frame("SOL_USDC", 201, 201, bids=[("178.5", "1")]))
+        self.assertEqual({178.0: 5.0, 178.5: 1.0}, bids(book))
+        self.assertEqual((200, 201), (book.snapshot_uid, book.last_diff_uid))
 
     async def test_each_pair_has_its_own_sequence(self):
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5000)))
+        sol = await self.track("SOL-USDC", snapshot(100))
+        btc = await self.track("BTC-USDC", snapshot(5000))
         await self.feed(depth_frame("SOL_USDC", 101, 101), depth_frame("BTC_USDC", 5001, 5001),
-                        depth_frame("SOL_USDC", 102, 102))
-        self.assertEqual([("SOL-USDC", 100), ("BTC-USDC", 5000)],
-                         [(s.trading_pair, s.update_id) for s in self.snapshots_sent()])
-        self.assertEqual(["SOL-USDC", "BTC-USDC", "SOL-USDC"], [d.trading_pair for d in self.diffs_out()])
+                        depth_frame("SOL_USDC", 102, 102), depth_frame("ETH_USDC", 1, 1))  # ETH: no book
+        self.assertEqual((102, 5001), (sol.last_diff_uid, btc.last_diff_uid))
+        self.assertEqual(2, len(self.depth_requests()))
+
+    async def test_unreadable_diff_leaves_the_book_untouched_and_rebuilds_it(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(105, bids=[("179.3", "3")])))
+        with self.assertLogs(self.data_source.logger(), level="ERROR") as logs:
+            await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.5", "1")], asks=[("oops", "1")]))
+        self.assertIn("Unreadable SOL-USDC depth update", logs.output[0])
+        # rebuilt at once from a fresh snapshot; nothing of the unreadable diff was applied
+        self.assertEqual(({179.3: 3.0}, {180.1: 2.0}, 105), (bids(book), asks(book), book.snapshot_uid))
+        await self.feed(depth_frame("SOL_USDC", 106, 106, bids=[("179.4", "1")]))
+        self.assertEqual({179.3: 3.0, 179.4: 1.0}, bids(book))
+        self.assertEqual(2, len(self.depth_requests()))
+
+    async def test_levels_with_extra_fields_and_string_update_ids_are_read(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        await self.feed(depth_frame("SOL_USDC", "101", "101", bids=[("179.7", "2", "x")]))
+        self.assertEqual(({179.9: 3.0, 179.7: 2.0}, 101), (bids(book), book.last_diff_uid))
+
+    async def test_listener_applies_depth_and_routes_the_rest(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        trade = {"stream": "trade.SOL_USDC", "data": {"e": "trade", "s": "SOL_USDC", "t": 1}}
+        refusal = {"id": None, "error": {"code": 4006, "message": "Invalid stream"}}
+        frames = [depth_frame("SOL_USDC", 101, 101, bids=[("179.8", "1")]), trade, refusal]
+
+        async def messages():
+            for frame in frames:
+                yield WSResponse(frame)
+
+        ws = MagicMock()
+        ws.iter_messages = messages
+        with self.assertLogs(self.data_source.logger(), level="ERROR") as logs:
+            await self.data_source._process_websocket_messages(ws)
+        self.assertEqual((101, 1.0), (book.last_diff_uid, bids(book)[179.8]))
+        self.assertEqual([trade], [self.data_source._message_queue["trade"].get_nowait()])
+        self.assertTrue(self.data_source._message_queue["depth"].empty())
+        self.assertIn("4006 Invalid stream", logs.output[0])
 
     async def test_dynamic_pairs_subscribe_with_exchange_symbol(self):
         ws = AsyncMock()
@@ -148,16 +186,16 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual({"method": "SUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"]},
                          ws.send.call_args[0][0].payload)
         self.assertIn("ETH-USDC", self.data_source._trading_pairs)
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(7)))
+        book = await self.track("ETH-USDC", snapshot(7))  # Hummingbot's tracker creates the new pair's book
         await self.feed(depth_frame("ETH_USDC", 8, 8))
-        self.assertEqual([("ETH-USDC", 7)], [(s.trading_pair, s.update_id) for s in self.snapshots_sent()])
+        self.assertEqual((7, 8), (book.snapshot_uid, book.last_diff_uid))
 
         self.assertTrue(await self.data_source.unsubscribe_from_trading_pair("ETH-USDC"))
         self.assertEqual({"method": "UNSUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"]},
                          ws.send.call_args[0][0].payload)
         self.assertNotIn("ETH-USDC", self.data_source._trading_pairs)
         await self.feed(depth_frame("ETH_USDC", 9, 9))  # late frame of a removed pair is ignored
-        self.assertEqual(1, len(self.diffs_out()))
+        self.assertEqual(8, book.last_diff_uid)
 
     async def test_subscribe_before_connection_is_deferred(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(1)), repeat=True)
@@ -196,24 +234,3 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual(321, book.snapshot_uid)
         self.assertEqual(13.1, book.get_price(True))  # best ask: what a buyer pays
         self.assertEqual(12.9, book.get_price(False))  # best bid: bids arrive in ascending order
-
-    async def test_resync_snapshot_applies_to_a_book_that_already_took_diffs(self):
-        """Hummingbot's tracker restores a snapshot with the recent diffs (bisect: `snapshot < diff`); the diff
-        message class must compare with a snapshot, else the resync raises and the book stays stale."""
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(10)), repeat=True)
-        book = await self.data_source.get_new_order_book("SOL-USDC")
-        await self.feed(depth_frame("SOL_USDC", 11, 11, bids=[("179.9", "1")]),
-                        depth_frame("SOL_USDC", 12, 13, bids=[("179.8", "4")]))
-        past_diffs = self.diffs_out()
-        for diff in past_diffs:
-            book.apply_diffs(diff.bids, diff.asks, diff.update_id)
-        resynced = BackpackOrderBook.snapshot_message_from_exchange(
-            snapshot(12, bids=[("179.9", "2"), ("179.8", "7")]), 0.0, metadata={"trading_pair": "SOL-USDC"})
-
-        book.restore_from_snapshot_and_diffs(resynced, past_diffs)
-
-        self.assertEqual(12, book.snapshot_uid)
-        self.assertEqual(13, book.last_diff_uid)  # only the diff newer than the snapshot was replayed
-        bids = dict(zip(book.snapshot[0]["price"], book.snapshot[0]["amount"]))
-        self.assertEqual({179.9: 2.0, 179.8: 4.0}, bids)
-        self.assertTrue(resynced < past_diffs[1] and not resynced < past_diffs[0])

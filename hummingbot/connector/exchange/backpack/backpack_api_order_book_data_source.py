@@ -1,14 +1,18 @@
 """Public Backpack market data: REST depth snapshots + `depth.<symbol>` / `trade.<symbol>` streams.
 
-One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. Book consistency:
-- each pair keeps the last applied update id; a diff applies only when `U <= last + 1 <= u`
-  (normally `U == last + 1`), diffs already covered by the snapshot (`u <= last`) are dropped;
-- on a gap (`U > last + 1`) no diff is applied: a fresh REST snapshot is taken and sent to the tracker
-  first (never a silently stale book);
-- every (re)connect clears that state and takes a fresh snapshot of each pair right after subscribing
-  (updates may have been missed while disconnected, and a quiet market would send no diff to notice);
+One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. Book consistency
+(`SequencedBook`):
+- the data source keeps each pair's book itself: it creates it (`get_new_order_book`, which
+  Hummingbot's tracker calls), applies every depth diff to it as the frame arrives, and rebuilds it
+  from REST snapshots; Hummingbot's tracker holds the same book object and applies the trades;
+- a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
+  replaced the book (never a silently stale book);
+- every (re)connect takes a fresh snapshot of each book right after subscribing (updates may have
+  been missed while disconnected, and a quiet market would send no diff to notice);
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
   exchange symbol.
+Diffs skip Hummingbot's diff queues, `OrderBookMessage` and row building: that is most of the cost
+of a depth update (bench/depth_bench.py), and the book is current as soon as the frame is read.
 Subclasses (perp) may add streams with `_extra_streams(symbol)` and route them by overriding
 `_channel_originating_message`.
 """
@@ -19,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source import describe_ws_error
 from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
+from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
+from hummingbot.core.data_type.order_book import OrderBook
 from hummingbot.core.data_type.order_book_message import OrderBookMessage
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
@@ -40,7 +46,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._api_factory = api_factory
         self._ws_url = ws_url
         self._ws_assistant: Optional[WSAssistant] = None
-        self._last_update_id: Dict[str, Optional[int]] = {}
+        self._books: Dict[str, SequencedBook] = {}  # by exchange symbol
         self._resync_locks: Dict[str, asyncio.Lock] = {}
         self._pairs_by_symbol: Dict[str, str] = {}
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
@@ -49,7 +55,16 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def get_last_traded_prices(self, trading_pairs: List[str], domain: Optional[str] = None) -> Dict[str, float]:
         return await self._connector.get_last_traded_prices(trading_pairs=trading_pairs)
 
-    # ----- snapshots -----
+    # ----- books and snapshots -----
+
+    async def get_new_order_book(self, trading_pair: str) -> OrderBook:
+        """The book Hummingbot's tracker will hold for the pair; this data source keeps it current."""
+        symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        sequenced = SequencedBook(trading_pair, self.order_book_create_function())
+        self._books[symbol] = sequenced
+        self._pairs_by_symbol[symbol] = trading_pair
+        await self._resync(sequenced)
+        return sequenced.book
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> Dict[str, Any]:
         symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
@@ -61,21 +76,17 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         return BackpackOrderBook.snapshot_message_from_exchange(
             snapshot, time.time(), metadata={"trading_pair": trading_pair})
 
-    async def _resync(self, trading_pair: str, force: bool = True):
-        """Takes a fresh snapshot, hands it to the tracker and restarts the sequence from it.
+    async def _resync(self, sequenced: SequencedBook, force: bool = True):
+        """Replaces the book with a fresh snapshot and restarts the sequence from it.
 
-        One resync per pair at a time; with `force=False` nothing is done when a concurrent resync
+        One resync per book at a time; with `force=False` nothing is done when a concurrent resync
         already rebuilt the book (the reconnect and the first diff may both ask for one).
         """
-        async with self._resync_locks.setdefault(trading_pair, asyncio.Lock()):
-            if not force and self._last_update_id.get(trading_pair) is not None:
+        async with self._resync_locks.setdefault(sequenced.trading_pair, asyncio.Lock()):
+            if not force and sequenced.last_update_id is not None:
                 return
-            snapshot = await self._order_book_snapshot(trading_pair)
-            self._last_update_id[trading_pair] = snapshot.update_id
-            self._message_queue[self._snapshot_messages_queue_key].put_nowait(snapshot)
-
-    async def _parse_order_book_snapshot_message(self, raw_message: OrderBookMessage, message_queue: asyncio.Queue):
-        message_queue.put_nowait(raw_message)
+            sequenced.last_update_id = None  # nothing applies to the old book while the snapshot is on its way
+            sequenced.apply_snapshot(await self._request_order_book_snapshot(sequenced.trading_pair))
 
     # ----- websocket -----
 
@@ -93,10 +104,14 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._ws_assistant = ws
         return ws
 
+    def _mark_books_stale(self):
+        for sequenced in self._books.values():
+            sequenced.last_update_id = None
+
     async def _subscribe_channels(self, ws: WSAssistant):
         try:
             # A new connection may have missed diffs: every book is rebuilt from a fresh snapshot.
-            self._last_update_id = {pair: None for pair in self._trading_pairs}
+            self._mark_books_stale()
             streams: List[str] = []
             for trading_pair in self._trading_pairs:
                 streams += await self._streams_for(trading_pair)
@@ -104,8 +119,8 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                 await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams}))
             self.logger().info("Subscribed to public order book and trade channels...")
             # Updates may have happened while disconnected and the market may now be quiet: rebuild now.
-            for trading_pair in list(self._trading_pairs):
-                await self._resync_after_connect(trading_pair)
+            for sequenced in list(self._books.values()):
+                await self._resync_after_connect(sequenced)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -113,19 +128,38 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                                 exc_info=True)
             raise
 
-    async def _resync_after_connect(self, trading_pair: str):
+    async def _resync_after_connect(self, sequenced: SequencedBook):
         try:
-            await self._resync(trading_pair, force=False)
+            await self._resync(sequenced, force=False)
         except asyncio.CancelledError:
             raise
         except Exception:  # the first diff of the pair will try again
-            self.logger().warning(f"Could not rebuild the {trading_pair} order book after connecting; "
+            self.logger().warning(f"Could not rebuild the {sequenced.trading_pair} order book after connecting; "
                                   f"retrying on its next update.", exc_info=True)
 
     async def _on_order_stream_interruption(self, websocket_assistant: Optional[WSAssistant] = None):
         self._ws_assistant = None
-        self._last_update_id = {pair: None for pair in self._trading_pairs}
+        self._mark_books_stale()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
+
+    async def _process_websocket_messages(self, websocket_assistant: WSAssistant):
+        async for ws_response in websocket_assistant.iter_messages():
+            data = ws_response.data
+            if data is None:  # disconnected
+                continue
+            applied = self._apply_depth_frame(data)
+            if applied is None:
+                await self._route_message(data, websocket_assistant)
+            elif not applied:
+                await self._rebuild_then_apply(data["data"])
+
+    async def _route_message(self, data: Any, websocket_assistant: WSAssistant):
+        """Everything but depth goes Hummingbot's way: a queue per channel, or the unknown-channel hook."""
+        channel = self._channel_originating_message(event_message=data)
+        if channel in self._get_messages_queue_keys():
+            self._message_queue[channel].put_nowait(data)
+        else:
+            await self._process_message_for_unknown_channel(event_message=data, websocket_assistant=websocket_assistant)
 
     def _channel_originating_message(self, event_message: Dict[str, Any]) -> str:
         stream = event_message.get("stream", "") if isinstance(event_message, dict) else ""
@@ -151,30 +185,48 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             self._pairs_by_symbol[symbol] = trading_pair
         return trading_pair
 
-    async def _parse_order_book_diff_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
-        data = raw_message["data"]
-        trading_pair = await self._trading_pair_for(data["s"])
-        if trading_pair not in self._trading_pairs:
+    def _apply_depth_frame(self, frame: Any) -> Optional[bool]:
+        """The hot path, for every WS frame: None when it is not a depth frame; True when the diff was applied
+        (or needs nothing: already in the book, or a pair without a book); False when the book must first be
+        rebuilt from a snapshot (`_rebuild_then_apply`)."""
+        if frame.__class__ is not dict:
+            return None
+        stream = frame.get("stream")
+        if stream is None or not stream.startswith(CONSTANTS.DEPTH_STREAM_PREFIX):
+            return None
+        diff = frame["data"]
+        sequenced = self._books.get(diff.get("s"))
+        if sequenced is None:
+            return True  # a pair removed at runtime, or whose book is not created yet
+        return self._apply_diff(sequenced, diff)
+
+    def _apply_diff(self, sequenced: SequencedBook, diff: Dict[str, Any]) -> bool:
+        try:
+            return sequenced.apply_diff(diff)
+        except (KeyError, TypeError, ValueError) as error:  # the book is untouched: rebuild, never guess
+            self.logger().error(f"Unreadable {sequenced.trading_pair} depth update ({error!r}); "
+                                f"rebuilding the book from a fresh snapshot.")
+            sequenced.last_update_id = None
+            return False
+
+    async def _rebuild_then_apply(self, diff: Dict[str, Any]):
+        sequenced = self._books.get(diff.get("s"))
+        if sequenced is None:
             return
-        first_id, last_id = int(data["U"]), int(data["u"])
-        if self._last_update_id.get(trading_pair) is None:
-            await self._resync(trading_pair, force=False)
-        expected = self._last_update_id[trading_pair] + 1
-        if last_id < expected:
-            return  # already contained in the snapshot
-        if first_id > expected:
-            self.logger().warning(f"Order book gap for {trading_pair}: expected update {expected}, got {first_id}. "
+        if sequenced.last_update_id is None:
+            await self._resync(sequenced, force=False)
+        else:
+            self.logger().warning(f"Order book gap for {sequenced.trading_pair}: expected update "
+                                  f"{sequenced.expected_update_id}, got {diff.get('U')}. "
                                   f"Rebuilding the book from a fresh snapshot.")
-            await self._resync(trading_pair)
-            expected = self._last_update_id[trading_pair] + 1
-            if last_id < expected:
-                return
-            if first_id > expected:
-                self._last_update_id[trading_pair] = None  # snapshot older than the stream: retry on next diff
-                return
-        self._last_update_id[trading_pair] = last_id
-        message_queue.put_nowait(BackpackOrderBook.diff_message_from_exchange(
-            data, metadata={"trading_pair": trading_pair}))
+            await self._resync(sequenced)
+        if not self._apply_diff(sequenced, diff):
+            sequenced.last_update_id = None  # the snapshot is older than the stream: the next diff retries
+
+    async def _parse_order_book_diff_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
+        """Hummingbot's diff-queue entry point, for completeness: the diff goes to its book, not to the queue."""
+        if self._apply_depth_frame(raw_message) is False:
+            await self._rebuild_then_apply(raw_message["data"])
 
     async def _parse_trade_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         data = raw_message["data"]
@@ -198,15 +250,16 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             return False
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
-        """Adds a pair at runtime; its book starts from a fresh snapshot. False when not connected yet
-        (the pair is then subscribed on connect)."""
+        """Adds a pair at runtime (Hummingbot's tracker then creates its book with `get_new_order_book`).
+        False when not connected yet (the pair is then subscribed on connect)."""
         if trading_pair not in self._trading_pairs:
             self._trading_pairs.append(trading_pair)
-        self._last_update_id[trading_pair] = None
         return await self._send_to_live_connection("SUBSCRIBE", trading_pair)
 
     async def unsubscribe_from_trading_pair(self, trading_pair: str) -> bool:
         if trading_pair in self._trading_pairs:
             self._trading_pairs.remove(trading_pair)
-        self._last_update_id.pop(trading_pair, None)
+        for symbol, sequenced in list(self._books.items()):
+            if sequenced.trading_pair == trading_pair:
+                del self._books[symbol]
         return await self._send_to_live_connection("UNSUBSCRIBE", trading_pair)

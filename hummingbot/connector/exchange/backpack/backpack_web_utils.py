@@ -6,7 +6,7 @@ Offers:
   real exchange as default;
 - `rest_url(path, base_url)`, and Hummingbot's conventional `public_rest_url` / `private_rest_url`;
 - `build_api_factory(...)`: a `WebAssistantsFactory` on the account's shared request pool (throttler +
-  429 backoff) with the time-synchronizer pre-processor;
+  429 backoff) with the time-synchronizer pre-processor, whose WS frames are decoded with ujson;
 - `get_current_server_time(...)`: `/api/v1/time` in milliseconds (the endpoint answers text/plain).
 """
 import os
@@ -19,6 +19,7 @@ from hummingbot.connector.exchange.backpack.backpack_rate_limits import (
     RequestPool,
     shared_request_pool,
 )
+from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWebAssistantsFactory
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.connector.utils import TimeSynchronizerRESTPreProcessor
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
@@ -68,7 +69,7 @@ def build_api_factory(
     time_synchronizer = time_synchronizer or TimeSynchronizer()
     base_url = base_url or rest_base_url()
     time_provider = time_provider or (lambda: get_current_server_time(throttler=throttler, base_url=base_url))
-    return WebAssistantsFactory(
+    return BackpackWebAssistantsFactory(
         throttler=throttler,
         auth=auth,
         rest_pre_processors=[
