@@ -697,18 +697,19 @@ class BackpackExchangeMixin:
     # ----- trading pairs at runtime -----
 
     async def add_trading_pair(self, trading_pair: str) -> bool:
-        """Starts tracking a pair's order book while running: book from a REST snapshot, then the
-        pair's streams on the existing WS connection (the data source resyncs on the first diff)."""
+        """Starts tracking a pair's order book while running: the pair's streams on the existing WS
+        connection first, then its book from a REST snapshot, which diffs continue without a gap (those
+        sent before the snapshot are in it, those during the request wait for it)."""
         tracker = self.order_book_tracker
         if trading_pair in tracker.order_books:
             return False
+        await self._orderbook_ds.subscribe_to_trading_pair(trading_pair)
         # Hummingbot 2.10's tracker has no public API for this, hence its internals.
         tracker._order_books[trading_pair] = await self._orderbook_ds.get_new_order_book(trading_pair)
         tracker._tracking_message_queues[trading_pair] = asyncio.Queue()
         tracker._tracking_tasks[trading_pair] = safe_ensure_future(tracker._track_single_book(trading_pair))
         if trading_pair not in tracker._trading_pairs:
             tracker._trading_pairs.append(trading_pair)
-        await self._orderbook_ds.subscribe_to_trading_pair(trading_pair)
         return True
 
     async def remove_trading_pair(self, trading_pair: str) -> bool:
