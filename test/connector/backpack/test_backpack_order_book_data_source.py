@@ -4,7 +4,7 @@ from decimal import Decimal
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 from unittest.mock import AsyncMock, MagicMock
 
-from aioresponses import aioresponses
+from aioresponses import CallbackResult, aioresponses
 from bidict import bidict
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
@@ -88,6 +88,29 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.4", "1")]))  # continues from it
         self.assertEqual((101, {179.5: 4.0, 179.4: 1.0}), (sol.last_diff_uid, bids(sol)))
         self.assertEqual(4, len(self.depth_requests()))
+
+    async def test_snapshot_taken_before_the_subscription_is_replaced_without_a_gap(self):
+        """The tracker's first snapshot may be on its way while the WS subscribes: diffs sent between the two
+        never arrive, so that snapshot must not be the start of the sequence."""
+        subscribed = asyncio.Event()
+
+        async def snapshot_after_subscribe(url, **kwargs):
+            await subscribed.wait()
+            return CallbackResult(body=json.dumps(snapshot(21)))
+
+        self.mock_api.get(self.depth_url, callback=snapshot_after_subscribe)
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(25, bids=[("179.5", "1")])))
+        new_book = asyncio.ensure_future(self.data_source.get_new_order_book("SOL-USDC"))
+        await asyncio.sleep(0.05)  # the snapshot request is in flight
+        ws = AsyncMock()
+        ws.send.side_effect = lambda request: subscribed.set()
+        await self.data_source._subscribe_channels(ws)
+        book = await new_book
+        self.assertEqual(25, book.snapshot_uid)
+        with self.assertNoLogs(self.data_source.logger(), level="WARNING"):
+            await self.feed(depth_frame("SOL_USDC", 26, 26, bids=[("179.4", "2")]))  # first diff after subscribing
+        self.assertEqual(({179.5: 1.0, 179.4: 2.0}, 26), (bids(book), book.last_diff_uid))
+        self.assertEqual(2, len(self.depth_requests()))
 
     async def test_diffs_apply_in_sequence_to_the_book(self):
         book = await self.track("SOL-USDC", snapshot(100))

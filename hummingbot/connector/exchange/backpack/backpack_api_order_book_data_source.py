@@ -48,6 +48,9 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._ws_assistant: Optional[WSAssistant] = None
         self._books: Dict[str, SequencedBook] = {}  # by exchange symbol
         self._resync_locks: Dict[str, asyncio.Lock] = {}
+        # Bumped once the streams are subscribed on a new connection: a snapshot asked for before that may
+        # miss the diffs sent between it and the subscription.
+        self._subscription_epoch = 0
         self._pairs_by_symbol: Dict[str, str] = {}
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
@@ -86,7 +89,10 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             if not force and sequenced.last_update_id is not None:
                 return
             sequenced.last_update_id = None  # nothing applies to the old book while the snapshot is on its way
+            epoch = self._subscription_epoch
             sequenced.apply_snapshot(await self._request_order_book_snapshot(sequenced.trading_pair))
+            if epoch != self._subscription_epoch:
+                sequenced.last_update_id = None  # older than the new subscription: the next resync takes another
 
     # ----- websocket -----
 
@@ -117,10 +123,11 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                 streams += await self._streams_for(trading_pair)
             if streams:
                 await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams}))
+            self._subscription_epoch += 1
             self.logger().info("Subscribed to public order book and trade channels...")
             # Updates may have happened while disconnected and the market may now be quiet: rebuild now.
-            for sequenced in list(self._books.values()):
-                await self._resync_after_connect(sequenced)
+            # All at once (the account's request pool paces them): diffs wait in the socket meanwhile.
+            await asyncio.gather(*(self._resync_after_connect(sequenced) for sequenced in list(self._books.values())))
         except asyncio.CancelledError:
             raise
         except Exception:
