@@ -1,5 +1,5 @@
-"""Scenarios 7, 8, 9 and 10: emulator restart with open orders, server clock skew, a refused private
-subscription, and spot + perp in one process under faults."""
+"""Scenarios 7, 8, 9, 10 and 11: emulator restart with open orders, server clock skew, a refused private
+subscription, spot + perp in one process under faults, and a private reconnect signed with a stale clock."""
 import asyncio
 import logging
 import time
@@ -85,6 +85,33 @@ class ClockSkewTests(ReliabilityTestCase):
         self.assertTrue(rejected)  # the skew was felt (expired / future requests) ...
         self.assertEqual([], self.failures())
         await self.assert_consistent()  # ... and everything recovered
+
+
+class ClockMovedBeforePrivateReconnectTests(ReliabilityTestCase):
+    PERP = True
+
+    async def test_11_private_stream_signed_again_after_the_clock_moved(self):
+        """The server clock moves and the private streams drop before any REST call notices: the resubscription,
+        signed with the old offset, is refused; the connectors re-sync and sign again (after 5 s)."""
+        self.scenario("11 clock moved, then private WS dropped")
+        spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
+        with self.assertLogs(logging.getLogger("hummingbot"), level="ERROR") as logs:
+            await self.fault(venue.admin.shift_clock(15_000))
+            await self.fault(venue.admin.drop_ws("private"))
+            await wait_for(lambda: any("rejected the private stream subscription" in line for line in logs.output),
+                           "the stale subscription to be refused")
+            await wait_for(lambda: len(venue.server.hub.private_subs.get(venue.api_key, ())) == 2,
+                           "both private streams to be subscribed again", timeout=25)
+            logging.getLogger("hummingbot").error("end of scenario 11")  # assertLogs needs one record at least
+        self.assertAlmostEqual(15.0, spot._time_synchronizer.time() - time.time(), delta=1.0)
+        spot_order = await self.place(spot, "buy", "1", "150")
+        perp_order = await self.place(perp, "sell", "1", "210")
+        venue.counterparty(SPOT_SYMBOL, "Ask", "1", "150")
+        venue.counterparty(PERP_SYMBOL, "Bid", "1", "210")
+        await wait_for(lambda: spot_order in self.completed(spot), "the spot fill")
+        await wait_for(lambda: perp_order in self.completed(perp), "the perp fill")
+        self.assertEqual([], self.failures())
+        await self.assert_consistent()
 
 
 class RefusedSubscriptionTests(ReliabilityTestCase):

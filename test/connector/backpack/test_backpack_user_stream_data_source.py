@@ -38,13 +38,27 @@ class UserStreamDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperT
         await self.data_source._connected_websocket_assistant()
         self.assertEqual(self.exchange.ws_base_url, ws.connect.call_args.kwargs["ws_url"])
 
-    async def test_error_frame_is_logged_as_actionable_error(self):
+    async def test_refused_subscription_is_logged_then_signed_again_after_a_clock_resync(self):
+        self.data_source._sleep = AsyncMock()
+        self.exchange._update_time_synchronizer = AsyncMock()
+        refusal = {"id": None, "error": {"code": 4001, "message": "Invalid signature"}}
+        delays = []
         with self.assertLogs(self.data_source.logger(), level="ERROR") as logs:
-            await self.data_source._process_event_message(
-                {"id": None, "error": {"code": 4001, "message": "Invalid signature"}}, self.queue)
+            for _ in range(6):
+                self.exchange._time_synchronizer.add_time_offset_ms_sample(-12_000)
+                with self.assertRaises(ConnectionError):  # Hummingbot's loop reconnects and signs again
+                    await self.data_source._process_event_message(refusal, self.queue)
+                delays.append(self.data_source._sleep.call_args[0][0])
+                self.assertEqual([], list(self.exchange._time_synchronizer._time_offset_ms))  # old samples gone
+        self.assertEqual([5, 10, 20, 40, 60, 60], delays)  # a wrong key is not hammered
+        self.assertEqual(6, self.exchange._update_time_synchronizer.await_count)
         self.assertIn("4001 Invalid signature", logs.output[0])
         self.assertIn("API key and secret", logs.output[0])
         self.assertTrue(self.queue.empty())
+        await self.data_source._process_event_message({"stream": "account.orderUpdate", "data": {}}, self.queue)
+        with self.assertRaises(ConnectionError):  # once a subscription worked, the pause starts over
+            await self.data_source._process_event_message(refusal, self.queue)
+        self.assertEqual(5, self.data_source._sleep.call_args[0][0])
 
     async def test_only_stream_frames_are_queued(self):
         frame = {"stream": "account.orderUpdate", "data": {"e": "orderAccepted"}}

@@ -5,9 +5,14 @@ SUBSCRIBE for all `streams` (spot: `account.orderUpdate`; perp adds `account.pos
 §2.8 signature array, and queues every `{"stream", "data"}` frame. A subscription error frame (bad
 signature, expired request...) is logged as an ERROR that tells the user what to check; acks and other
 frames without a stream are ignored. Each reconnect signs a fresh subscription.
+
+A refused subscription is retried: the clock is re-synced first (`resync_clock`, given by the
+connector: a clock that drifted, or a server clock that moved, is the usual cause and no REST call
+may have noticed it yet), then, after a pause of 5 s doubling up to 60 s (a wrong key is not
+hammered), the stream reconnects and signs again.
 """
 import asyncio
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Awaitable, Callable, Dict, Iterable, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
@@ -15,6 +20,9 @@ from hummingbot.core.data_type.user_stream_tracker_data_source import UserStream
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 from hummingbot.core.web_assistant.ws_assistant import WSAssistant
+
+REFUSED_RETRY_FIRST_S = 5.0
+REFUSED_RETRY_MAX_S = 60.0
 
 
 def describe_ws_error(message: Dict[str, Any]) -> Optional[str]:
@@ -30,12 +38,15 @@ def describe_ws_error(message: Dict[str, Any]) -> Optional[str]:
 class BackpackAPIUserStreamDataSource(UserStreamTrackerDataSource):
 
     def __init__(self, auth: Optional[BackpackAuth], api_factory: WebAssistantsFactory, ws_url: str,
-                 streams: Iterable[str] = (CONSTANTS.ORDER_UPDATE_STREAM,)):
+                 streams: Iterable[str] = (CONSTANTS.ORDER_UPDATE_STREAM,),
+                 resync_clock: Optional[Callable[[], Awaitable[None]]] = None):
         super().__init__()
         self._auth = auth
         self._api_factory = api_factory
         self._ws_url = ws_url
         self._streams = list(streams)
+        self._resync_clock = resync_clock
+        self._refusals_in_a_row = 0
 
     async def _connected_websocket_assistant(self) -> WSAssistant:
         ws: WSAssistant = await self._api_factory.get_ws_assistant()
@@ -59,9 +70,19 @@ class BackpackAPIUserStreamDataSource(UserStreamTrackerDataSource):
     async def _process_event_message(self, event_message: Dict[str, Any], queue: asyncio.Queue):
         error = describe_ws_error(event_message)
         if error is not None:
-            self.logger().error(
-                f"Backpack rejected the private stream subscription ({error}). Check that the API key and secret "
-                f"belong together and are active, and that this machine's clock is in sync.")
-            return
+            await self._retry_refused_subscription(error)
         if isinstance(event_message, dict) and "stream" in event_message:
+            self._refusals_in_a_row = 0
             queue.put_nowait(event_message)
+
+    async def _retry_refused_subscription(self, error: str):
+        delay = min(REFUSED_RETRY_MAX_S, REFUSED_RETRY_FIRST_S * 2 ** self._refusals_in_a_row)
+        self._refusals_in_a_row += 1
+        self.logger().error(
+            f"Backpack rejected the private stream subscription ({error}). Check that the API key and secret "
+            f"belong together and are active, and that this machine's clock is in sync. "
+            f"Re-syncing the clock and subscribing again in {delay:.0f} s.")
+        if self._resync_clock is not None:
+            await self._resync_clock()
+        await self._sleep(delay)
+        raise ConnectionError("the private stream subscription was refused; reconnecting to sign it again")

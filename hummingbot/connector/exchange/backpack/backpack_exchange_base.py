@@ -183,7 +183,7 @@ class BackpackExchangeMixin:
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return BackpackAPIUserStreamDataSource(
             auth=self._auth, api_factory=self._web_assistants_factory, ws_url=self._ws_base_url,
-            streams=self.PRIVATE_STREAMS)
+            streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch)
 
     def _set_order_book_tracker(self, order_book_tracker: OrderBookTracker):
         # Replaces Hummingbot's tracker, which builds the initial books one per second (see the class).
@@ -204,6 +204,11 @@ class BackpackExchangeMixin:
             if not pass_on_non_cancelled_error:
                 self.logger().exception(f"Error requesting time from {self.name_cap} server")
                 raise
+
+    async def _resync_clock_from_scratch(self):
+        """Old offset samples would outvote a new one (median of 5): start from a fresh sample only."""
+        self._time_synchronizer.clear_time_offset_ms_samples()
+        await self._update_time_synchronizer(pass_on_non_cancelled_error=True)
 
     def _is_request_exception_related_to_time_synchronizer(self, request_exception: Exception) -> bool:
         related = errors.is_expired_request(request_exception)
