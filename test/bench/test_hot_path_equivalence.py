@@ -9,7 +9,6 @@ from bench import depth_bench
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
-from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
@@ -55,38 +54,46 @@ class ThrottlerTests(unittest.TestCase):
         self.assertIsInstance(asyncio.run(pool_throttler()), BackpackThrottler)
 
 
-class DiffMessageTests(unittest.TestCase):
+def hummingbot_message(kind: OrderBookMessageType, bids, asks, update_id: int) -> OrderBookMessage:
+    """The reference: Hummingbot's own message, whose `bids`/`asks` build Hummingbot's rows."""
+    return OrderBookMessage(kind, {"trading_pair": "SOL-USDC", "update_id": update_id, "bids": bids, "asks": asks},
+                            timestamp=0.0)
 
-    def test_rows_match_the_hummingbot_message(self):
-        frame = {"e": "depth", "E": 1_700_000_000_123_456, "s": "SOL_USDC", "U": 7, "u": 9,
-                 "b": [["179.95", "1.5"], ["179.90", "0"]], "a": [["180.05", "2", "extra"]]}
-        ours = BackpackOrderBook.diff_message_from_exchange(frame, metadata={"trading_pair": "SOL-USDC"})
-        reference = OrderBookMessage(OrderBookMessageType.DIFF, {
-            "trading_pair": "SOL-USDC", "first_update_id": 7, "update_id": 9, "bids": frame["b"], "asks": frame["a"],
-        }, timestamp=1_700_000_000.123456)
-        self.assertIsInstance(ours, OrderBookMessage)
-        self.assertEqual((reference.type, reference.timestamp, reference.trading_pair), (ours.type, ours.timestamp,
-                                                                                         ours.trading_pair))
-        self.assertEqual((reference.bids, reference.asks), (ours.bids, ours.asks))
-        self.assertEqual((9, 7), (ours.update_id, ours.first_update_id))
+
+def apply_message(book: OrderBook, message: OrderBookMessage):
+    apply = book.apply_snapshot if message.type == OrderBookMessageType.SNAPSHOT else book.apply_diffs
+    apply(message.bids, message.asks, message.update_id)
 
 
 class SequencedBookTests(unittest.TestCase):
     """The direct depth path (one reusable row refilled per level) builds the same book as Hummingbot's
-    messages and rows, level for level, over many random diffs."""
+    messages and rows, level for level."""
+
+    def test_rows_match_the_hummingbot_message(self):
+        snapshot = {"lastUpdateId": "6", "bids": [["179.90", "3"]], "asks": [["180.05", "1"]]}
+        frame = {"e": "depth", "E": 1_700_000_000_123_456, "s": "SOL_USDC", "U": 7, "u": 9,
+                 "b": [["179.95", "1.5"], ["179.90", "0"]], "a": [["180.05", "2", "extra"]]}
+        reference = OrderBook()
+        apply_message(reference, hummingbot_message(OrderBookMessageType.SNAPSHOT, snapshot["bids"],
+                                                    snapshot["asks"], 6))
+        apply_message(reference, hummingbot_message(OrderBookMessageType.DIFF, frame["b"], frame["a"], 9))
+        sequenced = SequencedBook("SOL-USDC", OrderBook())
+        sequenced.apply_snapshot(snapshot)
+        self.assertTrue(sequenced.apply_diff(frame))
+        self.assertEqual(list(reference.bid_entries()), list(sequenced.book.bid_entries()))
+        self.assertEqual(list(reference.ask_entries()), list(sequenced.book.ask_entries()))
+        self.assertEqual((9, 6), (sequenced.book.last_diff_uid, sequenced.book.snapshot_uid))
 
     def test_same_book_as_hummingbot_messages(self):
         data = depth_bench.generate(3000, seed=11)
         reference = OrderBook()
-        snapshot_message = BackpackOrderBook.snapshot_message_from_exchange(
-            data.snapshot, 0.0, metadata={"trading_pair": "SOL-USDC"})
-        reference.apply_snapshot(snapshot_message.bids, snapshot_message.asks, snapshot_message.update_id)
+        apply_message(reference, hummingbot_message(OrderBookMessageType.SNAPSHOT, data.snapshot["bids"],
+                                                    data.snapshot["asks"], int(data.snapshot["lastUpdateId"])))
         sequenced = SequencedBook("SOL-USDC", OrderBook())
         sequenced.apply_snapshot(data.snapshot)
         for frame in data.frames:
             diff = decode_frame(frame)["data"]
-            message = BackpackOrderBook.diff_message_from_exchange(diff, metadata={"trading_pair": "SOL-USDC"})
-            reference.apply_diffs(message.bids, message.asks, message.update_id)
+            apply_message(reference, hummingbot_message(OrderBookMessageType.DIFF, diff["b"], diff["a"], diff["u"]))
             self.assertTrue(sequenced.apply_diff(diff))
         self.assertEqual(list(reference.bid_entries()), list(sequenced.book.bid_entries()))
         self.assertEqual(list(reference.ask_entries()), list(sequenced.book.ask_entries()))

@@ -112,6 +112,21 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual(({179.5: 1.0, 179.4: 2.0}, 26), (bids(book), book.last_diff_uid))
         self.assertEqual(2, len(self.depth_requests()))
 
+    async def test_hourly_full_refresh_goes_through_the_sequence_not_the_tracker(self):
+        """Hummingbot's snapshot listener asks for fresh snapshots when none came for an hour and hands them to
+        the tracker, which would lay an already older snapshot over diffs applied meanwhile."""
+        book = await self.track("SOL-USDC", snapshot(100))
+        btc = await self.track("BTC-USDC", snapshot(5000))
+        await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.1", "1")]))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(150, bids=[("179.2", "2")])))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5100)))
+        to_tracker: asyncio.Queue = asyncio.Queue()
+        await self.data_source._request_order_book_snapshots(output=to_tracker)
+        self.assertTrue(to_tracker.empty())
+        self.assertEqual(({179.2: 2.0}, 150, 5100), (bids(book), book.snapshot_uid, btc.snapshot_uid))
+        await self.feed(depth_frame("SOL_USDC", 140, 151, bids=[("179.3", "1")]))  # continues the new snapshot
+        self.assertEqual(({179.2: 2.0, 179.3: 1.0}, 151), (bids(book), book.last_diff_uid))
+
     async def test_diffs_apply_in_sequence_to_the_book(self):
         book = await self.track("SOL-USDC", snapshot(100))
         await self.feed(depth_frame("SOL_USDC", 95, 100, bids=[("1", "1")]),  # covered by the snapshot

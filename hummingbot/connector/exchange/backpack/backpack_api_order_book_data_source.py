@@ -8,7 +8,8 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
 - a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
   replaced the book (never a silently stale book);
 - every (re)connect takes a fresh snapshot of each book right after subscribing (updates may have
-  been missed while disconnected, and a quiet market would send no diff to notice);
+  been missed while disconnected, and a quiet market would send no diff to notice), and so does
+  Hummingbot's hourly full refresh;
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
   exchange symbol.
 Diffs skip Hummingbot's diff queues, `OrderBookMessage` and row building: that is most of the cost
@@ -17,7 +18,6 @@ Subclasses (perp) may add streams with `_extra_streams(symbol)` and route them b
 `_channel_originating_message`.
 """
 import asyncio
-import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
@@ -25,7 +25,6 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
 from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 from hummingbot.core.data_type.order_book import OrderBook
-from hummingbot.core.data_type.order_book_message import OrderBookMessage
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -74,10 +73,11 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         return await self._connector._api_get(path_url=CONSTANTS.DEPTH_PATH_URL,
                                               params={"symbol": symbol, "limit": DEPTH_SNAPSHOT_LIMIT})
 
-    async def _order_book_snapshot(self, trading_pair: str) -> OrderBookMessage:
-        snapshot = await self._request_order_book_snapshot(trading_pair)
-        return BackpackOrderBook.snapshot_message_from_exchange(
-            snapshot, time.time(), metadata={"trading_pair": trading_pair})
+    async def _request_order_book_snapshots(self, output: asyncio.Queue):
+        """Hummingbot's hourly full refresh (no snapshot for an hour): every book is rebuilt in its own
+        sequence. Nothing goes to `output`: the tracker would lay the snapshot over newer diffs."""
+        for sequenced in list(self._books.values()):
+            await self._resync(sequenced)
 
     async def _resync(self, sequenced: SequencedBook, force: bool = True):
         """Replaces the book with a fresh snapshot and restarts the sequence from it.
