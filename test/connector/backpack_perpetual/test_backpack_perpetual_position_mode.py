@@ -44,7 +44,7 @@ class PositionModeFromV2ConfigTests(unittest.IsolatedAsyncioTestCase):
             self.connector.set_position_mode("HEDGE")  # raised AttributeError ('str' has no 'name') before
             await self.settle()
         self.assertEqual(PositionMode.ONEWAY, self.connector.position_mode)
-        self.assertEqual([("WARNING", HEDGE_REFUSED.format(mode="HEDGE"))],
+        self.assertEqual([("ERROR", HEDGE_REFUSED.format(mode="HEDGE"))],
                          [(record.levelname, record.getMessage()) for record in logs.records])
         self.assertEqual([PositionMode.HEDGE], [event.position_mode for event in self.failed.event_log])
         self.assertEqual([], self.succeeded.event_log)

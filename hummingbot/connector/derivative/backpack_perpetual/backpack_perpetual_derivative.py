@@ -226,7 +226,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
                                 f"{self.position_mode.name}.")
             return
         if requested not in self.supported_position_modes():
-            self.logger().warning(HEDGE_REFUSED.format(mode=requested.name))
+            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))
         safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
