@@ -32,10 +32,25 @@ class BackpackOrderStatusMixin:
                 raise
             # Only resting orders are visible there: the final state is in the history endpoints.
             status = await self._status_from_history(tracked_order, symbol)
-        return OrderUpdate(
-            client_order_id=tracked_order.client_order_id, exchange_order_id=status.exchange_order_id,
-            trading_pair=tracked_order.trading_pair, update_timestamp=self.current_timestamp,
-            new_state=status.state)
+        return self._order_update(tracked_order, status, self.current_timestamp)
+
+    def _order_update(self, order: InFlightOrder, status: OrderStatus, timestamp: float) -> OrderUpdate:
+        """The tracker update for an order status from REST or the stream. A reduce-only order expired with
+        nothing to reduce becomes a failure with the reason (see OrderStatus.nothing_left_to_reduce)."""
+        misc_updates = None
+        if status.nothing_left_to_reduce:
+            message = (f"Reduce-only order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+                       f"{order.trading_pair}) expired unfilled on {self.name}: nothing left to reduce "
+                       f"({status.expiry_reason}: the position is already flat or on the other side). "
+                       f"Reported as failed; placing it again cannot fill.")
+            misc_updates = {"error_type": status.expiry_reason, "error_message": message}
+            # Once per order: the stream (maybe twice) and a status poll may all report it before it is applied.
+            if not getattr(order, "nothing_to_reduce_logged", False):
+                order.nothing_to_reduce_logged = True
+                self.logger().warning(message)
+        return OrderUpdate(client_order_id=order.client_order_id, exchange_order_id=status.exchange_order_id,
+                           trading_pair=order.trading_pair, update_timestamp=timestamp, new_state=status.state,
+                           misc_updates=misc_updates)
 
     async def _status_from_history(self, order: InFlightOrder, symbol: str) -> OrderStatus:
         params = {"symbol": symbol}
