@@ -65,6 +65,12 @@ class Candle:
                 "n": self.trades, "X": closed}
 
 
+def empty_rest_json(start: int, end: int) -> Dict[str, Any]:
+    """A bucket without trades (official type: ``open``/``high``/``low``/``close`` are optional)."""
+    return {"start": iso_seconds(start, " "), "end": iso_seconds(end, " "), "open": None, "high": None,
+            "low": None, "close": None, "volume": "0", "quoteVolume": "0", "trades": "0"}
+
+
 class KlineStore:
     def __init__(self) -> None:
         self._series: Dict[Tuple[str, str], "OrderedDict[int, Candle]"] = {}
@@ -87,6 +93,21 @@ class KlineStore:
         series = self._series.get((symbol, interval), {})
         first = bucket_bounds(interval, start_s)[0]
         return [c for s, c in series.items() if first <= s < end_s]
+
+    def rest_rows(self, symbol: str, interval: str, start_s: int, end_s: int, now_s: int) -> List[Dict[str, Any]]:
+        """``GET /api/v1/klines`` rows: like Backpack, a bucket without trades inside the range (from the
+        first candle on, up to now) is listed with null open/high/low/close and zero volume."""
+        candles = {c.start: c for c in self.candles(symbol, interval, start_s, end_s)}
+        if not candles:
+            return []
+        last_start = bucket_bounds(interval, min(end_s - 1, now_s))[0]
+        rows, start = [], min(candles)
+        while start <= last_start and len(rows) < MAX_BUCKETS:
+            bucket_end = bucket_bounds(interval, start)[1]
+            candle = candles.get(start)
+            rows.append(candle.rest_json() if candle is not None else empty_rest_json(start, bucket_end))
+            start = bucket_end
+        return rows
 
     def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
         series = self._series.get((symbol, interval))
