@@ -63,6 +63,9 @@ class BackpackExchangeMixin(BackpackOrderPlacementMixin, BackpackOrderCancellati
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
                  **kwargs):
+        # An empty setting is the default: Hummingbot's MarketDataProvider builds market-data-only connectors
+        # with every config key set to "".
+        backpack_self_trade_prevention = backpack_self_trade_prevention or CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION
         if backpack_self_trade_prevention not in CONSTANTS.SELF_TRADE_PREVENTION_MODES:
             raise ValueError(f"Invalid self-trade prevention {backpack_self_trade_prevention!r}: "
                              f"use one of {', '.join(CONSTANTS.SELF_TRADE_PREVENTION_MODES)}.")
