@@ -1,9 +1,9 @@
 """Candles built from the emulator's own trades, for REST /api/v1/klines and WS kline streams."""
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Deque, Dict, List, Optional, Set, Tuple
 
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fmt
@@ -14,6 +14,7 @@ INTERVAL_SECONDS: Dict[str, int] = {
     "1month": 0,  # calendar month, see bucket_bounds
 }
 MAX_BUCKETS = 1500  # per symbol and interval: older candles are forgotten
+MAX_REST_ROWS = 5000  # per REST answer
 
 
 def bucket_bounds(interval: str, seconds: int) -> Tuple[int, int]:
@@ -108,13 +109,14 @@ class KlineStore:
         if not candles:
             return []
         last_start = bucket_bounds(interval, min(end_s - 1, now_s))[0]
-        rows, start = [], min(candles)
-        while start <= last_start and len(rows) < MAX_BUCKETS:
+        rows: Deque[Dict[str, Any]] = deque(maxlen=MAX_REST_ROWS)  # the newest ones of a longer window
+        start = min(candles)
+        while start <= last_start:
             bucket_end = bucket_bounds(interval, start)[1]
             candle = candles.get(start)
             rows.append(candle.rest_json() if candle is not None else empty_rest_json(start, bucket_end))
             start = bucket_end
-        return rows
+        return list(rows)
 
     def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
         series = self._series.get((symbol, interval))

@@ -100,22 +100,6 @@ class PublicRestTest(EmulatorTestCase):
         status, body, _ = await self.alice.call("GET", "/api/v1/klines", {"symbol": "SOL_USDC", "interval": "1m"})
         self.assertEqual(400, status)
 
-    async def test_klines_list_buckets_without_trades_with_null_prices(self):
-        now = int(time.time())
-        minute = now - now % 60
-        # Long before the market-data generator's own trades, which all fall in the last minute or two.
-        for seconds, price in ((minute - 600, "150"), (minute - 420, "151")):
-            self.server.exchange.klines.add_trade("BTC_USDC", Decimal(price), Decimal("1"), seconds * 1000 + 1)
-        klines = await self.alice.ok("GET", "/api/v1/klines", {"symbol": "BTC_USDC", "interval": "1m",
-                                                               "startTime": minute - 900, "endTime": minute - 400})
-        self.assertEqual([minute - 600 + 60 * i for i in range(4)],
-                         [int(datetime.strptime(k["start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-                              .timestamp()) for k in klines])
-        empty = klines[1]
-        self.assertEqual({"open": None, "high": None, "low": None, "close": None, "volume": "0",
-                          "quoteVolume": "0", "trades": "0"}, {k: v for k, v in empty.items() if k not in ("start", "end")})
-        self.assertEqual(["150", None, None, "151"], [k["close"] for k in klines])
-
     async def test_perp_market_data(self):
         marks = await self.alice.ok("GET", "/api/v1/markPrices")
         self.assertEqual({"SOL_USDC_PERP", "BTC_USDC_PERP"}, {m["symbol"] for m in marks})
@@ -132,3 +116,22 @@ class PublicRestTest(EmulatorTestCase):
         self.assertEqual("SOL_USDC_PERP", oi[0]["symbol"])
         self.assertIsInstance(oi[0]["openInterest"], str)
         self.assertIsInstance(oi[0]["timestamp"], int)
+
+
+class KlineGapsTest(EmulatorTestCase):
+    """Without market data: no generated history and no generated trades, only the ones placed here."""
+
+    async def test_klines_list_buckets_without_trades_with_null_prices(self):
+        now = int(time.time())
+        minute = now - now % 60
+        for seconds, price in ((minute - 600, "150"), (minute - 420, "151")):
+            self.server.exchange.klines.add_trade("BTC_USDC", Decimal(price), Decimal("1"), seconds * 1000 + 1)
+        klines = await self.alice.ok("GET", "/api/v1/klines", {"symbol": "BTC_USDC", "interval": "1m",
+                                                               "startTime": minute - 900, "endTime": minute - 400})
+        self.assertEqual([minute - 600 + 60 * i for i in range(4)],
+                         [int(datetime.strptime(k["start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+                              .timestamp()) for k in klines])
+        empty = klines[1]
+        self.assertEqual({"open": None, "high": None, "low": None, "close": None, "volume": "0",
+                          "quoteVolume": "0", "trades": "0"}, {k: v for k, v in empty.items() if k not in ("start", "end")})
+        self.assertEqual(["150", None, None, "151"], [k["close"] for k in klines])
