@@ -20,6 +20,7 @@ LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROCESSING_HEADER = "X-Emulator-Processing-Us"
 BODY_METHODS = ("POST", "DELETE", "PATCH")
+NO_CONTENT = 204
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -249,7 +250,12 @@ def make_middleware(server: "EmulatorServer") -> Callable:
         method, path = request.method, request.path
         failure = server.faults.take_failure(method, path)
         try:
-            response = error_response(failure) if failure else await handler(request)
+            if failure is None:
+                response = await handler(request)
+            elif failure.status == NO_CONTENT:  # an answer without a body, e.g. GET /api/v1/ticker
+                response = web.Response(status=NO_CONTENT)
+            else:
+                response = error_response(failure)
         except ApiError as error:
             response = error_response(error)
         except web.HTTPException as http_error:
