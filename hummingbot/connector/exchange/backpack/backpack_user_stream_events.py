@@ -5,7 +5,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus
-from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderUpdate
+from hummingbot.core.data_type.in_flight_order import InFlightOrder
 
 
 class BackpackUserStreamEventsMixin:
@@ -54,6 +54,4 @@ class BackpackUserStreamEventsMixin:
         updatable = self._tracked_order_for(self._order_tracker.all_updatable_orders, status.exchange_order_id,
                                             status.client_order_id, status.symbol, symbols_by_pair)
         if updatable is not None:
-            self._order_tracker.process_order_update(OrderUpdate(
-                client_order_id=updatable.client_order_id, exchange_order_id=status.exchange_order_id,
-                trading_pair=updatable.trading_pair, update_timestamp=status.timestamp, new_state=status.state))
+            self._order_tracker.process_order_update(self._order_update(updatable, status, status.timestamp))
