@@ -306,10 +306,20 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- funding -----
 
     async def _init_funding_info(self):
-        """Like Hummingbot's, but a failed request is retried: without funding info the connector never gets
-        ready, and the base would give up on the funding stream for good."""
+        """Like Hummingbot's, but every pair from one request (not one per pair, one after the other: 100 pairs
+        took 100 round trips before the connector got ready), and a failed request is retried: without
+        funding info the connector never gets ready, and the base would give up on the funding stream."""
+        try:
+            known = await self._orderbook_ds.get_all_funding_info() if len(self.trading_pairs) > 1 else {}
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self.logger().warning(f"Could not read the funding info of all pairs at once ({exception}); "
+                                  f"reading them one by one.")
+            known = {}
         for trading_pair in self.trading_pairs:
-            while True:
+            funding_info = known.get(trading_pair)
+            while funding_info is None:
                 try:
                     funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
                     break
