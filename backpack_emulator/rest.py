@@ -81,7 +81,8 @@ class RestApi:
             ("PATCH", "/api/v1/account"): self.update_account,
             ("GET", "/api/v1/capital"): lambda r, a, p: account_views.capital(self.exchange, a),
             ("GET", "/api/v1/capital/collateral"): lambda r, a, p: account_views.collateral(self.exchange, a),
-            ("GET", "/api/v1/borrowLend/positions"): lambda r, a, p: [],
+            ("GET", "/api/v1/borrowLend/positions"): lambda r, a, p: self.exchange.lending.positions_json(a),
+            ("POST", "/api/v1/borrowLend"): lambda r, a, p: self.exchange.lending.execute(a, p),
             ("GET", "/api/v1/order"): self.get_order,
             ("POST", "/api/v1/order"): lambda r, a, p: self.exchange.execute_order(a, p).rest_json(),
             ("DELETE", "/api/v1/order"): self.cancel_order,
@@ -236,7 +237,7 @@ def log_request(server: "EmulatorServer", request: web.Request, status: Optional
     server.request_log.add({
         "method": request.method, "path": request.path,
         "apiKey": request.get("api_key") or request.headers.get("X-API-Key"),
-        "instruction": request.get("instruction"), "params": _loggable(request.get("params")),
+        "instruction": request.get("instruction"), "params": _loggable(request.get("params", dict(request.query) or None)),
         "status": status, "hung": bool(request.get("hung")), "response": _loggable(response),
         "time": server.clock.now_ms(), "processingUs": elapsed_us})
 
