@@ -1,19 +1,17 @@
 """Admin HTTP API under ``/_admin/``, kept apart from Backpack's paths: accounts, state, request log
 and runtime fault switches. Bodies and answers are plain JSON; decimals as strings."""
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 
 from aiohttp import web
 
 from backpack_emulator import account_views
 from backpack_emulator.decimals import fmt
-from backpack_emulator.rest import json_response
-
-if TYPE_CHECKING:
-    from backpack_emulator.server import EmulatorServer
+from backpack_emulator.responses import json_response
+from backpack_emulator.server_context import ServerContext
 
 
 class AdminApi:
-    def __init__(self, server: "EmulatorServer") -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
 
     def add_routes(self, app: web.Application) -> None:
