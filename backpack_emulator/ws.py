@@ -67,7 +67,7 @@ class WsHub:
         self.public_subs: Dict[str, Set[Connection]] = {}
         self.private_subs: Dict[str, Set[Connection]] = {}
         self.messages_sent = 0
-        self.refusals: Deque[Dict[str, Any]] = deque(maxlen=1000)  # refused WS requests (tests assert connectors cause none)
+        self.refusals: Deque[Dict[str, Any]] = deque(maxlen=1000)  # malformed WS requests (connectors send none)
 
     # ----- EventSink
     def wants(self, stream: str) -> bool:
@@ -262,15 +262,17 @@ class WsHub:
         try:
             signing.verify(api_key, sig, timestamp, window, "subscribe", {}, self.clock.now_ms())
         except ApiError as error:
-            self._error(connection, request, INVALID_SIGNATURE, error.message)
+            self._error(connection, request, INVALID_SIGNATURE, error.message, malformed=False)
             return None
         if not self.known_account(api_key):
-            self._error(connection, request, INVALID_SIGNATURE, "Unknown API key")
+            self._error(connection, request, INVALID_SIGNATURE, "Unknown API key", malformed=False)
             return None
         return api_key
 
-    def _error(self, connection: Connection, request: Any, code: int, message: str) -> None:
+    def _error(self, connection: Connection, request: Any, code: int, message: str, malformed: bool = True) -> None:
+        """`malformed`: the request itself is wrong (logged in `refusals`), not a signature that expired."""
         request_id = request.get("id") if isinstance(request, dict) else None
-        self.refusals.append({"request": request, "code": code, "message": message})
+        if malformed:
+            self.refusals.append({"request": request, "code": code, "message": message})
         connection.send(json.dumps({"id": request_id, "error": {"code": code, "message": message}}))
 
