@@ -96,3 +96,17 @@ class KlineStore:
         """The candles starting in [first_start, before_start), oldest first."""
         series = self._series.get((symbol, interval), {})
         return [c for s, c in series.items() if first_start <= s < before_start]
+
+    def add_price(self, symbol: str, price: Decimal, ms: int) -> None:
+        """A price sample (mark or index price klines): moves open/high/low/close, no volume or trades."""
+        seconds = ms // 1000
+        for interval in INTERVAL_SECONDS:
+            start, end = bucket_bounds(interval, seconds)
+            series = self._series.setdefault((symbol, interval), OrderedDict())
+            candle = series.get(start)
+            if candle is None:
+                series[start] = Candle(start, end, price, price, price, price)
+                while len(series) > MAX_BUCKETS:
+                    series.popitem(last=False)
+                continue
+            candle.high, candle.low, candle.close = max(candle.high, price), min(candle.low, price), price

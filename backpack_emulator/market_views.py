@@ -72,7 +72,8 @@ def klines(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     price_type = params.get("priceType", "Last")
     if price_type not in ("Last", "Index", "Mark"):
         raise bad_request("Invalid `priceType`")
-    return [c.rest_json() for c in ex.klines.candles(market.symbol, interval, start, end)]
+    store = ex.klines if price_type == "Last" else ex.price_klines[price_type]
+    return [c.rest_json() for c in store.candles(market.symbol, interval, start, end)]
 
 
 def mark_prices(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
