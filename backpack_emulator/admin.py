@@ -19,6 +19,7 @@ class AdminApi:
         router.add_post("/_admin/accounts", self.create_account)
         router.add_get("/_admin/state", self.state)
         router.add_get("/_admin/requests", self.requests)
+        router.add_get("/_admin/refusals", self.refusals)
         router.add_delete("/_admin/requests", self.clear_requests)
         router.add_get("/_admin/faults", self.get_faults)
         router.add_post("/_admin/faults", self.set_fault)
@@ -53,6 +54,10 @@ class AdminApi:
         return json_response({"accounts": accounts, "books": books, "marks": {s: fmt(m) for s, m in ex.marks.items()},
                               "clockOffsetMs": self.server.clock.offset_ms,
                               "wsConnections": len(self.server.hub.connections)})
+
+    async def refusals(self, request: web.Request) -> web.Response:
+        """Requests the strict decoder refused and malformed WS requests (server.refusals())."""
+        return json_response(self.server.refusals())
 
     async def requests(self, request: web.Request) -> web.Response:
         return json_response(self.server.request_log.entries(request.query.get("path"), request.query.get("method")))
