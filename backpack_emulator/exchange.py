@@ -131,7 +131,9 @@ class Exchange:
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
-        if order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
+        if order.reduce_only and market.is_perp and cap(order) <= 0:
+            self._expire(order, "ReduceOnlyNotReduced")  # flat, or on the order's own side: nothing to reduce
+        elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
             budget = order.quote_quantity

@@ -69,6 +69,7 @@ class KlineStore:
     def __init__(self) -> None:
         self._series: Dict[Tuple[str, str], "OrderedDict[int, Candle]"] = {}
         self.dirty: Set[Tuple[str, str]] = set()
+        self.history = None  # a kline_history.KlineHistory: candles from before the server started
 
     def _candles_at(self, symbol: str, ms: int, price: Decimal) -> Iterator[Tuple[str, Candle]]:
         """(interval, candle holding `ms`) for every interval; a new candle opens at `price`."""
@@ -89,9 +90,15 @@ class KlineStore:
             self.dirty.add((symbol, interval))
 
     def candles(self, symbol: str, interval: str, start_s: int, end_s: int) -> List[Candle]:
+        """REST klines: the history (when enabled) up to the start, then the candles of real trades."""
         series = self._series.get((symbol, interval), {})
         first = bucket_bounds(interval, start_s)[0]
-        return [c for s, c in series.items() if first <= s < end_s]
+        real = [c for s, c in series.items() if first <= s < end_s]
+        if self.history is None:
+            return real
+        known = {c.start for c in real}
+        older = [c for c in self.history.candles(symbol, interval, start_s, end_s) if c.start not in known]
+        return sorted(older + real, key=lambda c: c.start)
 
     def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
         series = self._series.get((symbol, interval))

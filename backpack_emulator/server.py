@@ -20,6 +20,7 @@ from backpack_emulator.clock import Clock
 from backpack_emulator.events import NullSink
 from backpack_emulator.exchange import Exchange
 from backpack_emulator.faults import Faults
+from backpack_emulator.kline_history import KlineHistory
 from backpack_emulator.market_data import MarketDataGenerator
 from backpack_emulator.periodic import PeriodicTasks
 from backpack_emulator.request_log import RequestLog
@@ -97,6 +98,8 @@ class EmulatorServer:
         RestApi(self).add_routes(app)
         self.exchange.sink = self.hub
         if self.market_data:
+            if self.exchange.klines.history is None:
+                self.exchange.klines.history = self._kline_history()
             self.generator = MarketDataGenerator(self.exchange, self.seed)
             self.generator.step()  # books are populated before the first request
         self.exchange.refresh_marks()
@@ -108,6 +111,13 @@ class EmulatorServer:
         self._tasks = [asyncio.create_task(self._periodic_loop())]
         if self.generator is not None:
             self._tasks.append(asyncio.create_task(self._market_data_loop()))
+
+    def _kline_history(self) -> KlineHistory:
+        """History anchored now, at the prices the generated market starts from."""
+        markets = self.exchange.markets.values()
+        prices = {m.symbol: self.exchange.books[m.symbol].mid() or m.initial_price for m in markets}
+        return KlineHistory(self.seed, self.clock.now_ms() // 1000, prices,
+                            {m.symbol: m.tick_size for m in markets}, {m.symbol: m.step_size for m in markets})
 
     async def stop(self) -> None:
         self.stopping.set()

@@ -10,7 +10,7 @@ when the available funds cannot pay for it. `run_duration_s` > 0 ends the run (e
 """
 import os
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from pydantic import Field
 
@@ -20,6 +20,7 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, TradeTyp
 from hummingbot.core.event.events import MarketOrderFailureEvent
 from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import app_control
+from scripts.backpack_support.markets import default_markets, markets_of
 
 BPS = Decimal("0.0001")
 
@@ -46,11 +47,11 @@ class BackpackPostOnlyMakerConfig(BaseClientModel):
 
 
 class BackpackPostOnlyMaker(ScriptStrategyBase):
-    markets: Dict[str, set] = {}
+    markets: Dict[str, Set[str]] = default_markets(BackpackPostOnlyMakerConfig)  # no config file: the defaults
 
     @classmethod
     def init_markets(cls, config: BackpackPostOnlyMakerConfig):
-        cls.markets = {config.exchange: {config.trading_pair}}
+        cls.markets = markets_of(config)
 
     def __init__(self, connectors: Dict[str, ConnectorBase], config: Optional[BackpackPostOnlyMakerConfig] = None):
         super().__init__(connectors, config)

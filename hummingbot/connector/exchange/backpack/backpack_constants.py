@@ -109,6 +109,8 @@ ORDER_STATE = {
     "Triggered": OrderState.OPEN,
     "TriggerFailed": OrderState.FAILED,
 }
+# `expiryReason` (REST) / `R` (WS) of a reduce-only order that had nothing to reduce (OpenAPI OrderExpiryReason)
+EXPIRY_REDUCE_ONLY_NOT_REDUCED = "ReduceOnlyNotReduced"
 
 # --- Errors (backpack_api.md §4) ---
 ERROR_RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
