@@ -22,6 +22,7 @@ from backpack_emulator.exchange import Exchange
 from backpack_emulator.faults import Faults
 from backpack_emulator.kline_history import KlineHistory
 from backpack_emulator.market_data import MarketDataGenerator
+from backpack_emulator.params import SORT_DIRECTIONS
 from backpack_emulator.periodic import PeriodicTasks
 from backpack_emulator.request_log import RequestLog
 from backpack_emulator.rest import RestApi, make_middleware
@@ -45,7 +46,8 @@ class EmulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 1, market_data: bool = True,
                  accounts: Optional[Dict[str, Dict[str, Any]]] = None, funding_interval_s: float = 3600.0,
                  market_data_interval_s: float = 0.2, speed: float = 1.0, exchange: Optional[Exchange] = None,
-                 ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0) -> None:
+                 ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0,
+                 history_default_sort: Optional[str] = None) -> None:
         if speed <= 0 or market_data_interval_s <= 0 or funding_interval_s <= 0:
             raise ValueError("speed, market_data_interval_s and funding_interval_s must be positive")
         self.host = check_loopback(host)
@@ -57,6 +59,10 @@ class EmulatorServer:
         if exchange is None:
             exchange = Exchange(funding_interval_ms=max(1, int(funding_interval_s * 1000)))
         exchange.clock = self.clock
+        if history_default_sort is not None:
+            if history_default_sort not in SORT_DIRECTIONS:
+                raise ValueError(f"history_default_sort must be one of {SORT_DIRECTIONS}")
+            exchange.history_default_sort = history_default_sort
         self.exchange = exchange
         self.faults = Faults()
         self.request_log = RequestLog()

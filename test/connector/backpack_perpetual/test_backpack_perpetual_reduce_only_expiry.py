@@ -88,7 +88,8 @@ class ReduceOnlyExpiryTests(IsolatedAsyncioWrapperTestCase):
         with aioresponses() as mocked:
             mocked.get(f"{ORDER_URL}?clientId={self.client_id}&symbol={SYMBOL}", status=404,
                        body=json.dumps({"code": "RESOURCE_NOT_FOUND", "message": "Order not found"}))
-            mocked.get(f"{HISTORY_URL}?limit=1000&orderId=11000000042&symbol={SYMBOL}", body=json.dumps([row]))
+            mocked.get(f"{HISTORY_URL}?limit=1000&offset=0&orderId=11000000042&sortDirection=Desc&symbol={SYMBOL}",
+                       body=json.dumps([row]))
             update = await self.derivative._request_order_status(order)
         self.assertEqual(OrderState.FAILED, update.new_state)
         self.assertIn("nothing left to reduce", update.misc_updates["error_message"])

@@ -2,10 +2,10 @@
 (`/api/v1/order`), then order history, then fills history (deduplicated by trade id, so each fill reaches
 Hummingbot's tracker once)."""
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
-from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus
+from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus, seconds_from_any
 from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase, TradeFeeSchema
@@ -16,7 +16,10 @@ class BackpackOrderNotFound(IOError):
 
 
 class BackpackOrderStatusMixin:
+    HISTORY_PAGE_LIMIT = CONSTANTS.HISTORY_PAGE_LIMIT
     FILL_HISTORY_MAX_PAGES = 20  # bounds the paging of one order's fills (20 x 1000 rows)
+    ORDER_HISTORY_MAX_PAGES = 5  # bounds the search of an order without exchange id among the newest rows
+    HISTORY_CLOCK_MARGIN_S = 60.0  # rows older than the order by more than this cannot be about it
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=tracked_order.trading_pair)
@@ -50,14 +53,16 @@ class BackpackOrderStatusMixin:
                            misc_updates=misc_updates)
 
     async def _status_from_history(self, order: InFlightOrder, symbol: str) -> OrderStatus:
-        params = {"symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT}
+        params = {"symbol": symbol}
         if order.exchange_order_id:
             params["orderId"] = order.exchange_order_id
-        rows = await self._api_get(path_url=CONSTANTS.ORDER_HISTORY_PATH_URL, params=params, is_auth_required=True)
-        for row in rows if isinstance(rows, list) else []:
-            status = OrderStatus.from_rest(row)
-            if self._is_same_order(order, status.exchange_order_id, status.client_order_id):
-                return status
+        # Newest first: an order without its exchange id is looked for among the account's latest orders.
+        async for rows in self._history_pages(CONSTANTS.ORDER_HISTORY_PATH_URL, params, order, CONSTANTS.SORT_DESC,
+                                              1 if order.exchange_order_id else self.ORDER_HISTORY_MAX_PAGES):
+            for row in rows:
+                status = OrderStatus.from_rest(row)
+                if self._is_same_order(order, status.exchange_order_id, status.client_order_id):
+                    return status
         fills = await self._fills_for_order(order, symbol)
         filled = sum((f.amount for f in fills), Decimal("0"))
         if fills and filled >= order.amount:
@@ -65,6 +70,39 @@ class BackpackOrderStatusMixin:
                                symbol=symbol, status="Filled", executed_quantity=filled, timestamp=None)
         raise BackpackOrderNotFound(f"Order {order.client_order_id} not found on {self.name} "
                                     f"(not resting, not in order history, {len(fills)} fills).")
+
+    async def _history_pages(self, path_url: str, params: Dict[str, Any], order: InFlightOrder, direction: str,
+                             max_pages: int) -> AsyncIterator[List[Dict[str, Any]]]:
+        """Pages of a history endpoint in an explicit `sortDirection` (Backpack documents no default).
+
+        Stops at a short page, at a page with nothing new (a server ignoring `offset`), after `max_pages`, and,
+        newest first, at rows older than the order (with a margin for clock skew): nothing of it is further on."""
+        limit = self.HISTORY_PAGE_LIMIT
+        seen: set = set()
+        for page in range(max_pages):
+            rows = await self._api_get(path_url=path_url, is_auth_required=True, params={
+                **params, "limit": limit, "offset": page * limit, "sortDirection": direction})
+            rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+            keys = {self._history_row_key(row) for row in rows}
+            if rows and keys <= seen:
+                return
+            seen |= keys
+            yield rows
+            if len(rows) < limit:
+                return
+            if direction == CONSTANTS.SORT_DESC and self._older_than(rows[-1], order):
+                return
+
+    @staticmethod
+    def _history_row_key(row: Dict[str, Any]) -> str:
+        return str(row.get("tradeId") if "tradeId" in row else row.get("id"))
+
+    def _older_than(self, row: Dict[str, Any], order: InFlightOrder) -> bool:
+        try:
+            moment = seconds_from_any(row.get("timestamp") or row.get("createdAt"))
+        except ValueError:
+            return False
+        return moment is not None and moment < order.creation_timestamp - self.HISTORY_CLOCK_MARGIN_S
 
     @staticmethod
     def _is_same_order(order: InFlightOrder, exchange_order_id: Optional[str], client_order_id: Optional[str]) -> bool:
@@ -75,26 +113,21 @@ class BackpackOrderStatusMixin:
     # ----- fills -----
 
     async def _fills_for_order(self, order: InFlightOrder, symbol: Optional[str] = None) -> List[Fill]:
-        """The order's fills, each trade id once. With its exchange id, every page of them (bounded by
-        FILL_HISTORY_MAX_PAGES); without it, only the market's most recent page, matched by clientId."""
+        """The order's fills, each trade id once. With its exchange id: every page of them, oldest first (new
+        fills then land after the pages already read), bounded by FILL_HISTORY_MAX_PAGES. Without it: the
+        market's newest fills back to the order's creation, matched by clientId."""
         symbol = symbol or await self.exchange_symbol_associated_to_pair(trading_pair=order.trading_pair)
-        params = {"symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT}
+        params: Dict[str, Any] = {"symbol": symbol}
         if order.exchange_order_id:
             params["orderId"] = order.exchange_order_id
-        max_pages = self.FILL_HISTORY_MAX_PAGES if order.exchange_order_id else 1
+            direction, max_pages = CONSTANTS.SORT_ASC, self.FILL_HISTORY_MAX_PAGES
+        else:
+            direction, max_pages = CONSTANTS.SORT_DESC, self.ORDER_HISTORY_MAX_PAGES
         fills: Dict[str, Fill] = {}
-        for page in range(max_pages):
-            params["offset"] = page * CONSTANTS.HISTORY_PAGE_LIMIT
-            rows = await self._api_get(path_url=CONSTANTS.FILL_HISTORY_PATH_URL, is_auth_required=True,
-                                       params=dict(params))
-            rows = rows if isinstance(rows, list) else []
-            known = len(fills)
+        async for rows in self._history_pages(CONSTANTS.FILL_HISTORY_PATH_URL, params, order, direction, max_pages):
             for fill in (Fill.from_history(row) for row in rows):
                 if self._is_same_order(order, fill.exchange_order_id, fill.client_order_id):
                     fills.setdefault(fill.trade_id, fill)
-            # A short page is the last one; a page with nothing new means the server ignores `offset`.
-            if len(rows) < CONSTANTS.HISTORY_PAGE_LIMIT or len(fills) == known:
-                break
         return list(fills.values())
 
     async def _all_trade_updates_for_order(self, order: InFlightOrder) -> List[TradeUpdate]:
