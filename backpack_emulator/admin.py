@@ -75,7 +75,7 @@ class AdminApi:
         return json_response(self._faults_json())
 
     async def set_fault(self, request: web.Request) -> web.Response:
-        """Body: {"action": ..., ...}; actions: fail, delay, hang_order_creates, private_ws, drop_ws,
+        """Body: {"action": ..., ...}; actions: fail, no_content, delay, hang_order_creates, private_ws, drop_ws,
         skip_depth, clock_offset, clear."""
         body = await _json(request)
         faults, action = self.server.faults, body.get("action")
@@ -84,6 +84,8 @@ class AdminApi:
             if action == "fail":
                 faults.add_failure(body["path"], int(body["status"]), int(body.get("count", 1)), body.get("method"),
                                    body.get("code"), body.get("message"))
+            elif action == "no_content":
+                faults.add_failure(body["path"], 204, int(body.get("count", 1)), body.get("method"))
             elif action == "delay":
                 faults.set_delay(body["path"], float(body["seconds"]), body.get("method"))
             elif action == "hang_order_creates":

@@ -62,6 +62,12 @@ class AdminClient:
                 "code": code, "message": message}
         return await self._call("POST", "/faults", {k: v for k, v in body.items() if v is not None})
 
+    async def no_content(self, path: str, count: int = 1, method: Optional[str] = None) -> Dict[str, Any]:
+        """Answer the next ``count`` requests on ``path`` with ``204 No Content`` and no body (Backpack
+        documents 204 for ``GET /api/v1/ticker``)."""
+        body = {"action": "no_content", "path": path, "count": count, "method": method}
+        return await self._call("POST", "/faults", {k: v for k, v in body.items() if v is not None})
+
     async def delay(self, path: str, seconds: float, method: Optional[str] = None) -> Dict[str, Any]:
         """Delay every response on ``path`` by ``seconds`` (0 removes the delay)."""
         return await self._call("POST", "/faults", {"action": "delay", "path": path, "seconds": seconds,

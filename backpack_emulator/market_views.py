@@ -73,7 +73,7 @@ def klines(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     if price_type not in ("Last", "Index", "Mark"):
         raise bad_request("Invalid `priceType`")
     store = ex.klines if price_type == "Last" else ex.price_klines[price_type]
-    return [c.rest_json() for c in store.candles(market.symbol, interval, start, end)]
+    return store.rest_rows(market.symbol, interval, start, end, ex.clock.now_ms() // 1000)
 
 
 def mark_prices(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:

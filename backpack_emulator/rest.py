@@ -21,6 +21,7 @@ LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROCESSING_HEADER = "X-Emulator-Processing-Us"
 BODY_METHODS = ("POST", "DELETE", "PATCH")
+NO_CONTENT = 204
 
 
 def _loggable(params: Any) -> Any:
@@ -190,7 +191,12 @@ def make_middleware(server: ServerContext) -> Callable:
         method, path = request.method, request.path
         failure = server.faults.take_failure(method, path)
         try:
-            response = error_response(failure) if failure else await handler(request)
+            if failure is None:
+                response = await handler(request)
+            elif failure.status == NO_CONTENT:  # an answer without a body, e.g. GET /api/v1/ticker
+                response = web.Response(status=NO_CONTENT)
+            else:
+                response = error_response(failure)
         except ApiError as error:
             if error.plain:  # the typed decoder refused the request (tests assert there are none)
                 request["refusal"] = error.message

@@ -35,6 +35,13 @@ class FaultTest(EmulatorTestCase):
         status, _, _ = await self.alice.call("GET", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 1})
         self.assertEqual(404, status)  # other methods on the path were not affected
 
+    async def test_no_content_answers_204_without_a_body(self):
+        await self.admin.no_content("/api/v1/ticker", count=1)
+        status, body, _ = await self.alice.call("GET", "/api/v1/ticker", {"symbol": "SOL_USDC"})
+        self.assertEqual((204, None), (status, body))
+        status, body, _ = await self.alice.call("GET", "/api/v1/ticker", {"symbol": "SOL_USDC"})
+        self.assertEqual((200, "SOL_USDC"), (status, body["symbol"]))  # only the next one
+
     async def test_delay_responses_per_path(self):
         await self.admin.delay("/api/v1/depth", 0.3)
         started = time.monotonic()

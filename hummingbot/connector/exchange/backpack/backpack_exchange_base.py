@@ -254,9 +254,24 @@ class BackpackExchangeMixin(BackpackOrderPlacementMixin, BackpackOrderCancellati
         pass  # DEFAULT_FEES apply; Backpack reports account fee tiers but no per-market schedule
 
     async def _get_last_traded_price(self, trading_pair: str) -> float:
+        """`lastPrice` of the ticker. Backpack may answer the ticker `204 No Content`: then the last public
+        trade, and NaN (with a warning) when there is none, so a price poll never fails on it."""
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        ticker = await self._api_get(path_url=CONSTANTS.TICKER_PATH_URL, params={"symbol": symbol})
-        return float(ticker["lastPrice"])
+        ticker = await self._public_get_or_none(CONSTANTS.TICKER_PATH_URL, {"symbol": symbol})
+        price = ticker.get("lastPrice") if isinstance(ticker, dict) else None
+        if price is None:
+            trades = await self._public_get_or_none(CONSTANTS.TRADES_PATH_URL, {"symbol": symbol, "limit": 1})
+            price = trades[-1].get("price") if isinstance(trades, list) and trades else None
+        if price is None:
+            self.logger().warning(f"Backpack has no last price for {trading_pair} (empty ticker, no trades).")
+            return float("nan")
+        return float(price)
+
+    async def _public_get_or_none(self, path_url: str, params: Dict[str, Any]) -> Optional[Any]:
+        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
+        response = await rest_assistant.execute_request_and_get_response(
+            url=await self._api_request_url(path_url), params=params, throttler_limit_id=path_url)
+        return await web_utils.json_or_none(response)
 
     # ----- order placement -----
 
