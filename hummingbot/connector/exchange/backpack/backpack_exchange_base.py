@@ -10,7 +10,8 @@ The order logic comes from one mixin per job:
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
-- `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events.
+- `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
+- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
 
 Hooks the subclass provides:
 - `is_exchange_information_valid(market) -> bool` (market filter: SPOT or PERP, visible, tradable),
@@ -40,6 +41,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_placement import Back
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
+from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
 from hummingbot.connector.trading_rule import TradingRule
 from hummingbot.connector.utils import combine_to_hb_trading_pair
@@ -51,8 +53,8 @@ from hummingbot.core.utils.async_utils import safe_ensure_future
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackOrderPlacementMixin, BackpackOrderCancellationMixin, BackpackOrderStatusMixin,
-                            BackpackUserStreamEventsMixin):
+class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
+                            BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
 
@@ -74,6 +76,7 @@ class BackpackExchangeMixin(BackpackOrderPlacementMixin, BackpackOrderCancellati
         self._trading_pairs = list(trading_pairs or [])
         self._trading_required = trading_required
         self._self_trade_prevention = backpack_self_trade_prevention
+        self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()
@@ -210,7 +213,11 @@ class BackpackExchangeMixin(BackpackOrderPlacementMixin, BackpackOrderCancellati
     async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
         """An exchange that cannot be reached at all (connection refused or dropped) for a few polls must not
         fail every open order: only answers from the exchange (errors included) and missing exchange ids
-        count towards giving an order up as lost, as Hummingbot does."""
+        count towards giving an order up as lost, as Hummingbot does. An order whose create got no clear answer is
+        never given up this way: its own resolver fails it only on proof (backpack_unknown_outcome)."""
+        if self._outcome_unknown(order):
+            self.logger().debug(f"Order {order.client_order_id} (outcome unknown) not found yet: {error}")
+            return
         if (isinstance(error, asyncio.TimeoutError) or self._is_order_not_found_during_status_update_error(error)
                 or errors.parse_error(error).status is not None):
             await super()._handle_update_error_for_active_order(order, error)

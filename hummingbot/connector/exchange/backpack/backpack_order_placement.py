@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_client_order_id
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_any, side_for_trade_type
+from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackOrderOutcomeUnknown
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
@@ -25,8 +26,8 @@ def decimal_text(value: Decimal) -> str:
 
 class BackpackOrderPlacementMixin:
     ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
-    # Pauses between lookups of an unanswered create: the exchange may register the order a moment later,
-    # and failing it meanwhile would leave it resting untracked. About 7.5 s in all, then it fails.
+    # Pauses between the first lookups of an unanswered create (about 7.5 s in all); an order still not found
+    # then stays tracked with an unknown outcome (backpack_unknown_outcome), it is not failed.
     ORDER_LOOKUP_RETRY_DELAYS_S: Tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 
     def buy(self, trading_pair: str, amount: Decimal, order_type=OrderType.LIMIT, price: Decimal = s_decimal_NaN,
@@ -127,13 +128,15 @@ class BackpackOrderPlacementMixin:
                               f"taken liquidity.") from error
             if not errors.is_outcome_unknown(error):
                 raise
-            return await self._order_placed_despite(order_id, error)
+            return await self._order_placed_despite(order_id, error, self._signed_request_expiry_ms())
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
         return str(response["id"]), created
 
-    async def _order_placed_despite(self, order_id: str, error: Exception) -> Tuple[str, float]:
+    async def _order_placed_despite(self, order_id: str, error: Exception, expires_server_ms: float
+                                    ) -> Tuple[str, float]:
         """The create got no answer (timeout, dropped connection, 5xx): the exchange may have taken the order
-        anyway. Look it up by clientId; only when it is nowhere does the original error fail the order."""
+        anyway. Look it up by clientId; when it is not there (yet), BackpackOrderOutcomeUnknown: the order stays
+        tracked with an unknown outcome (backpack_unknown_outcome), never failed on a guess."""
         tracked = self._order_tracker.fetch_order(client_order_id=order_id)
         if tracked is None:
             raise error
@@ -141,7 +144,7 @@ class BackpackOrderPlacementMixin:
                               f"looking it up on {self.name} by its client id.")
         update = await self._look_up_unanswered_order(tracked)
         if update is None:
-            raise error
+            raise BackpackOrderOutcomeUnknown(order_id, error, expires_server_ms)
         self._order_tracker.process_order_update(update)
         return update.exchange_order_id, update.update_timestamp
 
@@ -196,10 +199,12 @@ class BackpackOrderPlacementMixin:
         except asyncio.CancelledError:
             raise
         except Exception as exception:
+            expires_server_ms = self._signed_request_expiry_ms()
             self.logger().network(f"Batch order creation of {len(payloads)} orders failed: {exception}",
                                   exc_info=True)
             # Concurrently: each lookup may take several seconds of retries.
-            await safe_gather(*[self._batch_item_after_error(order, exception) for order in tracked])
+            await safe_gather(*[self._batch_item_after_error(order, exception, expires_server_ms)
+                                for order in tracked])
             return
         self._process_batch_create_results(tracked, results)
 
@@ -231,15 +236,18 @@ class BackpackOrderPlacementMixin:
                                             **position)
         return self._order_tracker.active_orders[order_id], payload
 
-    async def _batch_item_after_error(self, order: InFlightOrder, exception: Exception):
+    async def _batch_item_after_error(self, order: InFlightOrder, exception: Exception, expires_server_ms: float):
         """A batch without a clear answer (timeout, dropped connection, 5xx) may have been executed: each order is
-        looked up by its client id, as for a single order, and fails only when the exchange does not have it."""
+        looked up by its client id, as for a single order, and kept with an unknown outcome when not found."""
         if errors.is_outcome_unknown(exception):
             try:
-                await self._order_placed_despite(order.client_order_id, exception)
+                await self._order_placed_despite(order.client_order_id, exception, expires_server_ms)
                 return
             except asyncio.CancelledError:
                 raise
+            except BackpackOrderOutcomeUnknown as unknown:
+                self._keep_order_of_unknown_outcome(order, unknown)
+                return
             except Exception:
                 pass
         self._update_order_after_failure(order.client_order_id, order.trading_pair, exception=exception)
