@@ -133,8 +133,10 @@ class Exchange:
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
-        if order.reduce_only and market.is_perp and cap(order) <= 0:
-            self._expire(order, "ReduceOnlyNotReduced")  # flat, or on the order's own side: nothing to reduce
+        if order.reduce_only and market.is_perp and cap(order) <= 0 and not self._may_rest(order):
+            # Flat, or on the order's own side: nothing to reduce. (A GTC limit rests and expires the same way
+            # when it would trade.)
+            self._expire(order, "ReduceOnlyNotReduced")
         elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
@@ -158,6 +160,10 @@ class Exchange:
             self._expire(order, "InsufficientFunds")
         else:
             self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+
+    @staticmethod
+    def _may_rest(order: Order) -> bool:
+        return order.order_type == "Limit" and order.time_in_force == "GTC"
 
     @staticmethod
     def _fills_completely(book: OrderBook, order: Order, cap: Optional[Decimal]) -> bool:

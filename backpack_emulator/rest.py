@@ -213,7 +213,7 @@ def log_request(server: ServerContext, request: web.Request, status: Optional[in
     server.request_log.add({
         "method": request.method, "path": request.path,
         "apiKey": request.get("api_key") or request.headers.get("X-API-Key"),
-        "instruction": request.get("instruction"), "params": _loggable(request.get("params")),
+        "instruction": request.get("instruction"), "params": _loggable(request.get("params", dict(request.query) or None)),
         "status": status, "hung": bool(request.get("hung")), "response": _loggable(response),
         "refusal": request.get("refusal"),
         "time": server.clock.now_ms(), "processingUs": elapsed_us})

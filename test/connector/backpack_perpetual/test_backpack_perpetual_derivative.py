@@ -21,6 +21,8 @@ from hummingbot.connector.test_support.perpetual_derivative_test import Abstract
 from hummingbot.core.data_type.common import PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+from hummingbot.core.event.event_logger import EventLogger
+from hummingbot.core.event.events import AccountEvent
 from test.connector.backpack import test_backpack_exchange as spot_suite
 from test.connector.backpack.helpers import API_KEY, API_SECRET, market, url_regex
 from test.connector.backpack_perpetual.helpers import (
@@ -137,8 +139,19 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
         self.async_run_with_timeout(asyncio.sleep(0.01))
         self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
         self.assertFalse(self.is_logged("DEBUG", f"Position mode switched to {PositionMode.HEDGE}."))
-        self.assertTrue(self.is_logged("NETWORK", f"Error switching {self.trading_pair} mode to {PositionMode.HEDGE}: "
-                                                  f"{HEDGE_REFUSED.format(mode='HEDGE')}"))
+        self.assertTrue(self.is_logged("ERROR", HEDGE_REFUSED.format(mode="HEDGE")))
+
+    def test_set_position_mode_failure(self):
+        """Replaces the inherited version, which expects Hummingbot's generic per-pair NETWORK line: HEDGE is refused
+        with one clear ERROR line (and the failure event), nothing else."""
+        failures = EventLogger()
+        self.exchange.add_listener(AccountEvent.PositionModeChangeFailed, failures)
+        self.exchange.set_position_mode(PositionMode.HEDGE)
+        self.async_run_with_timeout(asyncio.sleep(0.01))
+        self.assertTrue(self.is_logged("ERROR", HEDGE_REFUSED.format(mode="HEDGE")))
+        self.assertFalse(any(record.levelname == "NETWORK" for record in self.log_records))
+        self.assertEqual([self.trading_pair], [event.trading_pair for event in failures.event_log])
+        self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
 
     def test_get_buy_and_sell_collateral_tokens(self):
         self.assertEqual("USDC", self.exchange.get_buy_collateral_token(self.trading_pair))

@@ -51,6 +51,7 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, Position
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hummingbot.core.event.events import AccountEvent, PositionModeChangeEvent
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 
 s_decimal_NaN = Decimal("nan")
@@ -218,15 +219,21 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
 
     def set_position_mode(self, mode: Union[PositionMode, str]):
         """Accepts the enum or its name: V2 controller configs pass their default `position_mode` ("HEDGE") as
-        a plain string. Every request goes through the normal path, so an unsupported mode ends in
-        PositionModeChangeFailed (and the mode stays ONEWAY)."""
+        a plain string. An unsupported mode is refused with one error line and PositionModeChangeFailed events
+        (one per pair), and the mode stays ONEWAY."""
         requested = position_mode_from(mode)
         if requested is None:
             self.logger().error(f"Unknown position mode {mode!r}: use ONEWAY. The position mode stays "
                                 f"{self.position_mode.name}.")
             return
         if requested not in self.supported_position_modes():
-            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))
+            # Refused here with ONE line (the base would add a generic per-pair line); same failure events.
+            message = HEDGE_REFUSED.format(mode=requested.name)
+            self.logger().error(message)
+            for trading_pair in self.trading_pairs:
+                self.trigger_event(AccountEvent.PositionModeChangeFailed, PositionModeChangeEvent(
+                    self.current_timestamp, trading_pair, requested, message))
+            return
         safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
@@ -299,10 +306,20 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- funding -----
 
     async def _init_funding_info(self):
-        """Like Hummingbot's, but a failed request is retried: without funding info the connector never gets
-        ready, and the base would give up on the funding stream for good."""
+        """Like Hummingbot's, but every pair from one request (not one per pair, one after the other: 100 pairs
+        took 100 round trips before the connector got ready), and a failed request is retried: without
+        funding info the connector never gets ready, and the base would give up on the funding stream."""
+        try:
+            known = await self._orderbook_ds.get_all_funding_info() if len(self.trading_pairs) > 1 else {}
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self.logger().warning(f"Could not read the funding info of all pairs at once ({exception}); "
+                                  f"reading them one by one.")
+            known = {}
         for trading_pair in self.trading_pairs:
-            while True:
+            funding_info = known.get(trading_pair)
+            while funding_info is None:
                 try:
                     funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
                     break
