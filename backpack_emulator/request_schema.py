@@ -19,6 +19,7 @@ from backpack_emulator.errors import ApiError
 FieldType = Union[str, Tuple[str, ...]]
 
 SIDE = ("Bid", "Ask")
+BORROW_LEND_SIDE = ("Borrow", "Lend")
 ORDER_TYPE = ("Limit", "Market")
 TIME_IN_FORCE = ("GTC", "IOC", "FOK")
 SELF_TRADE_PREVENTION = ("RejectTaker", "RejectMaker", "RejectBoth", "Allow")  # Allow: Rust client only
@@ -100,6 +101,9 @@ SCHEMAS: Dict[Tuple[str, str], Schema] = {
     ("GET", "/api/v1/capital"): _query("BalanceQuery"),
     ("GET", "/api/v1/capital/collateral"): _query("CollateralQuery", subaccountId="u16"),
     ("GET", "/api/v1/borrowLend/positions"): _query("BorrowLendPositionQuery"),
+    ("POST", "/api/v1/borrowLend"): Schema("BorrowLendExecutePayload", "body", {
+        "quantity": "decimal", "side": BORROW_LEND_SIDE, "symbol": "string"},
+        frozenset({"quantity", "side", "symbol"})),
     ("GET", "/api/v1/order"): _query("OrderQuery", ("symbol",), symbol="string", orderId="string", clientId="u32"),
     ("POST", "/api/v1/order"): Schema("OrderExecutePayload", "body", ORDER_EXECUTE_FIELDS, ORDER_EXECUTE_REQUIRED),
     ("DELETE", "/api/v1/order"): Schema("OrderCancelPayload", "body",
