@@ -16,7 +16,6 @@ from typing import Dict, Optional
 
 from pydantic import Field
 
-from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.event.events import (
@@ -26,11 +25,11 @@ from hummingbot.core.event.events import (
     SellOrderCreatedEvent,
 )
 from hummingbot.core.utils.async_utils import safe_ensure_future
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import app_control, reports
+from scripts.backpack_support.script_base import BackpackScriptBase, BackpackScriptConfigBase
 
 
-class BackpackAuthTestConfig(BaseClientModel):
+class BackpackAuthTestConfig(BackpackScriptConfigBase):
     script_file_name: str = os.path.basename(__file__)
     exchange: str = Field("backpack", json_schema_extra={
         "prompt": "Connector to test (backpack or backpack_perpetual)", "prompt_on_new": True})
@@ -46,7 +45,7 @@ class CheckFailed(Exception):
     pass
 
 
-class BackpackAuthTest(ScriptStrategyBase):
+class BackpackAuthTest(BackpackScriptBase):
     markets: Dict[str, set] = {}
 
     @classmethod

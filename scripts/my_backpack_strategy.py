@@ -10,13 +10,12 @@ from typing import Dict, Optional
 
 from pydantic import Field
 
-from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import reports
+from scripts.backpack_support.script_base import BackpackScriptBase, BackpackScriptConfigBase
 
 
-class MyBackpackStrategyConfig(BaseClientModel):
+class MyBackpackStrategyConfig(BackpackScriptConfigBase):
     script_file_name: str = os.path.basename(__file__)
     exchange: str = Field("backpack", json_schema_extra={
         "prompt": "Exchange connector (backpack or backpack_perpetual)", "prompt_on_new": True})
@@ -26,7 +25,7 @@ class MyBackpackStrategyConfig(BaseClientModel):
         "prompt": "Seconds between two reports"})
 
 
-class MyBackpackStrategy(ScriptStrategyBase):
+class MyBackpackStrategy(BackpackScriptBase):
     markets: Dict[str, set] = {}
 
     @classmethod

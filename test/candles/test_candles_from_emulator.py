@@ -21,8 +21,8 @@ from hummingbot.core.rate_oracle.rate_oracle import RATE_ORACLE_SOURCES, RateOra
 from hummingbot.data_feed.candles_feed.candles_base import CandlesBase
 from hummingbot.data_feed.candles_feed.candles_factory import CandlesFactory
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
+from scripts.backpack_support.script_base import BackpackScriptBase
 from test.candles.candles_test_base import close_shared_http_session
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -31,7 +31,7 @@ INTERVAL = "1s"
 TIMEOUT_S = 30
 
 
-class CandlesScript(ScriptStrategyBase):
+class CandlesScript(BackpackScriptBase):
     """What a user script does: build feeds from CandlesFactory, start them, read candles_df on ticks."""
 
     markets: Dict[str, set] = {}
