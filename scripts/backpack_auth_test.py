@@ -16,6 +16,7 @@ from typing import Dict, Optional
 
 from pydantic import Field
 
+from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.event.events import (
@@ -26,10 +27,10 @@ from hummingbot.core.event.events import (
 )
 from hummingbot.core.utils.async_utils import safe_ensure_future
 from scripts.backpack_support import app_control, reports
-from scripts.backpack_support.script_base import BackpackScriptBase, BackpackScriptConfigBase
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 
-class BackpackAuthTestConfig(BackpackScriptConfigBase):
+class BackpackAuthTestConfig(BaseClientModel):
     script_file_name: str = os.path.basename(__file__)
     exchange: str = Field("backpack", json_schema_extra={
         "prompt": "Connector to test (backpack or backpack_perpetual)", "prompt_on_new": True})

@@ -14,16 +14,17 @@ from typing import Dict, List, Optional
 
 from pydantic import Field
 
+from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.event.events import MarketOrderFailureEvent
 from scripts.backpack_support import app_control
-from scripts.backpack_support.script_base import BackpackScriptBase, BackpackScriptConfigBase
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 BPS = Decimal("0.0001")
 
 
-class BackpackPostOnlyMakerConfig(BackpackScriptConfigBase):
+class BackpackPostOnlyMakerConfig(BaseClientModel):
     script_file_name: str = os.path.basename(__file__)
     exchange: str = Field("backpack", json_schema_extra={
         "prompt": "Exchange connector (backpack or backpack_perpetual)", "prompt_on_new": True})

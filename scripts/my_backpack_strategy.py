@@ -10,12 +10,13 @@ from typing import Dict, Optional
 
 from pydantic import Field
 
+from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from scripts.backpack_support import reports
-from scripts.backpack_support.script_base import BackpackScriptBase, BackpackScriptConfigBase
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 
-class MyBackpackStrategyConfig(BackpackScriptConfigBase):
+class MyBackpackStrategyConfig(BaseClientModel):
     script_file_name: str = os.path.basename(__file__)
     exchange: str = Field("backpack", json_schema_extra={
         "prompt": "Exchange connector (backpack or backpack_perpetual)", "prompt_on_new": True})
