@@ -87,7 +87,7 @@ def order_history(ex: Exchange, account: str, params: Mapping[str, Any]) -> List
     orders = [o for o in ex.order_history.get(account, ())
               if (symbol is None or o.symbol == symbol) and (order_id is None or o.id == str(order_id))
               and (types is None or ex.markets[o.symbol].market_type in types)]
-    if sort_direction(params) == "Desc":
+    if sort_direction(params, ex.history_default_sort) == "Desc":
         orders.reverse()
     return [o.history_json() for o in page(orders, params)]
 
@@ -106,7 +106,7 @@ def fill_history(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[
             and (since is None or ms >= since) and (until is None or ms <= until)
             and (types is None or ex.markets[f["symbol"]].market_type in types)
             and fill_type in (None, "User")]
-    if sort_direction(params) == "Desc":
+    if sort_direction(params, ex.history_default_sort) == "Desc":
         rows.reverse()
     return [{**f, "timestamp": iso_ms(ms)} for ms, f in page(rows, params)]
 
@@ -114,7 +114,7 @@ def fill_history(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[
 def funding_history(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     symbol = params.get("symbol")
     rows = [r for r in ex.funding_history.get(account, ()) if symbol is None or r["symbol"] == symbol]
-    if sort_direction(params) == "Desc":
+    if sort_direction(params, ex.history_default_sort) == "Desc":
         rows.reverse()
     return page(rows, params)
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from backpack_emulator import account_views
 from backpack_emulator.decimals import fmt
+from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
 from backpack_emulator.rest import json_response
 
 if TYPE_CHECKING:
@@ -72,8 +73,8 @@ class AdminApi:
         return json_response(self._faults_json())
 
     async def set_fault(self, request: web.Request) -> web.Response:
-        """Body: {"action": ..., ...}; actions: fail, delay, hang_order_creates, private_ws, drop_ws,
-        skip_depth, clock_offset, clear."""
+        """Body: {"action": ..., ...}; actions: fail, no_content, delay, hang_order_creates, late_order_creates,
+        accept_cancels, private_ws, drop_ws, skip_depth, clock_offset, clear."""
         body = await _json(request)
         faults, action = self.server.faults, body.get("action")
         extra: Dict[str, Any] = {}
@@ -81,12 +82,26 @@ class AdminApi:
             if action == "fail":
                 faults.add_failure(body["path"], int(body["status"]), int(body.get("count", 1)), body.get("method"),
                                    body.get("code"), body.get("message"))
+            elif action == "no_content":
+                faults.add_failure(body["path"], 204, int(body.get("count", 1)), body.get("method"))
             elif action == "delay":
                 faults.set_delay(body["path"], float(body["seconds"]), body.get("method"))
             elif action == "hang_order_creates":
                 faults.hang_order_creates = int(body.get("count", 1))
                 seconds = body.get("seconds")
                 faults.hang_seconds = None if seconds is None else float(seconds)
+            elif action == "late_order_creates":
+                answer = str(body.get("answer", "503"))
+                if answer not in LATE_ANSWERS:
+                    return _bad("answer must be 503 or hang")
+                faults.late_order_creates, faults.late_after_s = int(body.get("count", 1)), float(body["after"])
+                faults.late_answer = answer
+            elif action == "accept_cancels":
+                path = body.get("path", "/api/v1/order")
+                if path not in CANCEL_PATHS:
+                    return _bad(f"path must be one of {', '.join(CANCEL_PATHS)}")
+                faults.accepted_cancels[path] = int(body.get("count", 1))
+                faults.accepted_cancel_delay_s = float(body.get("after", 0.5))
             elif action == "private_ws":
                 mode = body.get("mode")
                 if mode not in ("duplicate", "reorder", None):

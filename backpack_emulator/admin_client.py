@@ -59,6 +59,12 @@ class AdminClient:
                 "code": code, "message": message}
         return await self._call("POST", "/faults", {k: v for k, v in body.items() if v is not None})
 
+    async def no_content(self, path: str, count: int = 1, method: Optional[str] = None) -> Dict[str, Any]:
+        """Answer the next ``count`` requests on ``path`` with ``204 No Content`` and no body (Backpack
+        documents 204 for ``GET /api/v1/ticker``)."""
+        body = {"action": "no_content", "path": path, "count": count, "method": method}
+        return await self._call("POST", "/faults", {k: v for k, v in body.items() if v is not None})
+
     async def delay(self, path: str, seconds: float, method: Optional[str] = None) -> Dict[str, Any]:
         """Delay every response on ``path`` by ``seconds`` (0 removes the delay)."""
         return await self._call("POST", "/faults", {"action": "delay", "path": path, "seconds": seconds,
@@ -71,6 +77,19 @@ class AdminClient:
         if seconds is not None:
             body["seconds"] = seconds
         return await self._call("POST", "/faults", body)
+
+    async def late_order_creates(self, after: float, count: int = 1, answer: str = "503") -> Dict[str, Any]:
+        """The next ``count`` order creates are accepted and answered ``503`` (or, ``hang``, never), and reach
+        the matching engine ``after`` seconds later; one whose signature window has ended by then is refused
+        there (no order)."""
+        return await self._call("POST", "/faults", {"action": "late_order_creates", "after": after, "count": count,
+                                                    "answer": answer})
+
+    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1, after: float = 0.5) -> Dict[str, Any]:
+        """Answer the next ``count`` cancels on ``path`` (``/api/v1/order`` or ``/api/v1/orders``) with 202 and no
+        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later."""
+        return await self._call("POST", "/faults", {"action": "accept_cancels", "path": path, "count": count,
+                                                    "after": after})
 
     async def private_ws_fault(self, mode: Optional[str], count: int = 1) -> Dict[str, Any]:
         """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds between perp funding payments (default 3600)")
     parser.add_argument("--ping-interval", type=float, default=60.0,
                         help="seconds between server WebSocket pings (default 60)")
+    parser.add_argument("--history-default-sort", choices=("Asc", "Desc"), default="Desc",
+                        help="order of the history endpoints when a query has no sortDirection (Backpack does "
+                             "not document it; default Desc)")
     return parser
 
 
@@ -63,7 +66,7 @@ async def serve(args: argparse.Namespace) -> None:
     server = EmulatorServer(host=args.host, port=args.port, seed=args.seed, market_data=not args.no_market_data,
                             accounts=dict(args.account), funding_interval_s=args.funding_interval,
                             market_data_interval_s=args.market_data_interval, speed=args.speed,
-                            ping_interval_s=args.ping_interval)
+                            ping_interval_s=args.ping_interval, history_default_sort=args.history_default_sort)
     await server.start()
     print(f"REST_URL={server.rest_url}", flush=True)
     print(f"WS_URL={server.ws_url}", flush=True)

@@ -39,7 +39,7 @@ def depth_streams(symbol: str) -> Tuple[str, ...]:
 
 class Exchange:
     def __init__(self, markets: Optional[Dict[str, Market]] = None, clock: Optional[Clock] = None,
-                 funding_interval_ms: int = FUNDING_INTERVAL_MS) -> None:
+                 funding_interval_ms: int = FUNDING_INTERVAL_MS, history_default_sort: str = "Desc") -> None:
         self.markets: Dict[str, Market] = dict(markets or DEFAULT_MARKETS)
         self.clock = clock or Clock()
         self.sink: EventSink = NullSink()
@@ -62,6 +62,8 @@ class Exchange:
         self.marks: Dict[str, Decimal] = {s: m.initial_price for s, m in self.markets.items()}
         self.indexes: Dict[str, Decimal] = dict(self.marks)
         self.funding_interval_ms = funding_interval_ms
+        # Order of the history endpoints without `sortDirection`: undocumented by Backpack, so either.
+        self.history_default_sort = history_default_sort
         self.next_funding_ms: Dict[str, int] = {}
         self._order_seq = 0
         self._trade_seq: Dict[str, int] = {s: 0 for s in self.markets}
@@ -130,7 +132,9 @@ class Exchange:
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
-        if order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
+        if order.reduce_only and market.is_perp and cap(order) <= 0:
+            self._expire(order, "ReduceOnlyNotReduced")  # flat, or on the order's own side: nothing to reduce
+        elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
             budget = order.quote_quantity

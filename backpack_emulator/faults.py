@@ -15,6 +15,8 @@ DEFAULT_FAILURE_BODIES: Dict[int, Tuple[str, str]] = {
     500: ("SERVER_ERROR", "Internal server error"),
 }
 ORDER_CREATE_PATHS = ("/api/v1/order", "/api/v1/orders")
+CANCEL_PATHS = ("/api/v1/order", "/api/v1/orders")
+LATE_ANSWERS = ("503", "hang")
 
 
 @dataclass
@@ -48,6 +50,16 @@ class Faults:
         self.hang_seconds: Optional[float] = None  # None: hold until the server stops; else drop after that long
         self.private_ws_mode: Optional[str] = None  # "duplicate" | "reorder"
         self.private_ws_remaining = 0
+        # Late registration: the create is accepted, answered 503 (or never), and reaches the matching engine
+        # `late_after_s` later, where a command whose signature window has ended is refused.
+        self.late_order_creates = 0
+        self.late_after_s = 0.0
+        self.late_answer = "503"
+        self.late_registered = 0
+        self.late_refused = 0
+        # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later.
+        self.accepted_cancels: Dict[str, int] = {}
+        self.accepted_cancel_delay_s = 0.5
 
     def add_failure(self, path: str, status: int, count: int = 1, method: Optional[str] = None,
                     code: Optional[str] = None, message: Optional[str] = None) -> None:
@@ -77,6 +89,18 @@ class Faults:
             return True
         return False
 
+    def take_late_create(self, method: str, path: str) -> bool:
+        if self.late_order_creates > 0 and method == "POST" and path in ORDER_CREATE_PATHS:
+            self.late_order_creates -= 1
+            return True
+        return False
+
+    def take_accepted_cancel(self, method: str, path: str) -> bool:
+        if method == "DELETE" and self.accepted_cancels.get(path, 0) > 0:
+            self.accepted_cancels[path] -= 1
+            return True
+        return False
+
     def take_private_ws_fault(self) -> Optional[str]:
         if self.private_ws_remaining <= 0:
             return None
@@ -87,4 +111,9 @@ class Faults:
         return {"failures": [asdict(f) for f in self.failures if f.remaining > 0],
                 "delays": [asdict(d) for d in self.delays],
                 "hangOrderCreates": self.hang_order_creates, "hangSeconds": self.hang_seconds,
+                "lateOrderCreates": {"remaining": self.late_order_creates, "afterSeconds": self.late_after_s,
+                                     "answer": self.late_answer, "registered": self.late_registered,
+                                     "refused": self.late_refused},
+                "acceptedCancels": {"remaining": dict(self.accepted_cancels),
+                                    "delaySeconds": self.accepted_cancel_delay_s},
                 "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining}}

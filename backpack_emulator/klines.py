@@ -1,9 +1,9 @@
 """Candles built from the emulator's own trades, for REST /api/v1/klines and WS kline streams."""
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Deque, Dict, List, Optional, Set, Tuple
 
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fmt
@@ -14,6 +14,7 @@ INTERVAL_SECONDS: Dict[str, int] = {
     "1month": 0,  # calendar month, see bucket_bounds
 }
 MAX_BUCKETS = 1500  # per symbol and interval: older candles are forgotten
+MAX_REST_ROWS = 5000  # per REST answer
 
 
 def bucket_bounds(interval: str, seconds: int) -> Tuple[int, int]:
@@ -65,10 +66,17 @@ class Candle:
                 "n": self.trades, "X": closed}
 
 
+def empty_rest_json(start: int, end: int) -> Dict[str, Any]:
+    """A bucket without trades (official type: ``open``/``high``/``low``/``close`` are optional)."""
+    return {"start": iso_seconds(start, " "), "end": iso_seconds(end, " "), "open": None, "high": None,
+            "low": None, "close": None, "volume": "0", "quoteVolume": "0", "trades": "0"}
+
+
 class KlineStore:
     def __init__(self) -> None:
         self._series: Dict[Tuple[str, str], "OrderedDict[int, Candle]"] = {}
         self.dirty: Set[Tuple[str, str]] = set()
+        self.history = None  # a kline_history.KlineHistory: candles from before the server started
 
     def add_trade(self, symbol: str, price: Decimal, quantity: Decimal, ms: int) -> None:
         seconds = ms // 1000
@@ -84,9 +92,31 @@ class KlineStore:
             self.dirty.add((symbol, interval))
 
     def candles(self, symbol: str, interval: str, start_s: int, end_s: int) -> List[Candle]:
+        """REST klines: the history (when enabled) up to the start, then the candles of real trades."""
         series = self._series.get((symbol, interval), {})
         first = bucket_bounds(interval, start_s)[0]
-        return [c for s, c in series.items() if first <= s < end_s]
+        real = [c for s, c in series.items() if first <= s < end_s]
+        if self.history is None:
+            return real
+        known = {c.start for c in real}
+        older = [c for c in self.history.candles(symbol, interval, start_s, end_s) if c.start not in known]
+        return sorted(older + real, key=lambda c: c.start)
+
+    def rest_rows(self, symbol: str, interval: str, start_s: int, end_s: int, now_s: int) -> List[Dict[str, Any]]:
+        """``GET /api/v1/klines`` rows: like Backpack, a bucket without trades inside the range (from the
+        first candle on, up to now) is listed with null open/high/low/close and zero volume."""
+        candles = {c.start: c for c in self.candles(symbol, interval, start_s, end_s)}
+        if not candles:
+            return []
+        last_start = bucket_bounds(interval, min(end_s - 1, now_s))[0]
+        rows: Deque[Dict[str, Any]] = deque(maxlen=MAX_REST_ROWS)  # the newest ones of a longer window
+        start = min(candles)
+        while start <= last_start:
+            bucket_end = bucket_bounds(interval, start)[1]
+            candle = candles.get(start)
+            rows.append(candle.rest_json() if candle is not None else empty_rest_json(start, bucket_end))
+            start = bucket_end
+        return list(rows)
 
     def candle_at(self, symbol: str, interval: str, seconds: int) -> Optional[Candle]:
         series = self._series.get((symbol, interval))

@@ -72,7 +72,7 @@ def klines(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     price_type = params.get("priceType", "Last")
     if price_type not in ("Last", "Index", "Mark"):
         raise bad_request("Invalid `priceType`")
-    return [c.rest_json() for c in ex.klines.candles(market.symbol, interval, start, end)]
+    return ex.klines.rest_rows(market.symbol, interval, start, end, ex.clock.now_ms() // 1000)
 
 
 def mark_prices(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:

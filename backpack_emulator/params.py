@@ -28,9 +28,13 @@ def page(items: List[Any], params: Mapping[str, Any], default_limit: int = 100, 
     return items[offset:offset + limit]
 
 
+SORT_DIRECTIONS = ("Asc", "Desc")  # bpx-api-client `SortDirection` (PascalCase)
+
+
 def sort_direction(params: Mapping[str, Any], default: str = "Desc") -> str:
+    """`sortDirection` of a history query; Backpack does not document the default (the server's setting)."""
     direction = params.get("sortDirection", default)
-    if direction not in ("Asc", "Desc"):
+    if direction not in SORT_DIRECTIONS:
         raise bad_request("Invalid `sortDirection`: expected Asc or Desc")
     return direction
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Tupl
 from aiohttp import web
 
 from backpack_emulator import account_views, market_views, signing
-from backpack_emulator.errors import ApiError, bad_request, not_found
+from backpack_emulator.errors import UNKNOWN_ERROR_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.order_request import order_selector
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROCESSING_HEADER = "X-Emulator-Processing-Us"
 BODY_METHODS = ("POST", "DELETE", "PATCH")
+NO_CONTENT = 204
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -110,6 +111,12 @@ class RestApi:
     def _private(self, instruction: str, build: Callable[[web.Request, str, Any], Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             account, params = await self._authenticate(request, instruction)
+            faults = self.server.faults
+            if faults.take_late_create(request.method, request.path):
+                return await self._register_late(request, build, account, params)
+            if faults.take_accepted_cancel(request.method, request.path):
+                self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
+                return web.Response(status=202)  # "accepted, not yet executed": no body
             result = build(request, account, params)
             if request.method == "POST" and self.server.faults.take_hang(request.method, request.path):
                 return await self._never_answer(request, result)
@@ -144,12 +151,43 @@ class RestApi:
             raise ApiError(401, "UNAUTHORIZED", "Unknown API key")
         return api_key, params
 
-    async def _never_answer(self, request: web.Request, result: Any) -> web.StreamResponse:
-        """Fault: the order exists but the client never hears back; the connection is held open."""
+    def _later(self, delay_s: float, command: Callable[[], Any]) -> None:
+        """Runs an accepted command in the engine later; its refusal (an ApiError) changes nothing."""
+        def run() -> None:
+            try:
+                command()
+            except ApiError:
+                pass
+        asyncio.get_running_loop().call_later(delay_s, run)
+
+    async def _register_late(self, request: web.Request, build: Callable[[web.Request, str, Any], Any],
+                             account: str, params: Any) -> web.StreamResponse:
+        """Fault: the create is accepted but reaches the matching engine late; the client gets a 503 (or no
+        answer). The engine refuses a command whose signature window (X-Timestamp + X-Window) has ended."""
+        faults, clock = self.server.faults, self.server.clock
+        expires_ms = int(request.headers["X-Timestamp"]) + int(request.headers.get("X-Window") or
+                                                                signing.DEFAULT_WINDOW_MS)
+
+        def register() -> None:
+            if clock.now_ms() > expires_ms:
+                faults.late_refused += 1
+                return
+            faults.late_registered += 1
+            build(request, account, params)
+        self._later(faults.late_after_s, register)
+        if faults.late_answer == "hang":
+            return await self._never_answer(request, None, faults.late_after_s)
+        return error_response(ApiError(503, "SERVICE_UNAVAILABLE", UNKNOWN_ERROR_MESSAGE))
+
+    async def _never_answer(self, request: web.Request, result: Any,
+                            seconds: Optional[float] = None) -> web.StreamResponse:
+        """Fault: the order exists (or will) but the client never hears back; the connection is held open
+        (until the server stops, or for `seconds` / the hang fault's seconds, then dropped)."""
         request["hung"] = True
         log_request(self.server, request, None, 0, response=result)
         try:
-            await asyncio.wait_for(self.server.stopping.wait(), self.server.faults.hang_seconds)
+            await asyncio.wait_for(self.server.stopping.wait(),
+                                   seconds if seconds is not None else self.server.faults.hang_seconds)
         except asyncio.TimeoutError:
             pass  # the connection drops without an answer
         if request.transport is not None:
@@ -212,7 +250,12 @@ def make_middleware(server: "EmulatorServer") -> Callable:
         method, path = request.method, request.path
         failure = server.faults.take_failure(method, path)
         try:
-            response = error_response(failure) if failure else await handler(request)
+            if failure is None:
+                response = await handler(request)
+            elif failure.status == NO_CONTENT:  # an answer without a body, e.g. GET /api/v1/ticker
+                response = web.Response(status=NO_CONTENT)
+            else:
+                response = error_response(failure)
         except ApiError as error:
             response = error_response(error)
         except web.HTTPException as http_error:

@@ -20,7 +20,9 @@ from backpack_emulator.clock import Clock
 from backpack_emulator.events import NullSink
 from backpack_emulator.exchange import Exchange
 from backpack_emulator.faults import Faults
+from backpack_emulator.kline_history import KlineHistory
 from backpack_emulator.market_data import MarketDataGenerator
+from backpack_emulator.params import SORT_DIRECTIONS
 from backpack_emulator.periodic import PeriodicTasks
 from backpack_emulator.request_log import RequestLog
 from backpack_emulator.rest import RestApi, make_middleware
@@ -44,7 +46,8 @@ class EmulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 1, market_data: bool = True,
                  accounts: Optional[Dict[str, Dict[str, Any]]] = None, funding_interval_s: float = 3600.0,
                  market_data_interval_s: float = 0.2, speed: float = 1.0, exchange: Optional[Exchange] = None,
-                 ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0) -> None:
+                 ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0,
+                 history_default_sort: Optional[str] = None) -> None:
         if speed <= 0 or market_data_interval_s <= 0 or funding_interval_s <= 0:
             raise ValueError("speed, market_data_interval_s and funding_interval_s must be positive")
         self.host = check_loopback(host)
@@ -56,6 +59,10 @@ class EmulatorServer:
         if exchange is None:
             exchange = Exchange(funding_interval_ms=max(1, int(funding_interval_s * 1000)))
         exchange.clock = self.clock
+        if history_default_sort is not None:
+            if history_default_sort not in SORT_DIRECTIONS:
+                raise ValueError(f"history_default_sort must be one of {SORT_DIRECTIONS}")
+            exchange.history_default_sort = history_default_sort
         self.exchange = exchange
         self.faults = Faults()
         self.request_log = RequestLog()
@@ -90,6 +97,8 @@ class EmulatorServer:
         RestApi(self).add_routes(app)
         self.exchange.sink = self.hub
         if self.market_data:
+            if self.exchange.klines.history is None:
+                self.exchange.klines.history = self._kline_history()
             self.generator = MarketDataGenerator(self.exchange, self.seed)
             self.generator.step()  # books are populated before the first request
         self.exchange.refresh_marks()
@@ -101,6 +110,13 @@ class EmulatorServer:
         self._tasks = [asyncio.create_task(self._periodic_loop())]
         if self.generator is not None:
             self._tasks.append(asyncio.create_task(self._market_data_loop()))
+
+    def _kline_history(self) -> KlineHistory:
+        """History anchored now, at the prices the generated market starts from."""
+        markets = self.exchange.markets.values()
+        prices = {m.symbol: self.exchange.books[m.symbol].mid() or m.initial_price for m in markets}
+        return KlineHistory(self.seed, self.clock.now_ms() // 1000, prices,
+                            {m.symbol: m.tick_size for m in markets}, {m.symbol: m.step_size for m in markets})
 
     async def stop(self) -> None:
         self.stopping.set()

@@ -12,7 +12,7 @@ config file containing `exchange: backpack_perpetual` (`-c backpack_auth_test_pe
 import asyncio
 import os
 from decimal import ROUND_UP, Decimal
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 from pydantic import Field
 
@@ -27,6 +27,7 @@ from hummingbot.core.event.events import (
 )
 from hummingbot.core.utils.async_utils import safe_ensure_future
 from scripts.backpack_support import app_control, reports
+from scripts.backpack_support.markets import default_markets, markets_of
 from scripts.backpack_support.script_base import BackpackScriptBase
 
 
@@ -47,11 +48,11 @@ class CheckFailed(Exception):
 
 
 class BackpackAuthTest(BackpackScriptBase):
-    markets: Dict[str, set] = {}
+    markets: Dict[str, Set[str]] = default_markets(BackpackAuthTestConfig)  # no config file: the defaults
 
     @classmethod
     def init_markets(cls, config: BackpackAuthTestConfig):
-        cls.markets = {config.exchange: {config.trading_pair}}
+        cls.markets = markets_of(config)
 
     def __init__(self, connectors: Dict[str, ConnectorBase], config: Optional[BackpackAuthTestConfig] = None):
         super().__init__(connectors, config)

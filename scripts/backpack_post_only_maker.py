@@ -10,7 +10,7 @@ when the available funds cannot pay for it. `run_duration_s` > 0 ends the run (e
 """
 import os
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.event.events import MarketOrderFailureEvent
 from scripts.backpack_support import app_control
+from scripts.backpack_support.markets import default_markets, markets_of
 from scripts.backpack_support.script_base import BackpackScriptBase
 
 BPS = Decimal("0.0001")
@@ -46,11 +47,11 @@ class BackpackPostOnlyMakerConfig(BaseClientModel):
 
 
 class BackpackPostOnlyMaker(BackpackScriptBase):
-    markets: Dict[str, set] = {}
+    markets: Dict[str, Set[str]] = default_markets(BackpackPostOnlyMakerConfig)  # no config file: the defaults
 
     @classmethod
     def init_markets(cls, config: BackpackPostOnlyMakerConfig):
-        cls.markets = {config.exchange: {config.trading_pair}}
+        cls.markets = markets_of(config)
 
     def __init__(self, connectors: Dict[str, ConnectorBase], config: Optional[BackpackPostOnlyMakerConfig] = None):
         super().__init__(connectors, config)

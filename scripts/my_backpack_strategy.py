@@ -6,13 +6,14 @@ Runs until stopped (Ctrl+C, or `kill` for a background run). The config class gi
 default, which Hummingbot needs to run a script with `-f` and no `-c` config file.
 """
 import os
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 from pydantic import Field
 
 from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from scripts.backpack_support import reports
+from scripts.backpack_support.markets import default_markets, markets_of
 from scripts.backpack_support.script_base import BackpackScriptBase
 
 
@@ -27,11 +28,11 @@ class MyBackpackStrategyConfig(BaseClientModel):
 
 
 class MyBackpackStrategy(BackpackScriptBase):
-    markets: Dict[str, set] = {}
+    markets: Dict[str, Set[str]] = default_markets(MyBackpackStrategyConfig)  # no config file: the defaults
 
     @classmethod
     def init_markets(cls, config: MyBackpackStrategyConfig):
-        cls.markets = {config.exchange: {config.trading_pair}}
+        cls.markets = markets_of(config)
 
     def __init__(self, connectors: Dict[str, ConnectorBase], config: Optional[MyBackpackStrategyConfig] = None):
         super().__init__(connectors, config)

@@ -35,6 +35,13 @@ class FaultTest(EmulatorTestCase):
         status, _, _ = await self.alice.call("GET", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 1})
         self.assertEqual(404, status)  # other methods on the path were not affected
 
+    async def test_no_content_answers_204_without_a_body(self):
+        await self.admin.no_content("/api/v1/ticker", count=1)
+        status, body, _ = await self.alice.call("GET", "/api/v1/ticker", {"symbol": "SOL_USDC"})
+        self.assertEqual((204, None), (status, body))
+        status, body, _ = await self.alice.call("GET", "/api/v1/ticker", {"symbol": "SOL_USDC"})
+        self.assertEqual((200, "SOL_USDC"), (status, body["symbol"]))  # only the next one
+
     async def test_delay_responses_per_path(self):
         await self.admin.delay("/api/v1/depth", 0.3)
         started = time.monotonic()
@@ -56,6 +63,42 @@ class FaultTest(EmulatorTestCase):
         logged = await self.admin.requests(path="/api/v1/order", method="POST")
         self.assertEqual((True, None, order["id"]), (logged[0]["hung"], logged[0]["status"], logged[0]["response"]["id"]))
         self.assertEqual(200, (await self.alice.call("POST", "/api/v1/order", BID))[0])  # only the next one hangs
+
+    async def test_late_registration_within_and_after_the_signature_window(self):
+        await self.admin.late_order_creates(after=0.3, count=1)
+        status, body, _ = await self.alice.call("POST", "/api/v1/order", {**BID, "clientId": 7})
+        self.assertEqual((503, "Unknown error, please check your request or try again later."),
+                         (status, body["message"]))
+        self.assertEqual([], await self.alice.ok("GET", "/api/v1/orders"))  # not registered yet
+        await asyncio.sleep(0.5)
+        self.assertEqual([7], [o["clientId"] for o in await self.alice.ok("GET", "/api/v1/orders")])
+        # signed with a 200 ms window and reaching the engine 300 ms later: refused there, no order ever
+        await self.admin.late_order_creates(after=0.3, count=1, answer="hang")
+        headers = self.alice.headers("orderExecute", {**BID, "clientId": 8}, window=200)
+        with self.assertRaises(aiohttp.ClientError):
+            await self.alice.call("POST", "/api/v1/order", {**BID, "clientId": 8}, headers=headers)
+        await asyncio.sleep(0.2)
+        self.assertEqual([7], [o["clientId"] for o in await self.alice.ok("GET", "/api/v1/orders")])
+        self.assertEqual([7], [o["clientId"] for o in await self.alice.ok("GET", "/wapi/v1/history/orders")])
+        late = (await self.admin.faults())["lateOrderCreates"]
+        self.assertEqual((1, 1, 0), (late["registered"], late["refused"], late["remaining"]))
+
+    async def test_cancels_answered_202_without_body_execute_later(self):
+        for client_id in (1, 2, 3):
+            await self.alice.order(**BID, clientId=client_id)
+        await self.admin.accept_cancels("/api/v1/order", after=0.2)
+        status, body, _ = await self.alice.call("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 1})
+        self.assertEqual((202, None), (status, body))
+        self.assertEqual(3, len(await self.alice.ok("GET", "/api/v1/orders")))  # accepted, not executed yet
+        await asyncio.sleep(0.4)
+        self.assertEqual([2, 3], [o["clientId"] for o in await self.alice.ok("GET", "/api/v1/orders")])
+        await self.admin.accept_cancels("/api/v1/orders", after=0.2)
+        status, body, _ = await self.alice.call("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC"})
+        self.assertEqual((202, None), (status, body))
+        await asyncio.sleep(0.4)
+        self.assertEqual([], await self.alice.ok("GET", "/api/v1/orders"))
+        status, _, _ = await self.alice.call("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC"})
+        self.assertEqual(200, status)  # one cancel only
 
     async def test_clock_shift_moves_time_and_signature_window(self):
         await self.admin.shift_clock(-60_000)

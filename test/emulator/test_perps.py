@@ -2,7 +2,7 @@
 import asyncio
 from decimal import Decimal
 
-from test.emulator.support import EmulatorTestCase, new_account
+from test.emulator.support import EmulatorTestCase, new_account, next_frame
 
 PERP = "SOL_USDC_PERP"
 
@@ -54,6 +54,25 @@ class PerpTest(EmulatorTestCase):
         self.assertEqual(("Expired", "0"), (order["status"], order["executedQuantity"]))
         history = await self.alice.ok("GET", "/wapi/v1/history/orders", {"orderId": order["id"]})
         self.assertEqual("ReduceOnlyNotReduced", history[0]["expiryReason"])
+
+    async def test_reduce_only_with_nothing_to_reduce_expires_at_once_and_says_why(self):
+        """Flat account, no crossing liquidity, or a limit that would rest: every reduce-only order that cannot
+        reduce is expired with ReduceOnlyNotReduced (OpenAPI OrderExpiryReason), on the stream and in history."""
+        ws = await self.ws("account.orderUpdate")
+        market = await self.alice.order(symbol=PERP, side="Ask", orderType="Market", quantity="1", reduceOnly=True)
+        limit = await self.alice.order(symbol=PERP, side="Bid", orderType="Limit", price="150", quantity="1",
+                                       reduceOnly=True)
+        for order in (market, limit):
+            self.assertEqual(("Expired", "0"), (order["status"], order["executedQuantity"]))
+            accepted = (await next_frame(ws, "account.orderUpdate"))["data"]
+            expired = (await next_frame(ws, "account.orderUpdate"))["data"]
+            self.assertEqual(("orderAccepted", "orderExpired"), (accepted["e"], expired["e"]))
+            self.assertEqual((order["id"], "Expired", "ReduceOnlyNotReduced", True),
+                             (expired["i"], expired["X"], expired["R"], expired["r"]))
+            history = await self.alice.ok("GET", "/wapi/v1/history/orders", {"orderId": order["id"]})
+            self.assertEqual(("Expired", "ReduceOnlyNotReduced"), (history[0]["status"], history[0]["expiryReason"]))
+        self.assertEqual([], await self.alice.ok("GET", "/api/v1/orders", {"symbol": PERP}))
+        await ws.close()
 
     async def test_margin_check_and_collateral(self):
         poor = new_account(self.server, self.session, USDC="100")

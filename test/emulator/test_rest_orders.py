@@ -2,6 +2,8 @@
 import time
 from decimal import Decimal
 
+from backpack_emulator.server import EmulatorServer
+
 from test.emulator.support import EmulatorTestCase, new_account
 
 LIMIT_KEYS = {"id", "clientId", "symbol", "side", "orderType", "createdAt", "quantity", "executedQuantity",
@@ -200,3 +202,27 @@ class OrderRestTest(EmulatorTestCase):
         self.assertEqual([], await self.alice.ok("GET", "/api/v1/borrowLend/positions"))
         capital = await self.alice.ok("GET", "/api/v1/capital")
         self.assertEqual({"available": "100000", "locked": "0", "staked": "0"}, capital["USDC"])
+
+
+class HistoryDefaultSortTest(EmulatorTestCase):
+    """Backpack documents `sortDirection` (Asc|Desc) on the history endpoints but no default: the emulator's
+    default is a server setting, so clients can be tested against either."""
+    server_options = {"history_default_sort": "Asc"}
+
+    async def test_default_and_explicit_sort_direction(self):
+        ids = [(await self.alice.order(symbol="SOL_USDC", side="Bid", orderType="Limit", price=str(100 + i),
+                                       quantity="1", clientId=i))["id"] for i in range(3)]
+        for path in ("/wapi/v1/history/orders",):
+            default = [row["id"] for row in await self.alice.ok("GET", path, {"symbol": "SOL_USDC"})]
+            asc = [row["id"] for row in await self.alice.ok("GET", path, {"symbol": "SOL_USDC", "sortDirection": "Asc"})]
+            desc = [row["id"] for row in await self.alice.ok("GET", path, {"symbol": "SOL_USDC",
+                                                                           "sortDirection": "Desc"})]
+            self.assertEqual((ids, ids, ids[::-1]), (default, asc, desc))
+        self.server.exchange.history_default_sort = "Desc"
+        self.assertEqual(ids[::-1], [row["id"] for row in await self.alice.ok("GET", "/wapi/v1/history/orders")])
+        status, body, _ = await self.alice.call("GET", "/wapi/v1/history/fills", {"sortDirection": "desc"})
+        self.assertEqual((400, "INVALID_CLIENT_REQUEST"), (status, body["code"]))  # PascalCase only
+
+    def test_unknown_default_is_refused(self):
+        with self.assertRaises(ValueError):
+            EmulatorServer(history_default_sort="Newest")

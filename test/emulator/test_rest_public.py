@@ -1,6 +1,7 @@
 """Public REST endpoints: paths, shapes, decimal strings, enum spellings and timestamp units."""
 import re
 import time
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from test.emulator.support import EmulatorTestCase
@@ -115,3 +116,22 @@ class PublicRestTest(EmulatorTestCase):
         self.assertEqual("SOL_USDC_PERP", oi[0]["symbol"])
         self.assertIsInstance(oi[0]["openInterest"], str)
         self.assertIsInstance(oi[0]["timestamp"], int)
+
+
+class KlineGapsTest(EmulatorTestCase):
+    """Without market data: no generated history and no generated trades, only the ones placed here."""
+
+    async def test_klines_list_buckets_without_trades_with_null_prices(self):
+        now = int(time.time())
+        minute = now - now % 60
+        for seconds, price in ((minute - 600, "150"), (minute - 420, "151")):
+            self.server.exchange.klines.add_trade("BTC_USDC", Decimal(price), Decimal("1"), seconds * 1000 + 1)
+        klines = await self.alice.ok("GET", "/api/v1/klines", {"symbol": "BTC_USDC", "interval": "1m",
+                                                               "startTime": minute - 900, "endTime": minute - 400})
+        self.assertEqual([minute - 600 + 60 * i for i in range(4)],
+                         [int(datetime.strptime(k["start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+                              .timestamp()) for k in klines])
+        empty = klines[1]
+        self.assertEqual({"open": None, "high": None, "low": None, "close": None, "volume": "0",
+                          "quoteVolume": "0", "trades": "0"}, {k: v for k, v in empty.items() if k not in ("start", "end")})
+        self.assertEqual(["150", None, None, "151"], [k["close"] for k in klines])

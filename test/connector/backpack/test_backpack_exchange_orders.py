@@ -59,6 +59,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         exchange._time_synchronizer.add_time_offset_ms_sample(0)
         exchange._set_current_timestamp(1640780000)
         exchange.ORDER_LOOKUP_RETRY_DELAYS_S = (0.01, 0.01)  # the unanswered-create lookups, kept short
+        exchange.UNKNOWN_OUTCOME_RECHECK_S = (0.01,)
         return exchange
 
     def url(self, path: str) -> str:
@@ -387,8 +388,9 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual({ids[1], ids[2]}, {e.order_id for e in self.events[MarketEvent.OrderFailure].event_log})
 
     async def test_batch_create_without_answer_keeps_the_orders_the_exchange_took(self):
-        """A 503 on the batch does not say whether it executed: each order is looked up by clientId and only the
-        one the exchange does not have fails (the other stays tracked, so it is neither lost nor duplicated)."""
+        """A 503 on the batch does not say whether it executed: each order is looked up by clientId; the one found
+        is open, the other stays tracked with an unknown outcome (neither failed on a guess nor duplicated)."""
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (3600.0,)
         self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), status=503,
                            body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
         orders = [LimitOrder("", "SOL-USDC", True, "SOL", "USDC", Decimal("170"), Decimal("1")),
@@ -400,15 +402,14 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.mock_api.get(order_url, status=404, body=NOT_FOUND)
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body="[]")
         self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body="[]")
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if self.events[MarketEvent.OrderFailure].event_log:
-                break
+        await self.wait_until(lambda: self.exchange.orders_with_unknown_outcome)
         await asyncio.sleep(0.05)
         taken = self.exchange.in_flight_orders[created[0]]
         self.assertEqual("11", taken.exchange_order_id)
         self.assertEqual(OrderState.OPEN, taken.current_state)
-        self.assertEqual([created[1]], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
+        self.assertEqual([created[1]], list(self.exchange.orders_with_unknown_outcome))
+        self.assertEqual(OrderState.PENDING_CREATE, self.exchange.in_flight_orders[created[1]].current_state)
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
         self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDERS_PATH_URL)))  # nothing re-sent
 
     async def test_unanswered_create_registered_late_is_found_on_a_later_lookup(self):
@@ -428,18 +429,74 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))  # nothing re-sent
         self.assertEqual(2, len(self.sent("GET", CONSTANTS.ORDER_PATH_URL)))
 
-    async def test_unanswered_create_fails_after_bounded_lookups(self):
-        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=503,
-                           body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
-        attempts = 1 + len(self.exchange.ORDER_LOOKUP_RETRY_DELAYS_S)
+    def server_times(self, *times_ms: int):
+        for time_ms in times_ms:
+            self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body=str(time_ms))
+
+    def nowhere(self):
+        """The order is neither resting nor in order or fill history, however often it is looked up."""
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND, repeat=True)
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body="[]", repeat=True)
         self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body="[]", repeat=True)
-        await self.create()
-        self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
-        self.assertEqual(attempts, len(self.sent("GET", CONSTANTS.ORDER_PATH_URL)))
-        self.assertEqual(attempts, len(self.sent("GET", CONSTANTS.FILL_HISTORY_PATH_URL)))  # fills checked too
+
+    async def wait_until(self, condition, timeout=2.0):
+        for _ in range(int(timeout / 0.01)):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        self.fail("condition not met in time")
+
+    async def test_unanswered_create_stays_tracked_until_its_window_provably_ended(self):
+        """No clear answer and not found by the first lookups: the order may still execute, so it stays tracked
+        (PENDING_CREATE, listed as of unknown outcome, a warning says so) and fails only after the exchange's
+        clock is past the signed request's window and a later lookup still finds it nowhere."""
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=503,
+                           body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
+        self.nowhere()
+        expiry_ms = self.exchange._time_synchronizer.time() * 1e3 + CONSTANTS.DEFAULT_WINDOW_MS
+        self.server_times(int(expiry_ms - 4000), int(expiry_ms - 10), int(expiry_ms + 2000))
+        with self.assertLogs(self.exchange.logger(), level="WARNING") as logs:
+            await self.create()
+        order = self.exchange.in_flight_orders["700"]
+        self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+        self.assertEqual(["700"], list(self.exchange.orders_with_unknown_outcome))
+        self.assertTrue(any("outcome of order 700" in line and "UNKNOWN" in line for line in logs.output))
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
+        await self.wait_until(lambda: self.events[MarketEvent.OrderFailure].event_log)
+        self.assertIn("never executed", self.failure_messages()[0])
+        times = self.sent("GET", CONSTANTS.SERVER_TIME_PATH_URL)
+        self.assertEqual(3, len(times))  # two checks inside the window (+ margin) failed nothing
         self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
+        self.assertEqual({}, self.exchange.orders_with_unknown_outcome)
+
+    async def test_status_polls_never_give_an_order_of_unknown_outcome_up_as_lost(self):
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (3600.0,)  # only the polls look meanwhile
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), exception=asyncio.TimeoutError())
+        self.nowhere()
+        await self.create()
+        for _ in range(2 * self.exchange._order_tracker.lost_order_count_limit):
+            await self.exchange._update_order_status()
+        order = self.exchange.in_flight_orders["700"]
+        self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+        self.assertEqual({}, self.exchange._order_tracker.lost_orders)
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
+        # the strategy cancels it meanwhile: not found is no proof, it stays tracked and is cancelled when it shows up
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=404, body=NOT_FOUND)
+        await self.exchange._execute_cancel("SOL-USDC", "700")
+        self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+        self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
+        # it shows up on the order stream: reconciled, then cancelled as asked
+        self.exchange._user_stream_tracker._user_stream.put_nowait(order_update_frame(
+            "orderAccepted", "New", "9001", 700, "SOL_USDC", Decimal("1"), Decimal("180")))
+        listener = asyncio.ensure_future(self.exchange._user_stream_event_listener())
+        await self.wait_until(lambda: order.current_state == OrderState.OPEN)
+        listener.cancel()
+        self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("9001", 700, "SOL_USDC", "Cancelled", Decimal("1"), Decimal("180"))))
+        self.assertTrue(self.exchange._outcome_known(order, self.exchange._unknown_outcomes["700"]))
+        await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
+        self.assertEqual({}, self.exchange.orders_with_unknown_outcome)
 
     async def test_batch_cancel_uses_native_cancel_all_when_it_covers_the_market(self):
         first, second = self.track("801", "1"), self.track("802", "2")

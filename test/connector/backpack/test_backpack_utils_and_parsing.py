@@ -2,7 +2,7 @@ import unittest
 from decimal import Decimal
 
 from hummingbot.connector.exchange.backpack import backpack_errors as errors, backpack_utils as utils
-from hummingbot.connector.exchange.backpack.backpack_exchange_base import decimal_text
+from hummingbot.connector.exchange.backpack.backpack_order_placement import decimal_text
 from hummingbot.connector.exchange.backpack.backpack_messages import (
     Fill,
     is_market_tradable,

@@ -20,7 +20,7 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
 import asyncio
 import time
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from hummingbot.connector.derivative.backpack_perpetual import (
     backpack_perpetual_constants as PERP_CONSTANTS,
@@ -56,6 +56,15 @@ from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 s_decimal_NaN = Decimal("nan")
 HEDGE_REFUSED = ("Backpack perpetuals only support the ONEWAY position mode (one net position per market): "
                  "{mode} is not available. The position mode stays ONEWAY.")
+
+
+def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[PositionMode]:
+    """The PositionMode for an enum or a name ("HEDGE", "oneway", "PositionMode.ONEWAY"); None when unknown."""
+    if isinstance(mode, PositionMode):
+        return mode
+    if isinstance(mode, str):
+        return PositionMode.__members__.get(mode.strip().upper().replace("POSITIONMODE.", ""))
+    return None
 
 
 class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBase):
@@ -207,11 +216,18 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
 
     # ----- position mode -----
 
-    def set_position_mode(self, mode: PositionMode):
-        """Every request goes through the normal path, so an unsupported mode ends in PositionModeChangeFailed."""
-        if mode not in self.supported_position_modes():
-            self.logger().error(HEDGE_REFUSED.format(mode=mode.name))
-        safe_ensure_future(self._execute_set_position_mode(mode))
+    def set_position_mode(self, mode: Union[PositionMode, str]):
+        """Accepts the enum or its name: V2 controller configs pass their default `position_mode` ("HEDGE") as
+        a plain string. Every request goes through the normal path, so an unsupported mode ends in
+        PositionModeChangeFailed (and the mode stays ONEWAY)."""
+        requested = position_mode_from(mode)
+        if requested is None:
+            self.logger().error(f"Unknown position mode {mode!r}: use ONEWAY. The position mode stays "
+                                f"{self.position_mode.name}.")
+            return
+        if requested not in self.supported_position_modes():
+            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))
+        safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
         if mode in self.supported_position_modes():

@@ -98,6 +98,9 @@ DEFAULT_SELF_TRADE_PREVENTION = "RejectTaker"
 CANCEL_ALL_RESTING_LIMIT_ORDERS = "RestingLimitOrder"
 CLIENT_ID_MAX = 2 ** 32 - 1  # clientId is a uint32
 HISTORY_PAGE_LIMIT = 1000
+# `sortDirection` of the history endpoints (bpx-api-client `SortDirection`); the default is undocumented.
+SORT_ASC = "Asc"
+SORT_DESC = "Desc"
 
 ORDER_STATE = {
     "New": OrderState.OPEN,
@@ -109,6 +112,8 @@ ORDER_STATE = {
     "Triggered": OrderState.OPEN,
     "TriggerFailed": OrderState.FAILED,
 }
+# `expiryReason` (REST) / `R` (WS) of a reduce-only order that had nothing to reduce (OpenAPI OrderExpiryReason)
+EXPIRY_REDUCE_ONLY_NOT_REDUCED = "ReduceOnlyNotReduced"
 
 # --- Errors (backpack_api.md §4) ---
 ERROR_RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"

@@ -77,10 +77,19 @@ class OrderStatus:
     status: str
     executed_quantity: Decimal
     timestamp: Optional[float]
+    expiry_reason: Optional[str] = None
+
+    @property
+    def nothing_left_to_reduce(self) -> bool:
+        """A reduce-only order the exchange expired unfilled because the position was already flat (or on the
+        other side): re-placing it cannot succeed, so Hummingbot gets a failure (its executors count failures
+        and give up; a cancel would be re-placed forever)."""
+        return (self.status == "Expired" and self.expiry_reason == CONSTANTS.EXPIRY_REDUCE_ONLY_NOT_REDUCED
+                and self.executed_quantity == 0)
 
     @property
     def state(self) -> OrderState:
-        return order_state_for(self.status)
+        return OrderState.FAILED if self.nothing_left_to_reduce else order_state_for(self.status)
 
     @classmethod
     def from_rest(cls, order: Dict[str, Any]) -> "OrderStatus":
@@ -92,6 +101,7 @@ class OrderStatus:
             status=order["status"],
             executed_quantity=Decimal(str(order.get("executedQuantity") or "0")),
             timestamp=seconds_from_any(order.get("createdAt")),
+            expiry_reason=order.get("expiryReason"),
         )
 
     @classmethod
@@ -104,6 +114,7 @@ class OrderStatus:
             status=event["X"],
             executed_quantity=Decimal(str(event.get("z") or "0")),
             timestamp=seconds_from_us(event.get("E") or event["T"]),
+            expiry_reason=event.get("R"),
         )
 
 

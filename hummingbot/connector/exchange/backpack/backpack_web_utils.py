@@ -7,10 +7,12 @@ Offers:
 - `rest_url(path, base_url)`, and Hummingbot's conventional `public_rest_url` / `private_rest_url`;
 - `build_api_factory(...)`: a `WebAssistantsFactory` on the account's shared request pool (throttler +
   429 backoff) with the time-synchronizer pre-processor, whose WS frames are decoded with ujson;
-- `get_current_server_time(...)`: `/api/v1/time` in milliseconds (the endpoint answers text/plain).
+- `get_current_server_time(...)`: `/api/v1/time` in milliseconds (the endpoint answers text/plain);
+- `json_or_none(response)`: the decoded body, or None for an answer without content (`204`, empty body).
 """
+import json
 import os
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import (
@@ -24,7 +26,7 @@ from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.connector.utils import TimeSynchronizerRESTPreProcessor
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
 from hummingbot.core.web_assistant.auth import AuthBase
-from hummingbot.core.web_assistant.connections.data_types import RESTMethod
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod, RESTResponse
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
@@ -96,3 +98,12 @@ async def get_current_server_time(throttler: Optional[AsyncThrottler] = None,
         throttler_limit_id=CONSTANTS.SERVER_TIME_PATH_URL,
     )
     return float(response)
+
+
+async def json_or_none(response: RESTResponse) -> Optional[Any]:
+    """Backpack may answer `204 No Content` with an empty body (`GET /api/v1/ticker` documents it).
+    Hummingbot's `RESTResponse.json()` raises on that (no JSON content type): read the text instead."""
+    if response.status == 204:
+        return None
+    text = await response.text()
+    return json.loads(text) if text.strip() else None

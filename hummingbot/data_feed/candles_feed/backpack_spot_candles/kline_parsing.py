@@ -5,12 +5,14 @@ n_trades, taker_buy_base_volume, taker_buy_quote_volume]``. Backpack does not re
 split, so those two columns are 0.
 """
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_iso
 from hummingbot.data_feed.candles_feed.candles_base import CandlesBase
 
 CandleRow = List[float]
+PRICE_KEYS = ("open", "high", "low", "close")  # optional in the official Kline type
+WS_PRICE_KEYS = ("o", "h", "l", "c")
 
 
 def kline_time_to_seconds(value: Any) -> float:
@@ -41,7 +43,8 @@ def _is_number(text: str) -> bool:
 def rest_klines_to_candles(rows: Iterable[Dict[str, Any]]) -> List[CandleRow]:
     """REST ``GET /api/v1/klines`` rows -> candle rows, oldest first.
 
-    Empty buckets (``open`` is null) carry no prices and are skipped.
+    Buckets without trades come with null (or absent) open/high/low/close: they carry no prices and are
+    skipped (`fill_empty_buckets` turns them into flat candles).
     """
     if not isinstance(rows, list):
         raise ValueError(f"Unexpected klines response: {rows!r}"[:300])
@@ -50,7 +53,7 @@ def rest_klines_to_candles(rows: Iterable[Dict[str, Any]]) -> List[CandleRow]:
             start=row["start"], open_=row["open"], high=row["high"], low=row["low"], close=row["close"],
             volume=row.get("volume"), quote_volume=row.get("quoteVolume"), trades=row.get("trades"))
         for row in rows
-        if row.get("open") is not None
+        if _has_prices(row, PRICE_KEYS)
     ]
     candles.sort(key=lambda candle: candle[0])
     return candles
@@ -66,18 +69,20 @@ def fill_empty_buckets(candles: List[CandleRow], interval_s: int, until: Optiona
     filled: List[CandleRow] = []
     for candle in candles:
         if filled:
-            filled.extend(_flat_candles(filled[-1], interval_s, before=candle[0]))
+            filled.extend(_flat_candles(filled[-1], interval_s, last_start=candle[0] - interval_s))
         filled.append(candle)
     if filled and until is not None:
-        filled.extend(_flat_candles(filled[-1], interval_s, before=until + interval_s))
+        filled.extend(_flat_candles(filled[-1], interval_s, last_start=until))
     return filled
 
 
-def _flat_candles(previous: CandleRow, interval_s: int, before: float) -> List[CandleRow]:
+def _flat_candles(previous: CandleRow, interval_s: int, last_start: float) -> List[CandleRow]:
+    """Flat candles after ``previous`` for every bucket starting at or before ``last_start`` (never a
+    bucket that starts later: ``until`` may be the current time, inside the current bucket)."""
     close = previous[4]
     start = previous[0] + interval_s
     flats = []
-    while start < before:
+    while start <= last_start:
         flats.append([start, close, close, close, close, 0.0, 0.0, 0.0, 0.0, 0.0])
         start += interval_s
     return flats
@@ -92,7 +97,7 @@ def ws_kline_to_candle(message: Any) -> Optional[Dict[str, float]]:
     if not isinstance(message, dict):
         return None
     event = message.get("data", message)
-    if not isinstance(event, dict) or event.get("e") != "kline" or event.get("o") is None:
+    if not isinstance(event, dict) or event.get("e") != "kline" or not _has_prices(event, WS_PRICE_KEYS):
         return None
     volume = _decimal(event.get("v"))
     close = _price(event.get("c"))
@@ -101,6 +106,10 @@ def ws_kline_to_candle(message: Any) -> Optional[Dict[str, float]]:
     keys = ("timestamp", "open", "high", "low", "close", "volume", "quote_asset_volume", "n_trades",
             "taker_buy_base_volume", "taker_buy_quote_volume")
     return dict(zip(keys, row))
+
+
+def _has_prices(row: Any, keys: Tuple[str, ...]) -> bool:
+    return isinstance(row, dict) and all(row.get(key) is not None for key in keys)
 
 
 def _candle_row(start: Any, open_: Any, high: Any, low: Any, close: Any,

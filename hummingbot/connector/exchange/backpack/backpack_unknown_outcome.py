@@ -1,0 +1,170 @@
+"""Orders whose create got no clear answer (timeout, dropped connection, 5xx), shared by spot and perp.
+
+Such an order may still execute: the exchange may have taken the create, or may take it a moment later (its
+matching engine consumes one command stream; `TIMEOUT` is one of its error codes). It is therefore never
+failed on a guess. It stays tracked as PENDING_CREATE (Hummingbot's budget keeps its funds reserved, strategies
+see it as not yet created), `orders_with_unknown_outcome` lists it, a warning says so, and it is reconciled
+from the order stream or REST (open order, order history, fills) whenever it shows up.
+
+It fails only when it provably can no longer execute: the exchange refuses a signed request after
+X-Timestamp + X-Window (server time). The create was signed at the latest when its attempt ended, so once
+the exchange's own clock (`/api/v1/time`) is past that moment + window (+ a margin for the exchange's
+servers), a lookup that then finds the order neither open nor in order or fill history proves it never
+executed and never will. Until then a resolver task re-checks with growing pauses, and the status polls
+never count "not found" towards Hummingbot's lost-order limit for it. A cancel asked for meanwhile is sent
+(by clientId) and, when the order shows up later, sent again.
+"""
+import asyncio
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
+from hummingbot.core.utils.async_utils import safe_ensure_future
+
+
+class BackpackOrderOutcomeUnknown(IOError):
+    """A create without a clear answer whose order is not (yet) on the exchange."""
+
+    def __init__(self, client_order_id: str, error: Exception, expires_server_ms: float):
+        super().__init__(f"No clear answer to the creation of order {client_order_id} ({error!r})")
+        self.error = error
+        self.expires_server_ms = expires_server_ms
+
+
+class BackpackOrderNeverExecuted(IOError):
+    """Proof that an order of unknown outcome never executed (its request window ended, no trace of it)."""
+
+
+@dataclass
+class UnknownOutcome:
+    client_order_id: str
+    expires_server_ms: float  # the exchange refuses the signed create after this server time (upper bound)
+    reason: str
+    cancel_requested: bool = False
+    task: Optional[asyncio.Task] = field(default=None, repr=False)
+
+
+class BackpackUnknownOutcomeMixin:
+    # Pauses between checks of an order of unknown outcome (the last one repeats until it is resolved).
+    UNKNOWN_OUTCOME_RECHECK_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+    # The exchange's servers may differ a little in time: the window is taken as ended this much later.
+    WINDOW_END_MARGIN_MS = 1000
+
+    @property
+    def orders_with_unknown_outcome(self) -> Dict[str, UnknownOutcome]:
+        """Client order id -> why its outcome is unknown (tracked as PENDING_CREATE until it is known)."""
+        active = self._order_tracker.active_orders
+        return {client_order_id: entry for client_order_id, entry in self._unknown_outcomes.items()
+                if client_order_id in active and active[client_order_id].current_state == OrderState.PENDING_CREATE}
+
+    def _signed_request_expiry_ms(self) -> float:
+        """Server time after which a request signed until now is refused: now + the signature window."""
+        window_ms = getattr(self._auth, "window_ms", None) or CONSTANTS.DEFAULT_WINDOW_MS
+        return self._time_synchronizer.time() * 1e3 + window_ms
+
+    async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> Optional[str]:
+        try:
+            return await super()._place_order_and_process_update(order, **kwargs)
+        except BackpackOrderOutcomeUnknown as unknown:
+            self._keep_order_of_unknown_outcome(order, unknown)
+            return None
+
+    def _keep_order_of_unknown_outcome(self, order: InFlightOrder, unknown: BackpackOrderOutcomeUnknown):
+        entry = UnknownOutcome(order.client_order_id, unknown.expires_server_ms, repr(unknown.error))
+        self._unknown_outcomes[order.client_order_id] = entry
+        self.logger().warning(
+            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+            f"{order.trading_pair} at {order.price}) is UNKNOWN: its create got no clear answer ({entry.reason}) and "
+            f"{self.name} does not show it yet. It stays tracked as pending creation; it is failed only if it is "
+            f"still nowhere once its signed request has expired (server time {int(entry.expires_server_ms)} ms).")
+        entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+
+    async def _resolve_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome):
+        pauses = self.UNKNOWN_OUTCOME_RECHECK_S
+        attempt = 0
+        while not self._outcome_known(order, entry):
+            await self._sleep(pauses[min(attempt, len(pauses) - 1)])
+            attempt += 1
+            if self._outcome_known(order, entry):
+                return
+            try:
+                await self._check_unknown_outcome(order, entry)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.logger().info(f"Order {order.client_order_id} (outcome unknown) could not be checked: {error}. "
+                                   f"Trying again.")
+
+    async def _check_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome):
+        # The window must have ended BEFORE the lookup: a lookup started earlier proves nothing.
+        server_ms = await web_utils.get_current_server_time(throttler=self._throttler, base_url=self._rest_base_url)
+        window_ended = server_ms > entry.expires_server_ms + self.WINDOW_END_MARGIN_MS
+        try:
+            update = await self._request_order_status(order)
+        except BackpackOrderNotFound as not_found:
+            if window_ended:
+                self._fail_never_executed(order, entry, not_found)
+            return
+        for trade_update in await self._all_trade_updates_for_order(order):
+            self._order_tracker.process_trade_update(trade_update)
+        self._order_tracker.process_order_update(update)
+
+    def _outcome_known(self, order: InFlightOrder, entry: UnknownOutcome) -> bool:
+        """True (and the order forgotten here) once the order left PENDING_CREATE or is no longer tracked."""
+        if self._unknown_outcomes.get(order.client_order_id) is not entry:
+            return True
+        if order.client_order_id in self._order_tracker.active_orders and \
+                order.current_state == OrderState.PENDING_CREATE:
+            return False
+        del self._unknown_outcomes[order.client_order_id]
+        self.logger().info(f"Order {order.client_order_id}, whose create got no clear answer, is on {self.name}: "
+                           f"{order.current_state.name} (exchange id {order.exchange_order_id}).")
+        if entry.cancel_requested and not order.is_done:
+            self.logger().info(f"Cancelling order {order.client_order_id} as asked while its outcome was unknown.")
+            safe_ensure_future(self._execute_cancel(order.trading_pair, order.client_order_id))
+        return True
+
+    def _fail_never_executed(self, order: InFlightOrder, entry: UnknownOutcome, not_found: Exception):
+        del self._unknown_outcomes[order.client_order_id]
+        message = (f"Order {order.client_order_id} never executed on {self.name}: its create got no clear answer "
+                   f"({entry.reason}); the exchange refuses that signed request after server time "
+                   f"{int(entry.expires_server_ms)} ms, which has passed, and the order is neither open nor in "
+                   f"order or fill history ({not_found}).")
+        self.logger().warning(message)
+        self._update_order_after_failure(order.client_order_id, order.trading_pair,
+                                         exception=BackpackOrderNeverExecuted(message))
+
+    def _outcome_unknown(self, order: InFlightOrder) -> bool:
+        return order.client_order_id in self._unknown_outcomes and order.current_state == OrderState.PENDING_CREATE
+
+    async def _execute_order_cancel(self, order: InFlightOrder) -> Optional[str]:
+        """A cancel of an order of unknown outcome is sent by clientId; "not found" is no proof of anything
+        (the order may appear later, and is then cancelled), so it never counts towards giving it up as lost."""
+        entry = self._unknown_outcomes.get(order.client_order_id)
+        if entry is None or not self._outcome_unknown(order):
+            return await super()._execute_order_cancel(order)
+        entry.cancel_requested = True
+        try:
+            if await self._execute_order_cancel_and_process_update(order=order):
+                return order.client_order_id
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"Order {order.client_order_id} (outcome unknown) could not be cancelled yet "
+                                  f"({error}); it will be cancelled if {self.name} shows it.")
+        return None
+
+    async def start_network(self):
+        await super().start_network()
+        for client_order_id, entry in self._unknown_outcomes.items():  # resolvers stopped by stop_network
+            order = self._order_tracker.active_orders.get(client_order_id)
+            if order is not None and (entry.task is None or entry.task.done()):
+                entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+
+    async def stop_network(self):
+        for entry in self._unknown_outcomes.values():
+            if entry.task is not None:
+                entry.task.cancel()
+        await super().stop_network()

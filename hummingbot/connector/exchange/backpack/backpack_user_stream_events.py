@@ -1,0 +1,56 @@
+"""Processing of the private stream's events shared by the spot and perp Backpack connectors
+(`account.orderUpdate`: order states and fills; other streams go to `_process_private_event`)."""
+import asyncio
+from typing import Any, Dict, Optional
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus
+from hummingbot.core.data_type.in_flight_order import InFlightOrder
+
+
+class BackpackUserStreamEventsMixin:
+    async def _user_stream_event_listener(self):
+        async for event_message in self._iter_user_event_queue():
+            try:
+                stream = event_message.get("stream", "")
+                data = event_message.get("data") or {}
+                if stream.startswith(CONSTANTS.ORDER_UPDATE_STREAM):
+                    await self._process_order_event(data)
+                else:
+                    await self._process_private_event(stream, data)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
+                await self._sleep(5.0)
+
+    async def _process_private_event(self, stream: str, data: Dict[str, Any]):
+        pass  # spot listens to order updates only; perp overrides for positions
+
+    @staticmethod
+    def _tracked_order_for(orders: Dict[str, InFlightOrder], exchange_order_id: str, client_order_id: Optional[str],
+                           symbol: str, symbols_by_pair: Dict[str, str]) -> Optional[InFlightOrder]:
+        """The tracked order an event is about. Client ids are per account, not per market: an event of another
+        market (e.g. another bot on the account reusing an id) must not touch ours, so the symbol must match
+        too (unless the event or the pair's symbol is unknown)."""
+        candidates = [o for o in orders.values()
+                      if not symbol or symbols_by_pair.get(o.trading_pair) in (None, symbol)]
+        by_client_id = next((o for o in candidates if client_order_id is not None
+                             and o.client_order_id == client_order_id), None)
+        return by_client_id or next((o for o in candidates if o.exchange_order_id == exchange_order_id), None)
+
+    async def _process_order_event(self, data: Dict[str, Any]):
+        status = OrderStatus.from_ws(data)
+        # Only a ready map: an event must not wait on a markets request.
+        symbols_by_pair = (await self.trading_pair_symbol_map()).inverse if self.trading_pair_symbol_map_ready() \
+            else {}
+        if data.get("e") == CONSTANTS.ORDER_FILL_EVENT and data.get("t") is not None:
+            fill = Fill.from_ws(data)
+            fillable = self._tracked_order_for(self._order_tracker.all_fillable_orders, fill.exchange_order_id,
+                                               fill.client_order_id, fill.symbol, symbols_by_pair)
+            if fillable is not None:
+                self._order_tracker.process_trade_update(self._trade_update(fillable, fill))
+        updatable = self._tracked_order_for(self._order_tracker.all_updatable_orders, status.exchange_order_id,
+                                            status.client_order_id, status.symbol, symbols_by_pair)
+        if updatable is not None:
+            self._order_tracker.process_order_update(self._order_update(updatable, status, status.timestamp))
