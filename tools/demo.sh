@@ -3,7 +3,8 @@
 # against a local Backpack emulator, offline, and exits with the script's status.
 #  1. starts the emulator on 127.0.0.1 (free port) with a fresh key pair and USDC=10000, SOL=100;
 #  2. starts a local MQTT broker unless one already listens on 127.0.0.1:1883 (headless mode needs one);
-#  3. stores the account's keys encrypted, without prompts, in a bot home of its own (data/demo_home),
+#  3. stores the account's keys encrypted, without prompts, in a bot home of its own (data/demo_home,
+#     data/demo_home-20260922 on that line),
 #     so your conf/ and your password are never touched;
 #  4. runs the headless quickstart with BACKPACK_REST_URL / BACKPACK_WS_URL pointing at the emulator;
 #  5. shows the script's log lines and stops everything it started. Bounded in time; rerunnable.
@@ -14,7 +15,10 @@ LINE=${HB_LINE:-20251103}
 VENV=.venv; [ "$LINE" = 20251103 ] || VENV=.venv-$LINE
 PY="$ROOT/$VENV/bin/python"
 [ -x "$PY" ] || { echo "[demo] error: $VENV/ is missing: run make setup HB_LINE=$LINE" >&2; exit 1; }
-DEMO_HOME=${DEMO_HOME:-$ROOT/data/demo_home}
+# One bot home per line: the lines' databases (data/*.sqlite) have different schemas.
+DEFAULT_HOME=$ROOT/data/demo_home; [ "$LINE" = 20251103 ] || DEFAULT_HOME=$ROOT/data/demo_home-$LINE
+DEMO_HOME=${DEMO_HOME:-$DEFAULT_HOME}
+
 RUN_TIMEOUT_S=${DEMO_TIMEOUT_S:-180}
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/backpack-demo.XXXXXX")
 EMULATOR_PID=""

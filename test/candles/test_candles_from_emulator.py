@@ -9,7 +9,7 @@ import os
 import time
 from decimal import Decimal
 from typing import Dict, List, Optional
-from unittest.mock import patch
+from unittest.mock import MagicMock, patch
 
 import pandas as pd
 
@@ -91,7 +91,11 @@ class CandlesFromEmulatorTests(IsolatedAsyncioWrapperTestCase):
 
     async def test_script_gets_sol_usdc_candles_through_candles_factory(self):
         await self.wait_for_history(MAX_RECORDS + 1)
-        script = CandlesScript()
+        # StrategyV2Base (20260922's script base) reads past executors from the trade recorder at creation;
+        # the launcher creates that recorder, this test has none: an empty one.
+        recorder = MagicMock(**{"get_all_executors.return_value": [], "get_all_positions.return_value": []})
+        with patch("hummingbot.connector.markets_recorder.MarketsRecorder.get_instance", return_value=recorder):
+            script = CandlesScript()
         clock = Clock(ClockMode.REALTIME, tick_size=0.2)
         clock.add_iterator(script)
         deadline = time.time() + TIMEOUT_S

@@ -45,7 +45,7 @@ WRITE_WITH_REGISTERED_CONNECTOR = LOGIN + textwrap.dedent("""
     from hummingbot.client.settings import AllConnectorSettings
     store_password_verification(secrets)
     Security.login(secrets)
-    config = ClientConfigAdapter(AllConnectorSettings.get_connector_config_keys("backpack_perpetual"))
+    config = ClientConfigAdapter(AllConnectorSettings.get_connector_config_keys(sys.argv[3]))
     key_field, secret_field = [f for f in config.keys() if f != "connector"][:2]
     setattr(config, key_field, sys.argv[1])
     setattr(config, secret_field, sys.argv[2])
@@ -56,8 +56,9 @@ READ = LOGIN + textwrap.dedent("""
     Security.login(secrets)
     asyncio.run(Security.wait_til_decryption_done())
     from hummingbot.client.settings import AllConnectorSettings
-    keys_class = type(AllConnectorSettings.get_connector_config_keys("backpack_perpetual"))
-    print("KEYS" + json.dumps([keys_class.__module__, Security.api_keys("backpack_perpetual")]))
+    connector = sys.argv[1] if len(sys.argv) > 1 else "backpack_perpetual"
+    keys_class = type(AllConnectorSettings.get_connector_config_keys(connector))
+    print("KEYS" + json.dumps([keys_class.__module__, Security.api_keys(connector)]))
 """)
 
 
@@ -107,7 +108,7 @@ class KeyFilesTest(unittest.TestCase):
     @unittest.skipUnless(HAS_OWN_BACKPACK, "this Hummingbot has no backpack_perpetual of its own")
     def test_keys_stored_with_hummingbot_own_connector_are_read_by_ours(self):
         module, key_field, secret_field = tagged(
-            run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET, own_connectors=True), "WROTE")
+            run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET, "backpack_perpetual", own_connectors=True), "WROTE")
         self.assertEqual(("backpack_api_key", "backpack_api_secret"), (key_field, secret_field))
         stored = (self.home / "conf" / "connectors" / "backpack_perpetual.yml").read_text()
         self.assertNotIn(SECRET, stored)
@@ -117,8 +118,24 @@ class KeyFilesTest(unittest.TestCase):
     @unittest.skipUnless(HAS_OWN_BACKPACK, "this Hummingbot has no backpack_perpetual of its own")
     def test_hummingbot_own_connector_does_not_read_our_field_names(self):
         """The other way (documented in the README): after uninstalling, `connect backpack_perpetual` again."""
-        _, key_field, _ = tagged(run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET), "WROTE")
+        _, key_field, _ = tagged(run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET, "backpack_perpetual"), "WROTE")
         self.assertEqual("backpack_perpetual_api_key", key_field)
         refused = run(READ, self.home, own_connectors=True, check=False)
         self.assertNotEqual(0, refused.returncode)
         self.assertIn("backpack_perpetual_api_key\n  Extra inputs are not permitted", refused.stderr)
+
+    @unittest.skipUnless(HAS_OWN_BACKPACK, "this Hummingbot has no backpack connector of its own")
+    def test_spot_keys_stored_with_hummingbot_own_connector_are_read_by_ours(self):
+        _, key_field, secret_field = tagged(
+            run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET, "backpack", own_connectors=True), "WROTE")
+        self.assertEqual(("backpack_api_key", "backpack_api_secret"), (key_field, secret_field))
+        module, keys = tagged(run(READ, self.home, "backpack"), "KEYS")
+        self.assertEqual("hummingbot.connector.exchange.backpack.backpack_utils", module)
+        self.assertEqual((KEY, SECRET), (keys["backpack_api_key"], keys["backpack_api_secret"]))
+
+    @unittest.skipUnless(HAS_OWN_BACKPACK, "this Hummingbot has no backpack connector of its own")
+    def test_hummingbot_own_spot_connector_refuses_our_extra_setting(self):
+        run(WRITE_WITH_REGISTERED_CONNECTOR, self.home, KEY, SECRET, "backpack")
+        refused = run(READ, self.home, "backpack", own_connectors=True, check=False)
+        self.assertNotEqual(0, refused.returncode)
+        self.assertIn("backpack_self_trade_prevention\n  Extra inputs are not permitted", refused.stderr)

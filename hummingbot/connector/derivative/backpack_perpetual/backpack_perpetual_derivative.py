@@ -56,6 +56,9 @@ from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 s_decimal_NaN = Decimal("nan")
 HEDGE_REFUSED = ("Backpack perpetuals only support the ONEWAY position mode (one net position per market): "
                  "{mode} is not available. The position mode stays ONEWAY.")
+# Hummingbot 20260922's base class logs a refused switch itself, at ERROR with the reason we return
+# ("Failed to set position mode to PositionMode.HEDGE: <HEDGE_REFUSED>"); 20251103's only at NETWORK level.
+BASE_LOGS_REFUSED_SWITCH = hasattr(PerpetualDerivativePyBase, "_fire_position_mode_events")
 
 
 def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[PositionMode]:
@@ -225,8 +228,8 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
             self.logger().error(f"Unknown position mode {mode!r}: use ONEWAY. The position mode stays "
                                 f"{self.position_mode.name}.")
             return
-        if requested not in self.supported_position_modes():
-            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))
+        if requested not in self.supported_position_modes() and not BASE_LOGS_REFUSED_SWITCH:
+            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))  # one clear line on every line
         safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
