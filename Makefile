@@ -7,7 +7,7 @@ VENV := $(if $(filter $(DEFAULT_LINE),$(HB_LINE)),.venv,.venv-$(HB_LINE))
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # `make test` tests both lines (full suite on the default one); `make test HB_LINE=X` only line X.
-TEST_LINES := $(if $(filter command line environment,$(origin HB_LINE)),$(HB_LINE),$(DEFAULT_LINE))
+TEST_LINES := $(if $(filter command line environment,$(origin HB_LINE)),$(HB_LINE),$(DEFAULT_LINE) $(CURRENT_LINE))
 
 .PHONY: setup test demo reliability bench emulator clean
 
