@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--history-default-sort", choices=("Asc", "Desc"), default="Desc",
                         help="order of the history endpoints when a query has no sortDirection (Backpack does "
                              "not document it; default Desc)")
+    parser.add_argument("--extra-markets", type=int, default=0, metavar="N",
+                        help="add N synthetic spot markets SYN000_USDC... and their perps SYN000_USDC_PERP... "
+                             "(default 0)")
     return parser
 
 
@@ -66,7 +69,8 @@ async def serve(args: argparse.Namespace) -> None:
     server = EmulatorServer(host=args.host, port=args.port, seed=args.seed, market_data=not args.no_market_data,
                             accounts=dict(args.account), funding_interval_s=args.funding_interval,
                             market_data_interval_s=args.market_data_interval, speed=args.speed,
-                            ping_interval_s=args.ping_interval, history_default_sort=args.history_default_sort)
+                            ping_interval_s=args.ping_interval, history_default_sort=args.history_default_sort,
+                            extra_markets=args.extra_markets)
     await server.start()
     print(f"REST_URL={server.rest_url}", flush=True)
     print(f"WS_URL={server.ws_url}", flush=True)
@@ -84,6 +88,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.speed <= 0 or args.funding_interval <= 0 or args.market_data_interval <= 0:
         print("--speed, --funding-interval and --market-data-interval must be positive", file=sys.stderr)
+        return 2
+    if args.extra_markets < 0:
+        print("--extra-markets must be >= 0", file=sys.stderr)
         return 2
     asyncio.run(serve(args))
     return 0

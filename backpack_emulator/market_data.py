@@ -23,8 +23,10 @@ class MarketDataGenerator:
     def __init__(self, exchange: Exchange, seed: int = 1) -> None:
         self.exchange = exchange
         self.rng = random.Random(seed)
+        # Every base asset too, so extra (synthetic) markets are quoted and traded like the default ones.
+        balances = {**{m.base: "1000000000" for m in exchange.markets.values()}, **INTERNAL_BALANCES}
         for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
-            exchange.add_account(account, INTERNAL_BALANCES if not exchange.has_account(account) else {})
+            exchange.add_account(account, balances if not exchange.has_account(account) else {})
             settings = exchange.settings[account]
             settings.spot_maker_bps = settings.spot_taker_bps = Decimal(0)
             settings.futures_maker_bps = settings.futures_taker_bps = Decimal(0)

@@ -95,6 +95,30 @@ DEFAULT_MARKETS: Dict[str, Market] = {m.symbol: m for m in (
     _btc("BTC_USDC_PERP", "PERP"),
 )}
 
+SYNTHETIC_PREFIX = "SYN"
+
+
+def synthetic_markets(count: int) -> Dict[str, Market]:
+    """`count` extra spot markets SYN000_USDC, SYN001_USDC... each with its perp SYN000_USDC_PERP...
+    (price 10 + i, tick and step 0.01): for benchmarks and tests at a real bot's scale."""
+    if count < 0:
+        raise ValueError("the number of extra markets must be >= 0")
+    markets: Dict[str, Market] = {}
+    for index in range(count):
+        base = f"{SYNTHETIC_PREFIX}{index:03d}"
+        for symbol, market_type in ((f"{base}_USDC", "SPOT"), (f"{base}_USDC_PERP", "PERP")):
+            markets[symbol] = Market(symbol=symbol, base=base, quote="USDC", market_type=market_type,
+                                     tick_size=Decimal("0.01"), step_size=Decimal("0.01"),
+                                     min_quantity=Decimal("0.01"), max_quantity=Decimal("1000000"),
+                                     initial_price=Decimal(10 + index))
+    return markets
+
+
+def markets_with_extra(count: int) -> Dict[str, Market]:
+    """The default markets plus `synthetic_markets(count)`."""
+    return {**DEFAULT_MARKETS, **synthetic_markets(count)}
+
+
 COLLATERAL_WEIGHTS: Dict[str, Decimal] = {"USDC": Decimal("1"), "SOL": Decimal("0.8"), "BTC": Decimal("0.9")}
 
 

@@ -5,7 +5,8 @@
     ...
     await server.stop()
 
-Pass ``exchange=old_server.exchange`` to start a new server on the old state (orders survive).
+Pass ``exchange=old_server.exchange`` to start a new server on the old state (orders survive), and
+``extra_markets=N`` for N synthetic spot markets and their perps besides the default four.
 """
 import asyncio
 import ipaddress
@@ -22,6 +23,7 @@ from backpack_emulator.exchange import Exchange
 from backpack_emulator.faults import Faults
 from backpack_emulator.kline_history import KlineHistory
 from backpack_emulator.market_data import MarketDataGenerator
+from backpack_emulator.markets import markets_with_extra
 from backpack_emulator.params import SORT_DIRECTIONS
 from backpack_emulator.periodic import PeriodicTasks
 from backpack_emulator.request_log import RequestLog
@@ -47,7 +49,7 @@ class EmulatorServer:
                  accounts: Optional[Dict[str, Dict[str, Any]]] = None, funding_interval_s: float = 3600.0,
                  market_data_interval_s: float = 0.2, speed: float = 1.0, exchange: Optional[Exchange] = None,
                  ping_interval_s: float = 60.0, pong_timeout_s: float = 120.0,
-                 history_default_sort: Optional[str] = None) -> None:
+                 history_default_sort: Optional[str] = None, extra_markets: int = 0) -> None:
         if speed <= 0 or market_data_interval_s <= 0 or funding_interval_s <= 0:
             raise ValueError("speed, market_data_interval_s and funding_interval_s must be positive")
         self.host = check_loopback(host)
@@ -57,7 +59,10 @@ class EmulatorServer:
         self.market_data_interval_s = market_data_interval_s / speed
         self.clock = Clock()
         if exchange is None:
-            exchange = Exchange(funding_interval_ms=max(1, int(funding_interval_s * 1000)))
+            exchange = Exchange(markets=markets_with_extra(extra_markets),
+                                funding_interval_ms=max(1, int(funding_interval_s * 1000)))
+        elif extra_markets:
+            raise ValueError("extra_markets applies to a new exchange state, not to one passed in")
         exchange.clock = self.clock
         if history_default_sort is not None:
             if history_default_sort not in SORT_DIRECTIONS:
@@ -87,6 +92,13 @@ class EmulatorServer:
 
     def add_account(self, api_key: str, balances: Dict[str, Any]) -> None:
         self.exchange.add_account(api_key, balances)
+
+    def refusals(self) -> List[Dict[str, Any]]:
+        """Requests the strict decoder refused (REST, from the request log) and malformed WS requests:
+        tests that drive real clients assert there are none."""
+        rest = [{"method": e["method"], "path": e["path"], "params": e["params"], "refusal": e["refusal"]}
+                for e in self.request_log.entries() if e.get("refusal")]
+        return rest + [{"ws": r["request"], "refusal": r["message"]} for r in self.hub.refusals]
 
     async def start(self) -> None:
         self.stopping = asyncio.Event()

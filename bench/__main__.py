@@ -20,13 +20,14 @@ from bench import (
     memory_bench,
     rest_usage_bench,
     round_trip_bench,
+    scale_startup_bench,
     sign_bench,
     startup_bench,
 )
 from bench.report import Row, markdown_table, text_table
 
 RESULTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
-BENCHES = ("depth", "sign", "round_trip", "startup", "rest_usage", "memory")
+BENCHES = ("depth", "sign", "round_trip", "startup", "scale_startup", "rest_usage", "memory")
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -35,6 +36,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--signs", type=int, default=5_000, help="orders signed per pass (default 5000)")
     parser.add_argument("--orders", type=int, default=500, help="orders per round-trip kind (default 500)")
     parser.add_argument("--pairs", default="1,10,50", help="trading pair counts for startup (default 1,10,50)")
+    parser.add_argument("--scale-pairs", type=int, default=100,
+                        help="pairs of the spot and of the perp connector at startup at scale (default 100)")
     parser.add_argument("--rest-seconds", type=float, default=125.0,
                         help="steady-state REST window (default 125: one of Hummingbot's 120 s status polls)")
     parser.add_argument("--soak-seconds", type=float, default=60.0,
@@ -45,7 +48,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     unknown = set(args.only.split(",")) - set(BENCHES)
     if unknown:
         parser.error(f"unknown bench(es): {', '.join(sorted(unknown))}")
-    if min(args.diffs, args.signs, args.orders) < 1 or min(args.rest_seconds, args.soak_seconds) <= 0:
+    if min(args.diffs, args.signs, args.orders, args.scale_pairs) < 1 or min(args.rest_seconds, args.soak_seconds) <= 0:
         parser.error("sizes and durations must be positive")
     return args
 
@@ -57,6 +60,7 @@ def bench_calls(args: argparse.Namespace) -> Dict[str, Callable[[], Awaitable]]:
         "sign": lambda: sign_bench.run(args.signs),
         "round_trip": lambda: round_trip_bench.run(args.orders),
         "startup": lambda: startup_bench.run(pair_counts),
+        "scale_startup": lambda: scale_startup_bench.run(args.scale_pairs),
         "rest_usage": lambda: rest_usage_bench.run(args.rest_seconds),
         "memory": lambda: memory_bench.run(args.soak_seconds),
     }

@@ -1,8 +1,8 @@
 """Emulator and connector plumbing shared by the benches that talk to a local emulator on 127.0.0.1.
 
 - `spawn_emulator(...)`: the emulator CLI in a subprocess (so its CPU and memory are not the connector's);
-- `many_markets_exchange(n)`: an in-process emulator state with `n` extra spot markets (startup with 50 pairs);
-- `running_connector(...)`: a `BackpackExchange` pointed at an emulator, started, ticked like Hummingbot's
+- `many_markets_exchange(n)`: an in-process emulator state with `n` extra spot markets and their perps;
+- `running_connector(...)` / `running_connectors(...)`: a `BackpackExchange` pointed at an emulator, started, ticked like Hummingbot's
   clock (1 s) and ready; stopped on exit (`closes_http_session` closes the shared HTTP session after a bench);
 - `OrderWaiter`: awaits a connector's order events by client order id.
 """
@@ -13,14 +13,15 @@ import os
 import signal
 import sys
 import time
-from decimal import Decimal
 from typing import AsyncIterator, Callable, Dict, List, Optional, Tuple
 from unittest.mock import patch
 
 from backpack_emulator.exchange import Exchange
-from backpack_emulator.market_data import MAKER_ACCOUNT, TAKER_ACCOUNT
-from backpack_emulator.markets import DEFAULT_MARKETS, Market
+from backpack_emulator.markets import SYNTHETIC_PREFIX, markets_with_extra
 
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import (
+    BackpackPerpetualDerivative,
+)
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
 from hummingbot.core.event.event_forwarder import EventForwarder
@@ -44,10 +45,10 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30
 
 @contextlib.asynccontextmanager
 async def spawn_emulator(accounts: Dict[str, Dict[str, str]], speed: float = 1.0,
-                         market_data: bool = True) -> AsyncIterator[Tuple[str, str, int]]:
+                         market_data: bool = True, extra_markets: int = 0) -> AsyncIterator[Tuple[str, str, int]]:
     """Yields (rest_url, ws_url, pid) of `python -m backpack_emulator` bound to 127.0.0.1."""
     args = [sys.executable, "-m", "backpack_emulator", "--host", LOOPBACK, "--port", "0", "--seed", "1",
-            "--speed", str(speed)]
+            "--speed", str(speed), "--extra-markets", str(extra_markets)]
     for api_key, balances in accounts.items():
         args += ["--account", api_key + ":" + ",".join(f"{k}={v}" for k, v in balances.items())]
     if not market_data:
@@ -75,39 +76,28 @@ async def spawn_emulator(accounts: Dict[str, Dict[str, str]], speed: float = 1.0
 
 # ----- in-process emulator state with many markets -----
 
-def bench_symbol(index: int) -> str:
-    return f"B{index:02d}_USDC"
-
-
-def many_markets_exchange(extra_spot_markets: int) -> Exchange:
-    """Default markets plus `extra_spot_markets` spot markets B00_USDC, B01_USDC... (price 10 + i); the
-    emulator's internal maker and taker get balances in every base asset so the generator quotes them all."""
-    markets: Dict[str, Market] = dict(DEFAULT_MARKETS)
-    for index in range(extra_spot_markets):
-        symbol = bench_symbol(index)
-        markets[symbol] = Market(symbol=symbol, base=symbol.split("_")[0], quote="USDC", market_type="SPOT",
-                                 tick_size=Decimal("0.01"), step_size=Decimal("0.01"), min_quantity=Decimal("0.01"),
-                                 max_quantity=Decimal("1000000"), initial_price=Decimal(10 + index))
-    exchange = Exchange(markets=markets)
-    balances = {"USDC": "1000000000000", "SOL": "1000000000", "BTC": "10000000"}
-    balances.update({m.base: "1000000000" for m in markets.values()})
-    for internal in (MAKER_ACCOUNT, TAKER_ACCOUNT):
-        exchange.add_account(internal, balances)
-    return exchange
+def many_markets_exchange(extra_markets: int) -> Exchange:
+    """Default markets plus the emulator's `extra_markets` synthetic spot markets SYN000_USDC... and their
+    perps SYN000_USDC_PERP... (its generator quotes and trades them all)."""
+    return Exchange(markets=markets_with_extra(extra_markets))
 
 
 def bench_pairs(count: int) -> List[str]:
-    """`count` spot trading pairs of a `many_markets_exchange` (SOL-USDC and BTC-USDC first)."""
-    pairs = ["SOL-USDC", "BTC-USDC"] + [bench_symbol(i).replace("_", "-") for i in range(max(0, count - 2))]
+    """`count` trading pairs of a `many_markets_exchange` (SOL-USDC and BTC-USDC first); each is both a spot
+    market and a perp (SYN000-USDC is SYN000_USDC and SYN000_USDC_PERP)."""
+    pairs = ["SOL-USDC", "BTC-USDC"] + [f"{SYNTHETIC_PREFIX}{i:03d}-USDC" for i in range(max(0, count - 2))]
     return pairs[:count]
 
 
 # ----- the connector -----
 
 def create_connector(rest_url: str, ws_url: str, api_key: str, api_secret: str,
-                     trading_pairs: List[str]) -> BackpackExchange:
+                     trading_pairs: List[str], perp: bool = False) -> BackpackExchange:
+    """`backpack` (or `backpack_perpetual` with `perp`) pointed at an emulator."""
     env = {CONSTANTS.REST_URL_ENV_VAR: rest_url, CONSTANTS.WS_URL_ENV_VAR: ws_url}
     with patch.dict(os.environ, env):  # the connector reads its URLs when created
+        if perp:
+            return BackpackPerpetualDerivative(api_key, api_secret, trading_pairs=trading_pairs)
         return BackpackExchange(api_key, api_secret, trading_pairs=trading_pairs)
 
 
@@ -122,15 +112,25 @@ async def _tick_forever(connector: BackpackExchange):
 @contextlib.asynccontextmanager
 async def running_connector(connector: BackpackExchange, ready_timeout: float = 120.0
                             ) -> AsyncIterator[BackpackExchange]:
-    ticker = asyncio.ensure_future(_tick_forever(connector))
-    try:
-        await connector.start_network()
-        await wait_for(lambda: connector.ready, "the connector to be ready", timeout=ready_timeout, poll_s=0.01)
+    async with running_connectors([connector], ready_timeout):
         yield connector
+
+
+@contextlib.asynccontextmanager
+async def running_connectors(connectors: List[BackpackExchange], ready_timeout: float = 120.0
+                             ) -> AsyncIterator[List[BackpackExchange]]:
+    """Started together (as Hummingbot starts a bot's connectors), yielded once all are ready."""
+    tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
+    try:
+        await asyncio.gather(*(connector.start_network() for connector in connectors))
+        await wait_for(lambda: all(connector.ready for connector in connectors), "the connectors to be ready",
+                       timeout=ready_timeout, poll_s=0.01)
+        yield connectors
     finally:
-        ticker.cancel()
-        await asyncio.gather(ticker, return_exceptions=True)
-        await connector.stop_network()
+        for ticker in tickers:
+            ticker.cancel()
+        await asyncio.gather(*tickers, return_exceptions=True)
+        await asyncio.gather(*(connector.stop_network() for connector in connectors))
 
 
 def closes_http_session(bench: Callable) -> Callable:

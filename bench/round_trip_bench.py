@@ -1,7 +1,11 @@
-"""order round trip against the emulator (a subprocess on 127.0.0.1, market data on):
+"""order round trip against the emulator (a subprocess on 127.0.0.1, market data on), the connector
+against a floor measured in the same run (`floor_client.FloorClient`: aiohttp + pynacl, no Hummingbot,
+the same signed order on the same emulator, its own account):
 - open: `buy()` of a limit order far below the market -> the connector reports it created (OPEN);
+- cancel: `cancel()` of that order -> the connector reports it cancelled;
 - fill: `buy()` crossing the best ask -> the connector reports it completed (FILLED, fills received).
-p50/p99 of each, and the connector's own share: the total minus the emulator's processing time of the
+Connector and floor alternate in blocks, so load on the (shared) machine hits both alike. p50/p99 of
+each, their ratio, and the connector's share: its total minus the emulator's processing time of the
 order's `POST /api/v1/order` as the emulator reports it (its request log, `processingUs`)."""
 import time
 from dataclasses import dataclass
@@ -20,54 +24,75 @@ from bench.emulator_env import (
     spawn_emulator,
     wait_for,
 )
+from bench.floor_client import FloorClient
 from bench.report import Row, percentile
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
 from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.event.events import MarketEvent
 
 PAIR = "SOL-USDC"
+SYMBOL = "SOL_USDC"
 AMOUNT = Decimal("0.01")
 OPEN_BELOW = Decimal("0.95")  # resting bids at 95% of the best bid never fill
 CROSS_ABOVE = Decimal("1.002")  # 0.2% through the best ask: fills against the generator's quotes
+TARGET_RATIO = 1.3
+BLOCK = 10  # orders per kind before switching between connector and floor
+
+
+def _fmt(values: List[float]) -> str:
+    return f"p50 {percentile(values, 0.5):.2f} ms, p99 {percentile(values, 0.99):.2f} ms"
 
 
 @dataclass(frozen=True)
 class Latencies:
     totals_ms: List[float]
     connector_ms: List[float]
+    floor_ms: List[float]
 
     def rows(self, what: str) -> List[Row]:
-        def fmt(values: List[float]) -> str:
-            return f"p50 {percentile(values, 0.5):.2f} ms, p99 {percentile(values, 0.99):.2f} ms"
-        return [Row("round trip", f"{what}: total ({len(self.totals_ms)} orders)", fmt(self.totals_ms)),
-                Row("round trip", f"{what}: connector share (total - emulator processing)", fmt(self.connector_ms))]
+        rows = [Row("round trip", f"{what}: floor client ({len(self.floor_ms)} orders)", _fmt(self.floor_ms)),
+                Row("round trip", f"{what}: connector ({len(self.totals_ms)} orders)", _fmt(self.totals_ms))]
+        if self.connector_ms:
+            rows.append(Row("round trip", f"{what}: connector share (total - emulator processing)",
+                            _fmt(self.connector_ms)))
+        for name, q in (("p50", 0.5), ("p99", 0.99)):
+            rows.append(Row.ratio("round trip", f"{what}: connector / floor, {name}",
+                                  percentile(self.totals_ms, q) / percentile(self.floor_ms, q), TARGET_RATIO))
+        return rows
 
 
 @dataclass(frozen=True)
 class RoundTripResult:
     open: Latencies
+    cancel: Latencies
     fill: Latencies
     emulator_processing_ms_p50: float
 
     def rows(self) -> List[Row]:
-        return (self.open.rows("buy -> OPEN") + self.fill.rows("crossing buy -> FILLED")
+        return (self.open.rows("buy -> OPEN") + self.cancel.rows("cancel -> CANCELLED")
+                + self.fill.rows("crossing buy -> FILLED")
                 + [Row("round trip", "emulator processing of POST /order",
                        f"p50 {self.emulator_processing_ms_p50:.2f} ms")])
 
 
-async def _open_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[str, float]:
-    price = connector.quantize_order_price(PAIR, Decimal(str(connector.get_price(PAIR, False))) * OPEN_BELOW)
+def _price(connector: BackpackExchange, is_buy_side_of_book: bool, factor: Decimal) -> Decimal:
+    return connector.quantize_order_price(PAIR, Decimal(str(connector.get_price(PAIR, is_buy_side_of_book))) * factor)
+
+
+async def _open_cancel_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[str, float, float]:
+    price = _price(connector, False, OPEN_BELOW)
     started = time.perf_counter()
     order_id = connector.buy(PAIR, AMOUNT, OrderType.LIMIT, price)
-    elapsed = await waiter.wait(MarketEvent.BuyOrderCreated, order_id) - started
+    opened = await waiter.wait(MarketEvent.BuyOrderCreated, order_id) - started
+    started = time.perf_counter()
     connector.cancel(PAIR, order_id)
-    await waiter.wait(MarketEvent.OrderCancelled, order_id)
+    cancelled = await waiter.wait(MarketEvent.OrderCancelled, order_id) - started
     waiter.forget(order_id)
-    return order_id, elapsed
+    return order_id, opened, cancelled
 
 
 async def _fill_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[str, float]:
-    price = connector.quantize_order_price(PAIR, Decimal(str(connector.get_price(PAIR, True))) * CROSS_ABOVE)
+    price = _price(connector, True, CROSS_ABOVE)
     started = time.perf_counter()
     order_id = connector.buy(PAIR, AMOUNT, OrderType.LIMIT, price)
     elapsed = await waiter.wait(MarketEvent.BuyOrderCompleted, order_id) - started
@@ -75,28 +100,73 @@ async def _fill_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[
     return order_id, elapsed
 
 
-def _latencies(samples: List[Tuple[str, float]], processing_us: Dict[str, int]) -> Latencies:
-    totals = [seconds * 1e3 for _, seconds in samples]
-    own = [seconds * 1e3 - processing_us[order_id] / 1e3 for order_id, seconds in samples]
-    return Latencies(totals, own)
+class _FloorOrders:
+    """The connector's order payload (same fields and values), sent by the floor client."""
+
+    def __init__(self, client: FloorClient):
+        self.client = client
+        self.next_id = 1
+
+    def _order(self, price: Decimal) -> Dict[str, object]:
+        self.next_id += 1
+        return {"symbol": SYMBOL, "side": "Bid", "orderType": "Limit", "quantity": f"{AMOUNT.normalize():f}",
+                "selfTradePrevention": "RejectTaker", "clientId": self.next_id, "price": f"{price.normalize():f}",
+                "timeInForce": "GTC", "postOnly": False}
+
+    async def open_cancel_once(self, connector: BackpackExchange) -> Tuple[float, float]:
+        order = self._order(_price(connector, False, OPEN_BELOW))
+        started = time.perf_counter()
+        opened = await self.client.open(order) - started
+        started = time.perf_counter()
+        cancelled = await self.client.cancel(SYMBOL, order["clientId"]) - started
+        return opened, cancelled
+
+    async def fill_once(self, connector: BackpackExchange) -> float:
+        order = self._order(_price(connector, True, CROSS_ABOVE))
+        started = time.perf_counter()
+        return await self.client.fill(order) - started
+
+
+def _ms(values: List[float]) -> List[float]:
+    return [v * 1e3 for v in values]
 
 
 @closes_http_session
 async def run(orders: int = 500, warmup: int = 20) -> RoundTripResult:
     api_key, api_secret = generate_keypair()
-    async with spawn_emulator({api_key: BIG_BALANCES}) as (rest_url, ws_url, _):
+    floor_key, floor_secret = generate_keypair()
+    async with spawn_emulator({api_key: BIG_BALANCES, floor_key: BIG_BALANCES}) as (rest_url, ws_url, _):
         connector = create_connector(rest_url, ws_url, api_key, api_secret, [PAIR])
-        async with running_connector(connector), AdminClient(rest_url) as admin:
+        async with running_connector(connector), AdminClient(rest_url) as admin, \
+                FloorClient(rest_url, ws_url, floor_key, floor_secret) as client:
             await wait_for(lambda: connector.get_price(PAIR, True) > 0 and connector.get_price(PAIR, False) > 0,
                            "a two-sided book")
-            waiter = OrderWaiter(connector)
+            waiter, floor = OrderWaiter(connector), _FloorOrders(client)
             for _ in range(warmup):  # connections, caches and the JIT-less interpreter warm up
-                await _open_once(connector, waiter)
+                await _open_cancel_once(connector, waiter)
                 await _fill_once(connector, waiter)
-            opens = [await _open_once(connector, waiter) for _ in range(orders)]
-            fills = [await _fill_once(connector, waiter) for _ in range(orders)]
+                await floor.open_cancel_once(connector)
+                await floor.fill_once(connector)
+            opens: List[Tuple[str, float, float]] = []
+            fills: List[Tuple[str, float]] = []
+            floor_opens: List[Tuple[float, float]] = []
+            floor_fills: List[float] = []
+            while len(opens) < orders:
+                block = min(BLOCK, orders - len(opens))
+                opens += [await _open_cancel_once(connector, waiter) for _ in range(block)]
+                floor_opens += [await floor.open_cancel_once(connector) for _ in range(block)]
+                fills += [await _fill_once(connector, waiter) for _ in range(block)]
+                floor_fills += [await floor.fill_once(connector) for _ in range(block)]
             logged = await admin.requests(path="/api/v1/order", method="POST")
-    processing_us = {str(entry["params"]["clientId"]): entry["processingUs"] for entry in logged}
-    measured = [processing_us[order_id] for order_id, _ in opens + fills]
-    return RoundTripResult(_latencies(opens, processing_us), _latencies(fills, processing_us),
-                           percentile(measured, 0.5) / 1e3)
+    processing_us = {str(entry["params"]["clientId"]): entry["processingUs"] for entry in logged
+                     if entry.get("apiKey") == api_key}
+
+    def own(samples: List[Tuple[str, float]]) -> List[float]:
+        return [seconds * 1e3 - processing_us[order_id] / 1e3 for order_id, seconds in samples]
+    measured = [processing_us[sample[0]] for sample in opens + fills]
+    return RoundTripResult(
+        open=Latencies(_ms([o[1] for o in opens]), own([(o[0], o[1]) for o in opens]),
+                       _ms([o[0] for o in floor_opens])),
+        cancel=Latencies(_ms([o[2] for o in opens]), [], _ms([o[1] for o in floor_opens])),
+        fill=Latencies(_ms([f[1] for f in fills]), own(fills), _ms(floor_fills)),
+        emulator_processing_ms_p50=percentile(measured, 0.5) / 1e3)

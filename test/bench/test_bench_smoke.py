@@ -4,7 +4,15 @@ import asyncio
 import math
 import unittest
 
-from bench import depth_bench, memory_bench, rest_usage_bench, round_trip_bench, sign_bench, startup_bench
+from bench import (
+    depth_bench,
+    memory_bench,
+    rest_usage_bench,
+    round_trip_bench,
+    scale_startup_bench,
+    sign_bench,
+    startup_bench,
+)
 from bench.__main__ import parse_args, results_markdown
 from bench.report import Row, linear_slope, percentile, text_table
 
@@ -53,10 +61,20 @@ class BenchSmokeTests(unittest.TestCase):
 
     def test_round_trip(self):
         result = self.run_async(round_trip_bench.run(orders=3, warmup=1))
-        for latencies in (result.open, result.fill):
-            self.assertEqual(3, len(latencies.totals_ms))
+        for latencies in (result.open, result.cancel, result.fill):
+            self.assertEqual((3, 3), (len(latencies.totals_ms), len(latencies.floor_ms)))
             self.assertTrue(all(0 < own <= total for own, total in zip(latencies.connector_ms, latencies.totals_ms)))
+            self.assertTrue(all(floor > 0 for floor in latencies.floor_ms))
+        self.assertEqual((3, 0, 3), (len(result.open.connector_ms), len(result.cancel.connector_ms),
+                                     len(result.fill.connector_ms)))
         self.assertGreater(result.emulator_processing_ms_p50, 0)
+        self.assertEqual(6, len([row for row in result.rows() if "connector / floor" in row.measure]))
+
+    def test_startup_at_scale_takes_one_snapshot_per_book(self):
+        result = self.run_async(scale_startup_bench.run(pairs=4, settle_s=0.5), timeout=60)
+        self.assertEqual(({"spot": 4, "perp": 4}, 0), (result.snapshots, result.gap_warnings))
+        self.assertLess(0, result.requests)
+        self.assertEqual(4, len(result.rows()))
 
     def test_startup_uses_one_connection_and_one_subscribe(self):
         result = self.run_async(startup_bench.run(pair_counts=(1, 3)))

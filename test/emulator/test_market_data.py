@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from backpack_emulator.exchange import Exchange
 from backpack_emulator.market_data import LEVELS, MarketDataGenerator
+from backpack_emulator.markets import DEFAULT_MARKETS, markets_with_extra, synthetic_markets
 
 
 def run(seed: int, steps: int):
@@ -57,3 +58,24 @@ class MarketDataTest(unittest.TestCase):
                              exchange.ledger.grand_total(asset))
         net_cost = sum((p.net_cost for p in exchange.positions.values()), Decimal(0))
         self.assertEqual(Decimal("2000000000000"), exchange.ledger.grand_total("USDC") - net_cost)
+
+
+class ExtraMarketsTest(unittest.TestCase):
+    def test_defaults_unchanged_and_synthetic_markets_quoted_and_traded(self):
+        self.assertEqual(DEFAULT_MARKETS, markets_with_extra(0))
+        extra = synthetic_markets(3)
+        self.assertEqual(["SYN000_USDC", "SYN000_USDC_PERP", "SYN001_USDC", "SYN001_USDC_PERP", "SYN002_USDC",
+                          "SYN002_USDC_PERP"], list(extra))
+        self.assertEqual(("SYN002", "USDC", "PERP", Decimal("12")),
+                         (extra["SYN002_USDC_PERP"].base, extra["SYN002_USDC_PERP"].quote,
+                          extra["SYN002_USDC_PERP"].market_type, extra["SYN002_USDC_PERP"].initial_price))
+        exchange = Exchange(markets=markets_with_extra(3))
+        generator = MarketDataGenerator(exchange, seed=1)
+        for _ in range(50):
+            generator.step()
+        for symbol in extra:
+            book = exchange.books[symbol]
+            self.assertEqual((LEVELS, LEVELS), (len(book.bids.snapshot(100)), len(book.asks.snapshot(100))), symbol)
+            self.assertTrue(exchange.public_trades[symbol], symbol)
+        with self.assertRaises(ValueError):
+            synthetic_markets(-1)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WHEEL_DIR = Path(os.environ.get("HB_WHEEL_DIR", ROOT / ".cache" / "hb-wheels"))
 PIP_TIMEOUT_S = 300
 # Entries of the line venv's site-packages that the throwaway venv must not see.
-HIDDEN_FROM_THROWAWAY = ("hummingbot", "backpack_emulator", "conf", "scripts", "logs", "data")
+HIDDEN_FROM_THROWAWAY = ("hummingbot", "backpack_emulator", "conf", "scripts", "logs", "data", "controllers")
 
 
 def hummingbot_version() -> str:

@@ -50,6 +50,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.mock_api.start()
 
     async def asyncTearDown(self):
+        self.data_source._cancel_rebuild()
         self.mock_api.stop()
         await super().asyncTearDown()
 
@@ -63,6 +64,12 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
             await self.data_source._parse_order_book_diff_message(frame, self.diffs)
         self.assertTrue(self.diffs.empty())  # diffs go to their book, never to Hummingbot's diff queue
 
+    async def subscribe_and_go_live(self, ws=None):
+        """Subscribes, then the first frame arrives: the streams are live and every book is rebuilt."""
+        await self.data_source._subscribe_channels(ws or AsyncMock())
+        self.data_source._on_streams_live()
+        await self.data_source._rebuild_task
+
     def depth_requests(self):
         return [call for key, calls in self.mock_api.requests.items() for call in calls
                 if str(key[1]).endswith(CONSTANTS.DEPTH_PATH_URL) or CONSTANTS.DEPTH_PATH_URL + "?" in str(key[1])]
@@ -70,7 +77,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
     async def test_one_subscribe_message_for_all_pairs(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(1)), repeat=True)
         ws = AsyncMock()
-        await self.data_source._subscribe_channels(ws)
+        await self.subscribe_and_go_live(ws)
         self.assertEqual(1, ws.send.call_count)
         payload = ws.send.call_args[0][0].payload
         self.assertEqual({"method": "SUBSCRIBE",
@@ -82,7 +89,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         btc = await self.track("BTC-USDC", snapshot(20))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100, bids=[("179.5", "4")])))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5000)))
-        await self.data_source._subscribe_channels(AsyncMock())
+        await self.subscribe_and_go_live()
         self.assertEqual((100, 5000), (sol.snapshot_uid, btc.snapshot_uid))
         self.assertEqual({179.5: 4.0}, bids(sol))
         await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.4", "1")]))  # continues from it
@@ -104,13 +111,58 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         await asyncio.sleep(0.05)  # the snapshot request is in flight
         ws = AsyncMock()
         ws.send.side_effect = lambda request: subscribed.set()
-        await self.data_source._subscribe_channels(ws)
+        await self.subscribe_and_go_live(ws)
         book = await new_book
         self.assertEqual(25, book.snapshot_uid)
         with self.assertNoLogs(self.data_source.logger(), level="WARNING"):
             await self.feed(depth_frame("SOL_USDC", 26, 26, bids=[("179.4", "2")]))  # first diff after subscribing
         self.assertEqual(({179.5: 1.0, 179.4: 2.0}, 26), (bids(book), book.last_diff_uid))
         self.assertEqual(2, len(self.depth_requests()))
+
+    async def test_snapshots_after_a_subscribe_wait_for_the_first_frame(self):
+        """A snapshot asked for right after the SUBSCRIBE may be served before the exchange has started the
+        streams: it would miss the diffs in between (a gap warning, and a second snapshot)."""
+        book = await self.track("SOL-USDC", snapshot(10))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(30)))
+        await self.data_source._subscribe_channels(AsyncMock())
+        await asyncio.sleep(0.1)
+        self.assertEqual(1, len(self.depth_requests()))  # the tracker's only: nothing before the streams start
+
+        async def messages():  # the first frame of the subscription, already in the new snapshot
+            yield WSResponse(depth_frame("SOL_USDC", 30, 30, bids=[("179.0", "1")]))
+        ws = MagicMock()
+        ws.iter_messages = messages
+        with self.assertNoLogs(self.data_source.logger(), level="WARNING"):
+            await self.data_source._process_websocket_messages(ws)
+            await self.data_source._rebuild_task
+            await self.feed(depth_frame("SOL_USDC", 31, 31, bids=[("179.1", "1")]))
+        self.assertEqual((30, 31), (book.snapshot_uid, book.last_diff_uid))
+        self.assertEqual(2, len(self.depth_requests()))
+
+    async def test_tracker_creates_the_books_once_the_streams_are_live(self):
+        """One snapshot per book at start: none before the streams are live (it could miss diffs and be taken
+        again), then exactly one for each pair."""
+        tracker = self.exchange.order_book_tracker
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5)), repeat=True)
+        init = asyncio.ensure_future(tracker._init_order_books())
+        await asyncio.sleep(0.1)
+        self.assertEqual(0, len(self.depth_requests()))
+        await self.data_source._subscribe_channels(AsyncMock())
+        self.data_source._on_streams_live()
+        await asyncio.wait_for(init, 3)
+        await self.data_source._rebuild_task
+        self.assertEqual(({"SOL-USDC", "BTC-USDC"}, 2), (set(tracker.order_books), len(self.depth_requests())))
+        for task in tracker._tracking_tasks.values():
+            task.cancel()
+
+    async def test_quiet_streams_are_taken_as_live_after_a_second(self):
+        book = await self.track("SOL-USDC", snapshot(10))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(12)))
+        self.assertFalse(await self.data_source.wait_until_streams_live(0.01))
+        await self.data_source._subscribe_channels(AsyncMock())
+        await asyncio.wait_for(self.data_source._rebuild_task, 3)  # no frame at all
+        self.assertTrue(await self.data_source.wait_until_streams_live(0.01))
+        self.assertEqual(12, book.snapshot_uid)
 
     async def test_hourly_full_refresh_goes_through_the_sequence_not_the_tracker(self):
         """Hummingbot's snapshot listener asks for fresh snapshots when none came for an hour and hands them to

@@ -173,3 +173,21 @@ class RuntimePairTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(Decimal("181"), derivative.get_funding_info(PAIR).mark_price)
         derivative._sleep.assert_awaited_once_with(5.0)
         self.assertTrue(derivative._perpetual_trading.is_funding_info_initialized())
+
+    async def test_funding_info_of_every_pair_from_one_request_at_start(self):
+        """100 pairs took 100 requests, one after the other, before the connector got ready."""
+        derivative = make_derivative(trading_pairs=[PAIR, OTHER_PAIR])
+        rows = [{"fundingRate": "0.0001", "indexPrice": "180", "markPrice": "181", "nextFundingTimestamp": 1754956800000,
+                 "symbol": SYMBOL},
+                {"fundingRate": "0.0002", "indexPrice": "95000", "markPrice": "95001",
+                 "nextFundingTimestamp": 1754956800000, "symbol": OTHER_SYMBOL},
+                {"fundingRate": "0", "indexPrice": "1", "markPrice": "1", "nextFundingTimestamp": 1754956800000,
+                 "symbol": "ETH_USDC_PERP"}]  # not tracked
+        with aioresponses() as mock_api:
+            mock_api.get(MARK_PRICES_URL, body=json.dumps(rows))
+            await derivative._init_funding_info()
+            requests = [call for calls in mock_api.requests.values() for call in calls]
+        self.assertEqual((Decimal("181"), Decimal("95001")),
+                         (derivative.get_funding_info(PAIR).mark_price, derivative.get_funding_info(OTHER_PAIR).mark_price))
+        self.assertEqual(1, len(requests))
+        self.assertIsNone(requests[0].kwargs.get("params"))  # no symbol: every perp market

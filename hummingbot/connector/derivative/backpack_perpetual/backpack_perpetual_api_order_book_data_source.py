@@ -2,7 +2,7 @@
 
 Books and trades work exactly as in spot (gap-checked depth, trade stream); this adds the
 `markPrice.<symbol>` stream (routed to the funding-info queue) and `get_funding_info` from REST
-`/api/v1/markPrices`. Symbols are mapped by the connector (SOL_USDC_PERP <-> SOL-USDC).
+`/api/v1/markPrices` (`get_all_funding_info`: every pair in one request, for the start). Symbols are mapped by the connector (SOL_USDC_PERP <-> SOL-USDC).
 """
 import asyncio
 from typing import Any, Dict, List
@@ -37,6 +37,18 @@ class BackpackPerpetualAPIOrderBookDataSource(BackpackAPIOrderBookDataSource, Pe
         if row is None:
             raise IOError(f"Backpack returned no mark price for {symbol}.")
         return funding_info_from_rest(row, trading_pair)
+
+    async def get_all_funding_info(self) -> Dict[str, FundingInfo]:
+        """The funding info of every tracked pair from ONE `GET /api/v1/markPrices` (no symbol: all perps);
+        a pair the answer lacks is left out."""
+        rows = await self._connector._api_get(path_url=CONSTANTS.MARK_PRICES_PATH_URL)
+        symbol_map = await self._connector.trading_pair_symbol_map()
+        infos: Dict[str, FundingInfo] = {}
+        for row in rows if isinstance(rows, list) else []:
+            trading_pair = symbol_map.get(row.get("symbol")) if isinstance(row, dict) else None
+            if trading_pair in self._trading_pairs:
+                infos[trading_pair] = funding_info_from_rest(row, trading_pair)
+        return infos
 
     async def _parse_funding_info_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         data = raw_message["data"]

@@ -12,10 +12,12 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
   LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
 - funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments from
   `/wapi/v1/history/funding`, paged, each emitted once as a FundingPaymentCompleted event;
-- balances from `/api/v1/capital/collateral`: USDC total = `netEquity`, available = `netEquityAvailable`
-  (margin of positions and open orders already taken off); other collateral assets with their own
-  quantities. Between polls the margin-based estimates of `backpack_perpetual_margin` keep budget
-  checks right before and after fills.
+- balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
+  free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
+  positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
+  `backpack` reports; repeating them here (or `netEquity`, which already counts them) would count the
+  account twice wherever Hummingbot sums connectors (the `balance` command). Between polls the
+  margin-based estimates of `backpack_perpetual_margin` keep budget checks right before and after fills.
 """
 import asyncio
 import time
@@ -51,14 +53,12 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, Position
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hummingbot.core.event.events import AccountEvent, PositionModeChangeEvent
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 
 s_decimal_NaN = Decimal("nan")
 HEDGE_REFUSED = ("Backpack perpetuals only support the ONEWAY position mode (one net position per market): "
                  "{mode} is not available. The position mode stays ONEWAY.")
-# Hummingbot 20260922's base class logs a refused switch itself, at ERROR with the reason we return
-# ("Failed to set position mode to PositionMode.HEDGE: <HEDGE_REFUSED>"); 20251103's only at NETWORK level.
-BASE_LOGS_REFUSED_SWITCH = hasattr(PerpetualDerivativePyBase, "_fire_position_mode_events")
 
 
 def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[PositionMode]:
@@ -156,20 +156,16 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- balances and margin -----
 
     async def _update_balances(self):
+        """One USDC row (see the module notes): available = the margin free for new positions, total = the
+        open positions' unrealized PnL, the only part of the account the spot connector does not show."""
         summary = await self._api_get(path_url=CONSTANTS.COLLATERAL_PATH_URL, is_auth_required=True)
         summary = summary if isinstance(summary, dict) else {}
         self._account_balances.clear()
         self._account_available_balances.clear()
-        for row in summary.get("collateral") or []:
-            asset = row.get("symbol")
-            if asset:
-                self._account_balances[asset] = Decimal(str(row.get("totalQuantity") or "0"))
-                self._account_available_balances[asset] = Decimal(str(row.get("availableQuantity") or "0"))
-        if summary.get("netEquity") is not None:
-            # The margin figures: equity of all collateral + unrealized PnL, less margin in use.
+        if summary.get("netEquityAvailable") is not None:
             token = PERP_CONSTANTS.COLLATERAL_TOKEN
-            self._account_balances[token] = Decimal(str(summary["netEquity"]))
-            self._account_available_balances[token] = Decimal(str(summary.get("netEquityAvailable") or "0"))
+            self._account_balances[token] = Decimal(str(summary.get("pnlUnrealized") or "0"))
+            self._account_available_balances[token] = Decimal(str(summary["netEquityAvailable"]))
 
     def in_flight_asset_balances(self, in_flight_orders: Dict[str, InFlightOrder]) -> Dict[str, Decimal]:
         return margin_held_by_orders((in_flight_orders or {}).values(), PERP_CONSTANTS.COLLATERAL_TOKEN)
@@ -221,15 +217,21 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
 
     def set_position_mode(self, mode: Union[PositionMode, str]):
         """Accepts the enum or its name: V2 controller configs pass their default `position_mode` ("HEDGE") as
-        a plain string. Every request goes through the normal path, so an unsupported mode ends in
-        PositionModeChangeFailed (and the mode stays ONEWAY)."""
+        a plain string. An unsupported mode is refused with one error line and PositionModeChangeFailed events
+        (one per pair), and the mode stays ONEWAY."""
         requested = position_mode_from(mode)
         if requested is None:
             self.logger().error(f"Unknown position mode {mode!r}: use ONEWAY. The position mode stays "
                                 f"{self.position_mode.name}.")
             return
-        if requested not in self.supported_position_modes() and not BASE_LOGS_REFUSED_SWITCH:
-            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))  # one clear line on every line
+        if requested not in self.supported_position_modes():
+            # Refused here with ONE line (the base would add a generic per-pair line); same failure events.
+            message = HEDGE_REFUSED.format(mode=requested.name)
+            self.logger().error(message)
+            for trading_pair in self.trading_pairs:
+                self.trigger_event(AccountEvent.PositionModeChangeFailed, PositionModeChangeEvent(
+                    self.current_timestamp, trading_pair, requested, message))
+            return
         safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:
@@ -302,10 +304,20 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- funding -----
 
     async def _init_funding_info(self):
-        """Like Hummingbot's, but a failed request is retried: without funding info the connector never gets
-        ready, and the base would give up on the funding stream for good."""
+        """Like Hummingbot's, but every pair from one request (not one per pair, one after the other: 100 pairs
+        took 100 round trips before the connector got ready), and a failed request is retried: without
+        funding info the connector never gets ready, and the base would give up on the funding stream."""
+        try:
+            known = await self._orderbook_ds.get_all_funding_info() if len(self.trading_pairs) > 1 else {}
+        except asyncio.CancelledError:
+            raise
+        except Exception as exception:
+            self.logger().warning(f"Could not read the funding info of all pairs at once ({exception}); "
+                                  f"reading them one by one.")
+            known = {}
         for trading_pair in self.trading_pairs:
-            while True:
+            funding_info = known.get(trading_pair)
+            while funding_info is None:
                 try:
                     funding_info = await self._orderbook_ds.get_funding_info(trading_pair)
                     break

@@ -7,7 +7,11 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
   from REST snapshots; Hummingbot's tracker holds the same book object and applies the trades;
 - a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
   replaced the book (never a silently stale book);
-- every (re)connect takes a fresh snapshot of each book right after subscribing (updates may have
+- snapshots wait until the streams are live: the first frame after the SUBSCRIBE (or, on a quiet
+  market, `STREAMS_LIVE_WAIT_S`). A snapshot asked for sooner may be served before the exchange has
+  started the streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits
+  for the same moment before it creates the books (`wait_until_streams_live`): one snapshot per book;
+- every (re)connect takes a fresh snapshot of each book once the streams are live (updates may have
   been missed while disconnected, and a quiet market would send no diff to notice), and so does
   Hummingbot's hourly full refresh;
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from hummingbot.connector.exchange_py_base import ExchangePyBase
 
 DEPTH_SNAPSHOT_LIMIT = 1000
+STREAMS_LIVE_WAIT_S = 1.0  # no frame by then (quiet markets): the subscription is taken as live
 
 
 class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -50,6 +55,8 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         # Bumped once the streams are subscribed on a new connection: a snapshot asked for before that may
         # miss the diffs sent between it and the subscription.
         self._subscription_epoch = 0
+        self._streams_live = asyncio.Event()  # the current connection's subscription is live
+        self._rebuild_task: Optional[asyncio.Task] = None
         self._pairs_by_symbol: Dict[str, str] = {}
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
@@ -65,8 +72,16 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         sequenced = SequencedBook(trading_pair, self.order_book_create_function())
         self._books[symbol] = sequenced
         self._pairs_by_symbol[symbol] = trading_pair
-        await self._resync(sequenced)
+        await self._resync(sequenced, force=False)  # a first diff may have rebuilt it already
         return sequenced.book
+
+    async def wait_until_streams_live(self, timeout: float) -> bool:
+        """True once the streams of the current connection are live; False after `timeout` (not connected)."""
+        try:
+            await asyncio.wait_for(self._streams_live.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
 
     async def _request_order_book_snapshot(self, trading_pair: str) -> Dict[str, Any]:
         symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
@@ -121,19 +136,37 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             streams: List[str] = []
             for trading_pair in self._trading_pairs:
                 streams += await self._streams_for(trading_pair)
+            self._streams_live.clear()
             if streams:
                 await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams}))
-            self._subscription_epoch += 1
             self.logger().info("Subscribed to public order book and trade channels...")
-            # Updates may have happened while disconnected and the market may now be quiet: rebuild now.
-            # All at once (the account's request pool paces them): diffs wait in the socket meanwhile.
-            await asyncio.gather(*(self._resync_after_connect(sequenced) for sequenced in list(self._books.values())))
+            self._cancel_rebuild()
+            self._rebuild_task = asyncio.ensure_future(self._rebuild_when_live())
         except asyncio.CancelledError:
             raise
         except Exception:
             self.logger().error("Unexpected error occurred subscribing to order book trading and delta streams...",
                                 exc_info=True)
             raise
+
+    def _on_streams_live(self):
+        """The subscription is active: snapshots asked for from now on are newer than the streams' start."""
+        if not self._streams_live.is_set():
+            self._subscription_epoch += 1
+            self._streams_live.set()
+
+    async def _rebuild_when_live(self):
+        """Updates may have happened while disconnected and the market may now be quiet: every book is
+        rebuilt once the streams are live. All at once (the account's request pool paces them): diffs wait
+        in the socket meanwhile."""
+        if not await self.wait_until_streams_live(STREAMS_LIVE_WAIT_S):
+            self._on_streams_live()
+        await asyncio.gather(*(self._resync_after_connect(sequenced) for sequenced in list(self._books.values())))
+
+    def _cancel_rebuild(self):
+        if self._rebuild_task is not None and not self._rebuild_task.done():
+            self._rebuild_task.cancel()
+        self._rebuild_task = None
 
     async def _resync_after_connect(self, sequenced: SequencedBook):
         try:
@@ -146,14 +179,19 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     async def _on_order_stream_interruption(self, websocket_assistant: Optional[WSAssistant] = None):
         self._ws_assistant = None
+        self._streams_live.clear()
+        self._cancel_rebuild()
         self._mark_books_stale()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
 
     async def _process_websocket_messages(self, websocket_assistant: WSAssistant):
+        live = self._streams_live
         async for ws_response in websocket_assistant.iter_messages():
             data = ws_response.data
             if data is None:  # disconnected
                 continue
+            if not live.is_set():  # the first frame after the SUBSCRIBE: the streams have started
+                self._on_streams_live()
             applied = self._apply_depth_frame(data)
             if applied is None:
                 await self._route_message(data, websocket_assistant)

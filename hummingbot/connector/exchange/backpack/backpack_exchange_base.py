@@ -260,6 +260,22 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
     async def _update_trading_fees(self):
         pass  # DEFAULT_FEES apply; Backpack reports account fee tiers but no per-market schedule
 
+    async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
+        """All pairs from ONE `GET /api/v1/tickers` (Hummingbot asks one `/ticker` per pair, and its tracker
+        asks every 5 s for each book without a recent trade: 100 quiet pairs would be 1,200 requests a
+        minute). A pair the answer lacks is left out, as Hummingbot does with a failed lookup."""
+        if len(trading_pairs) <= 1:
+            return {pair: await self._get_last_traded_price(pair) for pair in trading_pairs}
+        symbol_map = await self.trading_pair_symbol_map()
+        wanted = set(trading_pairs)
+        rows = await self._api_get(path_url=CONSTANTS.TICKERS_PATH_URL)
+        prices: Dict[str, float] = {}
+        for row in rows if isinstance(rows, list) else []:
+            pair = symbol_map.get(row.get("symbol")) if isinstance(row, dict) else None
+            if pair in wanted and row.get("lastPrice") is not None:
+                prices[pair] = float(row["lastPrice"])
+        return prices
+
     async def _get_last_traded_price(self, trading_pair: str) -> float:
         """`lastPrice` of the ticker. Backpack may answer the ticker `204 No Content`: then the last public
         trade, and NaN (with a warning) when there is none, so a price poll never fails on it."""
@@ -289,6 +305,9 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         tracker = self.order_book_tracker
         if trading_pair in tracker.order_books:
             return False
+        if trading_pair not in self._trading_rules:
+            # A market-data-only connector (MarketDataProvider's) never polls them; prices are quantized with them.
+            await self._update_trading_rules()
         await self._orderbook_ds.subscribe_to_trading_pair(trading_pair)
         # Hummingbot 2.10's tracker has no public API for this, hence its internals.
         tracker._order_books[trading_pair] = await self._orderbook_ds.get_new_order_book(trading_pair)

@@ -3,7 +3,8 @@
 Hummingbot 2.10's tracker fetches the initial snapshots one pair at a time and sleeps 1 s after each,
 so `start_network()` -> ready grows by about a second per trading pair (50 pairs: ~50 s). Backpack's
 request pool (throttler shared per account) already keeps the snapshots inside the rate limit, so all
-pairs are fetched at once. Everything else is Hummingbot's tracker, unchanged. (Depth diffs and
+pairs are fetched at once, as soon as the data source's streams are live (a snapshot taken sooner could
+miss diffs and be taken again: one snapshot per book). Everything else is Hummingbot's tracker, unchanged. (Depth diffs and
 resync snapshots never reach it: the data source applies them to the same book objects itself.)
 """
 import asyncio
@@ -12,9 +13,13 @@ from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
 from hummingbot.core.utils.async_utils import safe_ensure_future
 
 
+STREAMS_WAIT_S = 30.0  # no public stream by then: the books start from snapshots, rebuilt once it is live
+
+
 class BackpackOrderBookTracker(OrderBookTracker):
 
     async def _init_order_books(self):
+        await self._data_source.wait_until_streams_live(STREAMS_WAIT_S)
         trading_pairs = list(self._trading_pairs)
         books = await asyncio.gather(*(self._initial_order_book_for_trading_pair(p) for p in trading_pairs))
         for trading_pair, book in zip(trading_pairs, books):

@@ -1,7 +1,7 @@
 """Processing of the private stream's events shared by the spot and perp Backpack connectors
 (`account.orderUpdate`: order states and fills; other streams go to `_process_private_event`)."""
 import asyncio
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus
@@ -28,16 +28,17 @@ class BackpackUserStreamEventsMixin:
         pass  # spot listens to order updates only; perp overrides for positions
 
     @staticmethod
-    def _tracked_order_for(orders: Dict[str, InFlightOrder], exchange_order_id: str, client_order_id: Optional[str],
+    def _tracked_order_for(orders: Mapping[str, InFlightOrder], exchange_order_id: str, client_order_id: Optional[str],
                            symbol: str, symbols_by_pair: Dict[str, str]) -> Optional[InFlightOrder]:
         """The tracked order an event is about. Client ids are per account, not per market: an event of another
         market (e.g. another bot on the account reusing an id) must not touch ours, so the symbol must match
         too (unless the event or the pair's symbol is unknown)."""
-        candidates = [o for o in orders.values()
-                      if not symbol or symbols_by_pair.get(o.trading_pair) in (None, symbol)]
-        by_client_id = next((o for o in candidates if client_order_id is not None
-                             and o.client_order_id == client_order_id), None)
-        return by_client_id or next((o for o in candidates if o.exchange_order_id == exchange_order_id), None)
+        def same_market(order: InFlightOrder) -> bool:
+            return not symbol or symbols_by_pair.get(order.trading_pair) in (None, symbol)
+        by_client_id = orders.get(client_order_id) if client_order_id is not None else None
+        if by_client_id is not None and same_market(by_client_id):
+            return by_client_id  # looked up by key: this runs for every event (no walk over every order)
+        return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and same_market(o)), None)
 
     async def _process_order_event(self, data: Dict[str, Any]):
         status = OrderStatus.from_ws(data)
