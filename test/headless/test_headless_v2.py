@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import HEDGE_REFUSED
-from test.headless.support import PY, doc_shell, messages, run, write_script_config
+from test.headless.support import PY, doc_shell, messages, quickstart_args, run, write_script_config
 
 START = {"USDC": Decimal("10000"), "SOL": Decimal("100")}  # the guide's emulator account
 
@@ -24,7 +24,7 @@ def write_controller_config(home: Path, name: str, values: Dict[str, object]) ->
 
 def run_v2(env, config: str, timeout: float = 90):
     started = time.monotonic()
-    result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_v2_controllers.py", "-c", config,
+    result = run([PY, "bin/hummingbot_quickstart.py", *quickstart_args("backpack_v2_controllers.py", config),
                   "--headless"], env, timeout=timeout)
     Path("/tmp/issue11_v2_last.out").write_text(result.stdout)
     return result, messages(result.stdout), time.monotonic() - started
@@ -71,8 +71,8 @@ def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_c
         "connector_name": "backpack", "trading_pair": "SOL-USDC", "total_amount_quote": 40,
         "buy_spreads": [0.00005], "sell_spreads": [0.00005], "executor_refresh_time": 6, "cooldown_time": 1,
         "stop_loss": 0.01, "take_profit": 0.0002, "time_limit": 10, "take_profit_order_type": "LIMIT"})
-    config = write_script_config(home, "v2_spot_test.yml", {
-        "script_file_name": "backpack_v2_controllers.py", "controllers_config": f"[{controller}, {perp}]",
+    config = write_script_config(home, "v2_spot_test.yml", "backpack_v2_controllers.py", {
+        "controllers_config": f"[{controller}, {perp}]",
         "run_duration_s": 30})
     result, lines, elapsed = run_v2(env, config)
     assert result.returncode == 0, result.stdout[-4000:]
