@@ -9,8 +9,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
+
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import HEDGE_REFUSED
-from test.headless.support import PY, doc_shell, messages, quickstart_args, run, write_script_config
+from test.headless.support import (
+    PY,
+    doc_shell,
+    messages,
+    quickstart_args,
+    run,
+    write_script_config,
+)
 
 START = {"USDC": Decimal("10000"), "SOL": Decimal("100")}  # the guide's emulator account
 
@@ -53,6 +62,7 @@ def ledger_from_fills(fills: List[sqlite3.Row]) -> Dict[str, Decimal]:
     return balances
 
 
+@pytest.mark.timeout(300)  # a 30 s run, plus the module's emulator and keys, on a loaded 2-core machine
 def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_clean(spot):
     """(a) the spot market-making controller for 30 s: executors created, filled, refreshed; the stop leaves no
     open order; the bot's trade records give the emulator's balances exactly. (e) next to it, a perp controller
