@@ -58,7 +58,8 @@ class MarketScaleResult:
         growth_10min = soak.slope_mb_per_min * 10
         share = growth_10min / soak.rss_mb
         rows.append(Row("markets", f"soak at {soak.markets} markets: RSS slope after warm-up",
-                        f"{soak.slope_mb_per_min * 1024:+.1f} KB/min ({growth_10min:+.2f} MB per 10 min = {share:+.2%})",
+                        f"{soak.slope_mb_per_min * 1024:+.1f} KB/min "
+                        f"({growth_10min:+.2f} MB per 10 min = {share:+.2%})",
                         f"< {TARGET_GROWTH:.0%} per 10 min", "ok" if share < TARGET_GROWTH else "MISSED"))
         return rows
 

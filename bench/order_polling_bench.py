@@ -10,22 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List
 
-from backpack_emulator.keys import generate_keypair
-from backpack_emulator.server import EmulatorServer
-
-from bench.emulator_env import (
-    BIG_BALANCES,
-    LOOPBACK,
-    OrderWaiter,
-    bench_pairs,
-    closes_http_session,
-    create_connector,
-    running_connector,
-)
+from bench.emulator_env import closes_http_session, connector_with_orders
 from bench.report import Row
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
-from hummingbot.core.data_type.common import OrderType
-from hummingbot.core.event.events import MarketEvent
 
 BUDGET_PER_MIN = CONSTANTS.GLOBAL_REQUESTS_PER_MINUTE
 HISTORY_PATHS = ("/" + CONSTANTS.ORDER_HISTORY_PATH_URL, "/" + CONSTANTS.FILL_HISTORY_PATH_URL)
@@ -65,31 +52,12 @@ class PollingResult:
                 Row("order polling", "req/min by endpoint", detail or "none")]
 
 
-async def _place_resting_orders(connector, pairs: List[str], count: int) -> None:
-    waiter = OrderWaiter(connector)
-    for index in range(count):
-        pair = pairs[index % len(pairs)]
-        price = connector.quantize_order_price(pair, Decimal(str(connector.get_price(pair, False))) * Decimal("0.5"))
-        order_id = connector.buy(pair, Decimal("0.1"), OrderType.LIMIT, price)
-        await waiter.wait(MarketEvent.BuyOrderCreated, order_id)
-
-
 @closes_http_session
 async def run(seconds: float = 30.0, orders: int = 100, pairs: int = 10) -> PollingResult:
-    server = EmulatorServer(host=LOOPBACK, port=0, seed=1, extra_markets=max(0, pairs - 2),
-                            market_data_interval_s=1.0)
-    api_key, api_secret = generate_keypair()
-    server.add_account(api_key, BIG_BALANCES)
-    await server.start()
-    try:
-        trading_pairs = bench_pairs(pairs)
-        connector = create_connector(server.rest_url, server.ws_url, api_key, api_secret, trading_pairs)
-        async with running_connector(connector):
-            await _place_resting_orders(connector, trading_pairs, orders)
-            connector.TICK_INTERVAL_LIMIT = 0.0  # the quiet-stream regime (reached after 60 s) at once
-            server.request_log.clear()
-            await asyncio.sleep(seconds)
-            counted = dict(Counter(f"{e['method']} {e['path']}" for e in server.request_log.entries()))
-    finally:
-        await server.stop()
+    async with connector_with_orders(pairs, orders, below=Decimal("0.5"), market_data_interval_s=1.0) as (
+            server, connector):
+        connector.TICK_INTERVAL_LIMIT = 0.0  # the quiet-stream regime (reached after 60 s) at once
+        server.request_log.clear()
+        await asyncio.sleep(seconds)
+        counted = dict(Counter(f"{e['method']} {e['path']}" for e in server.request_log.entries()))
     return PollingResult(orders, pairs, seconds, counted)

@@ -106,7 +106,8 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
 
     async def test_status_of_open_orders_from_one_request_per_market(self):
         filled = self.order("SOL_USDC", 2)  # closed: not among the open orders
-        resting = [self.order("SOL_USDC", 0, rest=1), self.order("BTC_USDC", 1, rest=1), self.order("BTC_USDC", 0, rest=1)]
+        resting = [self.order("SOL_USDC", 0, rest=1), self.order("BTC_USDC", 1, rest=1),
+                   self.order("BTC_USDC", 0, rest=1)]
         self.server.request_log.clear()
         await self.exchange._update_order_status()  # Hummingbot's poll: fills, then status
         await self.wait_for_updates()
