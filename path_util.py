@@ -7,9 +7,9 @@ Hummingbot's wheel installs ``hummingbot_quickstart.py``, which starts with ``im
   ``bin/`` first, ``import hummingbot`` would find ``bin/hummingbot.py`` instead of the package;
 * the working directory becomes the Hummingbot root (Hummingbot finds scripts through the relative
   path ``scripts/``), so the launchers work from any directory;
-* optional ``HUMMINGBOT_HOME=/some/folder`` runs Hummingbot with conf/ logs/ data/ scripts/ taken from
-  that folder instead of the repo's (one install, several independent bots; the demo and the tests use
-  it so that they never touch your own conf/). Unset, nothing about Hummingbot's paths changes.
+* optional ``HUMMINGBOT_HOME=/some/folder`` runs Hummingbot with conf/ logs/ data/ scripts/ controllers/
+  taken from that folder instead of the repo's (one install, several independent bots; the demo and the
+  tests use it so that they never touch your own conf/). Unset, nothing about Hummingbot's paths changes.
 """
 import os
 import sys
@@ -47,7 +47,19 @@ def prepare_home(home: Path) -> Path:
         (home / folder).mkdir(parents=True, exist_ok=True)
     _link(home / "hummingbot", Path(hummingbot.__file__).resolve().parent)
     _link(home / "scripts", PROJECT_ROOT / "scripts")
+    _link(home / "controllers", PROJECT_ROOT / "controllers")
+    _copy_examples(home)
     return home
+
+
+def _copy_examples(home: Path) -> None:
+    """The repo's example V2 configs (conf/controllers/backpack_*.yml, conf/scripts/backpack_v2_*.yml), copied
+    into a home that has no file of that name yet (a home's own files are never overwritten)."""
+    for folder, pattern in (("conf/controllers", "backpack_*.yml"), ("conf/scripts", "backpack_v2_*.yml")):
+        for example in sorted((PROJECT_ROOT / folder).glob(pattern)):
+            target = home / folder / example.name
+            if not target.exists():
+                target.write_bytes(example.read_bytes())
 
 
 def _use_home(home: Path) -> None:

@@ -1,20 +1,19 @@
 """Admin HTTP API under ``/_admin/``, kept apart from Backpack's paths: accounts, state, request log
 and runtime fault switches. Bodies and answers are plain JSON; decimals as strings."""
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 
 from aiohttp import web
 
 from backpack_emulator import account_views
 from backpack_emulator.decimals import fmt
+from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
-from backpack_emulator.rest import json_response
-
-if TYPE_CHECKING:
-    from backpack_emulator.server import EmulatorServer
+from backpack_emulator.responses import json_response
+from backpack_emulator.server_context import ServerContext
 
 
 class AdminApi:
-    def __init__(self, server: "EmulatorServer") -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
 
     def add_routes(self, app: web.Application) -> None:
@@ -22,6 +21,7 @@ class AdminApi:
         router.add_post("/_admin/accounts", self.create_account)
         router.add_get("/_admin/state", self.state)
         router.add_get("/_admin/requests", self.requests)
+        router.add_get("/_admin/refusals", self.refusals)
         router.add_delete("/_admin/requests", self.clear_requests)
         router.add_get("/_admin/faults", self.get_faults)
         router.add_post("/_admin/faults", self.set_fault)
@@ -32,10 +32,22 @@ class AdminApi:
         api_key, balances = body.get("apiKey"), body.get("balances", {})
         if not isinstance(api_key, str) or not api_key or not isinstance(balances, dict):
             return _bad("expected {\"apiKey\": str, \"balances\": {asset: amount}}")
+        auto_lend, lend, borrow = body.get("autoLend"), body.get("lend") or {}, body.get("borrow") or {}
+        if auto_lend not in (None, True, False) or not isinstance(lend, dict) or not isinstance(borrow, dict):
+            return _bad("expected \"autoLend\": bool, \"lend\" / \"borrow\": {asset: amount}")
+        ex = self.server.exchange
         try:
             self.server.add_account(api_key, balances)
+            for side, amounts in (("Borrow", borrow), ("Lend", lend)):
+                for asset, amount in amounts.items():
+                    ex.lending.execute(api_key, {"side": side, "symbol": asset, "quantity": str(amount)})
+            if auto_lend is not None:
+                ex.settings[api_key].auto_lend = auto_lend
+                ex.lending.sweep()
         except (ValueError, ArithmeticError) as error:
             return _bad(str(error))
+        except ApiError as error:
+            return _bad(error.message)
         return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
 
     async def state(self, request: web.Request) -> web.Response:
@@ -47,6 +59,7 @@ class AdminApi:
                 continue
             accounts[account] = {
                 "balances": account_views.capital(ex, account),
+                "borrowLend": {asset: fmt(net) for asset, net in ex.ledger.lend_positions(account).items()},
                 "openOrders": account_views.open_orders(ex, account, {}),
                 "positions": [{"symbol": p.symbol, "netQuantity": fmt(p.net_quantity), "netCost": fmt(p.net_cost),
                                "realizedPnl": fmt(p.realized_pnl)} for p in ex.open_positions(account)],
@@ -56,6 +69,10 @@ class AdminApi:
         return json_response({"accounts": accounts, "books": books, "marks": {s: fmt(m) for s, m in ex.marks.items()},
                               "clockOffsetMs": self.server.clock.offset_ms,
                               "wsConnections": len(self.server.hub.connections)})
+
+    async def refusals(self, request: web.Request) -> web.Response:
+        """Requests the strict decoder refused and malformed WS requests (server.refusals())."""
+        return json_response(self.server.refusals())
 
     async def requests(self, request: web.Request) -> web.Response:
         return json_response(self.server.request_log.entries(request.query.get("path"), request.query.get("method")))

@@ -16,6 +16,7 @@ from backpack_emulator.decimals import ZERO, fmt
 from backpack_emulator.errors import POST_ONLY_CROSS_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
+from backpack_emulator.lending import Lending
 from backpack_emulator.ledger import Ledger
 from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
 from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable_quote, match, would_take
@@ -58,6 +59,7 @@ class Exchange:
         self.funding_rate_history: Dict[str, Deque[Dict[str, Any]]] = {
             s: deque(maxlen=10_000) for s, m in self.markets.items() if m.is_perp}
         self.klines = KlineStore()
+        self.price_klines = {"Mark": KlineStore(), "Index": KlineStore()}  # klines?priceType=Mark|Index
         self.unrecorded_accounts: Set[str] = set()  # internal traders: no order/fill history kept
         self.marks: Dict[str, Decimal] = {s: m.initial_price for s, m in self.markets.items()}
         self.indexes: Dict[str, Decimal] = dict(self.marks)
@@ -70,6 +72,7 @@ class Exchange:
         self._position_seq = 0
         self._user_seq = 0
         self.settlement = Settlement(self)
+        self.lending = Lending(self)
         for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
             self.add_account(internal, {})
 
@@ -85,6 +88,7 @@ class Exchange:
             if not value.is_finite() or value < 0:
                 raise ValueError(f"starting balance for {asset} must be a finite amount >= 0")
             self.ledger.credit(api_key, asset, value)
+        self.lending.sweep()
 
     def has_account(self, api_key: str) -> bool:
         return self.ledger.has(api_key)
@@ -109,11 +113,14 @@ class Exchange:
         book = self.books[market.symbol]
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
-        if market.is_perp:
-            self.settlement.check_margin(order, market, book)
-        else:
-            self.settlement.reserve(order, market, book)
-        self._run(order, market, book)
+        try:
+            if market.is_perp:
+                self.settlement.check_margin(order, market, book)
+            else:
+                self.settlement.reserve(order, market, book)
+            self._run(order, market, book)
+        finally:
+            self.lending.sweep()  # Auto Lend lends what the order freed, brought in or redeemed
         return order
 
     def execute_batch(self, account: str, payloads: Any) -> List[Dict[str, Any]]:
@@ -132,8 +139,10 @@ class Exchange:
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
-        if order.reduce_only and market.is_perp and cap(order) <= 0:
-            self._expire(order, "ReduceOnlyNotReduced")  # flat, or on the order's own side: nothing to reduce
+        if order.reduce_only and market.is_perp and cap(order) <= 0 and not self._may_rest(order):
+            # Flat, or on the order's own side: nothing to reduce. (A GTC limit rests and expires the same way
+            # when it would trade.)
+            self._expire(order, "ReduceOnlyNotReduced")
         elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
@@ -157,6 +166,10 @@ class Exchange:
             self._expire(order, "InsufficientFunds")
         else:
             self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+
+    @staticmethod
+    def _may_rest(order: Order) -> bool:
+        return order.order_type == "Limit" and order.time_in_force == "GTC"
 
     @staticmethod
     def _fills_completely(book: OrderBook, order: Order, cap: Optional[Decimal]) -> bool:
@@ -239,6 +252,7 @@ class Exchange:
             raise not_found()
         self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
+        self.lending.sweep()
         return order
 
     def cancel_all(self, account: str, symbol: Any) -> List[Order]:
@@ -247,6 +261,7 @@ class Exchange:
         for order in sorted(mine, key=lambda o: o.seq):
             self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
+        self.lending.sweep()
         return mine
 
     def _cancel(self, order: Order, event: str, reason: Optional[str] = None) -> None:
@@ -331,6 +346,10 @@ class Exchange:
             if market.is_perp:
                 spot = f"{market.base}_{market.quote}"
                 self.indexes[symbol] = self.marks.get(spot, self.marks[symbol])
+        now_ms = self.clock.now_ms()
+        for symbol in self.markets:
+            self.price_klines["Mark"].add_price(symbol, self.marks[symbol], now_ms)
+            self.price_klines["Index"].add_price(symbol, self.indexes.get(symbol, self.marks[symbol]), now_ms)
 
     def funding_rate(self, symbol: str) -> Decimal:
         index = self.indexes[symbol]

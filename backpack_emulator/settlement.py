@@ -6,28 +6,43 @@ position's cost basis moves, realised PnL and fees settle in USDC. Fees go to a 
 funding residue to an insurance account, so value is conserved across all accounts.
 """
 from decimal import Decimal
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import Any, Deque, Dict, List, Optional, Protocol, Tuple
 
-from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
+from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
 from backpack_emulator.book import OrderBook
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fee_amount, floor_to, fmt
 from backpack_emulator.errors import ApiError
-from backpack_emulator.ledger import InsufficientFunds
+from backpack_emulator.ledger import InsufficientFunds, Ledger
 from backpack_emulator.markets import COLLATERAL_WEIGHTS, Market
 from backpack_emulator.matching import buy_cost
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, funding_payment, reducible
 
-if TYPE_CHECKING:
-    from backpack_emulator.exchange import Exchange
-
 SETTLEMENT_ASSET = "USDC"
 FeeByRole = Dict[bool, Tuple[Decimal, str]]  # is_maker -> (fee, fee asset)
 
 
+class ExchangeState(Protocol):
+    """What settlement reads and calls on the exchange (a Protocol: exchange.py imports this module)."""
+    ledger: Ledger
+    markets: Dict[str, Market]
+    marks: Dict[str, Decimal]
+    settings: Dict[str, AccountSettings]
+    open_orders: Dict[str, Order]
+    positions: Dict[Tuple[str, str], Position]
+    funding_history: Dict[str, Deque[Dict[str, Any]]]
+    funding_rate_history: Dict[str, Deque[Dict[str, Any]]]
+
+    def position(self, account: str, symbol: str) -> Position: ...
+
+    def open_positions(self, account: str) -> List[Position]: ...
+
+    def emit_position(self, position: Position, event: Optional[str]) -> None: ...
+
+
 class Settlement:
-    def __init__(self, exchange: "Exchange") -> None:
+    def __init__(self, exchange: ExchangeState) -> None:
         self.exchange = exchange
         self.ledger = exchange.ledger
 
@@ -46,9 +61,14 @@ class Settlement:
             if order.quantity is not None:
                 amount = order.quantity
             else:  # quote-sized sell: hold what could be sold, the fill cap keeps it within that
-                amount = floor_to(self.ledger.available(order.account, asset), market.step_size)
+                sellable = self.ledger.available(order.account, asset)
+                if order.auto_lend_redeem:
+                    sellable += self.exchange.lending.redeemable(order.account, asset)
+                amount = floor_to(sellable, market.step_size)
                 if amount <= 0:
                     raise InsufficientFunds()
+        if order.auto_lend_redeem:
+            self.exchange.lending.redeem_for(order.account, asset, amount)
         self.ledger.lock(order.account, asset, amount)
         order.reserved = amount
 
@@ -117,12 +137,14 @@ class Settlement:
     def margin_summary(self, account: str) -> Dict[str, Decimal]:
         """Account-level figures of /capital/collateral, all in USDC."""
         ex = self.exchange
-        assets_value = locked_value = ZERO
+        assets_value = locked_value = liabilities = ZERO
         for asset in self.ledger.assets(account):
             weight = COLLATERAL_WEIGHTS.get(asset, Decimal("0.5"))
             price = self.asset_price(asset)
-            total = self.ledger.total(account, asset)
-            assets_value += total * price * (weight if total > 0 else 1)
+            net_lend = self.ledger.net_lend(account, asset)
+            held = self.ledger.available(account, asset) + self.ledger.locked(account, asset) + max(net_lend, ZERO)
+            assets_value += held * price * (weight if held > 0 else 1)
+            liabilities += max(-net_lend, ZERO) * price
             locked_value += self.ledger.locked(account, asset) * price * weight
         unrealized = margin_used = maintenance = exposure = ZERO
         for position in ex.open_positions(account):
@@ -135,9 +157,9 @@ class Settlement:
         for order in ex.open_orders.values():
             if order.account == account and ex.markets[order.symbol].is_perp and not order.reduce_only:
                 margin_used += order.remaining * order.price * self.imf(account, ex.markets[order.symbol])
-        net_equity = assets_value + unrealized
+        net_equity = assets_value - liabilities + unrealized
         net_locked = margin_used + locked_value
-        return {"assetsValue": assets_value, "netEquity": net_equity, "netEquityLocked": net_locked,
+        return {"assetsValue": assets_value, "borrowLiability": liabilities, "netEquity": net_equity, "netEquityLocked": net_locked,
                 "netEquityAvailable": net_equity - net_locked, "pnlUnrealized": unrealized,
                 "marginUsed": margin_used, "maintenance": maintenance, "netExposureFutures": exposure}
 

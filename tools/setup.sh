@@ -42,9 +42,9 @@ if [ "$(cat "$STAMPS/plugin.sum" 2>/dev/null)" != "$src_sum" ]; then
   echo "$src_sum" > "$STAMPS/plugin.sum"
 fi
 
-# Hummingbot resolves conf/ scripts/ logs/ data/ relative to site-packages.
+# Hummingbot resolves conf/ scripts/ logs/ data/ (and the V2 controllers/) relative to site-packages.
 SITE=$("$VPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-for d in conf scripts logs data; do
+for d in conf scripts logs data controllers; do
   target="$ROOT/$d"
   if [ "$(readlink "$SITE/$d" 2>/dev/null)" != "$target" ]; then
     rm -rf "${SITE:?}/$d"

@@ -56,12 +56,12 @@ class PerpTest(EmulatorTestCase):
         self.assertEqual("ReduceOnlyNotReduced", history[0]["expiryReason"])
 
     async def test_reduce_only_with_nothing_to_reduce_expires_at_once_and_says_why(self):
-        """Flat account, no crossing liquidity, or a limit that would rest: every reduce-only order that cannot
-        reduce is expired with ReduceOnlyNotReduced (OpenAPI OrderExpiryReason), on the stream and in history."""
+        """Flat account and no crossing liquidity: a market or IOC reduce-only order is expired at once with
+        ReduceOnlyNotReduced (OpenAPI OrderExpiryReason), on the stream and in history (not InsufficientLiquidity)."""
         ws = await self.ws("account.orderUpdate")
         market = await self.alice.order(symbol=PERP, side="Ask", orderType="Market", quantity="1", reduceOnly=True)
         limit = await self.alice.order(symbol=PERP, side="Bid", orderType="Limit", price="150", quantity="1",
-                                       reduceOnly=True)
+                                       reduceOnly=True, timeInForce="IOC")
         for order in (market, limit):
             self.assertEqual(("Expired", "0"), (order["status"], order["executedQuantity"]))
             accepted = (await next_frame(ws, "account.orderUpdate"))["data"]
@@ -73,6 +73,15 @@ class PerpTest(EmulatorTestCase):
             self.assertEqual(("Expired", "ReduceOnlyNotReduced"), (history[0]["status"], history[0]["expiryReason"]))
         self.assertEqual([], await self.alice.ok("GET", "/api/v1/orders", {"symbol": PERP}))
         await ws.close()
+
+    async def test_resting_reduce_only_limit_expires_when_it_would_trade_with_nothing_to_reduce(self):
+        resting = await self.alice.order(symbol=PERP, side="Ask", orderType="Limit", price="181", quantity="1",
+                                         reduceOnly=True)
+        self.assertEqual("New", resting["status"])
+        taker = await self.bob.order(symbol=PERP, side="Bid", orderType="Limit", price="181", quantity="1")
+        self.assertEqual("0", taker["executedQuantity"])
+        history = await self.alice.ok("GET", "/wapi/v1/history/orders", {"orderId": resting["id"]})
+        self.assertEqual(("Expired", "ReduceOnlyNotReduced"), (history[0]["status"], history[0]["expiryReason"]))
 
     async def test_margin_check_and_collateral(self):
         poor = new_account(self.server, self.session, USDC="100")

@@ -21,6 +21,8 @@ from hummingbot.connector.test_support.perpetual_derivative_test import Abstract
 from hummingbot.core.data_type.common import PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TokenAmount, TradeFeeBase
+from hummingbot.core.event.event_logger import EventLogger
+from hummingbot.core.event.events import AccountEvent
 from test.connector.backpack import test_backpack_exchange as spot_suite
 from test.connector.backpack.helpers import API_KEY, API_SECRET, market, url_regex
 from test.connector.backpack_perpetual.helpers import (
@@ -62,6 +64,20 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
         return [broken]
 
     # ----- balances: the collateral summary -----
+
+    @aioresponses()
+    async def test_update_balances(self, mock_api):
+        """Hummingbot's version expects a row per collateral asset; ours is one USDC row (the account's assets
+        are the spot connector's): available = netEquityAvailable, total = the positions' unrealized PnL."""
+        response = collateral_summary("2100", "2050", [collateral_row(self.base_asset, "15", "10"),
+                                                       collateral_row(self.quote_asset, "2000", "2000")], "7.5")
+        self._configure_balance_response(response=response, mock_api=mock_api)
+        await self.exchange._update_balances()
+        self.assertEqual({"USDC": Decimal("7.5")}, self.exchange.get_all_balances())
+        self.assertEqual({"USDC": Decimal("2050")}, self.exchange.available_balances)
+        self._configure_balance_response(response={}, mock_api=mock_api)
+        await self.exchange._update_balances()
+        self.assertEqual({}, self.exchange.get_all_balances())
 
     @property
     def balance_url(self):
@@ -137,8 +153,19 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
         self.async_run_with_timeout(asyncio.sleep(0.01))
         self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
         self.assertFalse(self.is_logged("DEBUG", f"Position mode switched to {PositionMode.HEDGE}."))
-        self.assertTrue(self.is_logged("NETWORK", f"Error switching {self.trading_pair} mode to {PositionMode.HEDGE}: "
-                                                  f"{HEDGE_REFUSED.format(mode='HEDGE')}"))
+        self.assertTrue(self.is_logged("ERROR", HEDGE_REFUSED.format(mode="HEDGE")))
+
+    def test_set_position_mode_failure(self):
+        """Replaces the inherited version, which expects Hummingbot's generic per-pair NETWORK line: HEDGE is refused
+        with one clear ERROR line (and the failure event), nothing else."""
+        failures = EventLogger()
+        self.exchange.add_listener(AccountEvent.PositionModeChangeFailed, failures)
+        self.exchange.set_position_mode(PositionMode.HEDGE)
+        self.async_run_with_timeout(asyncio.sleep(0.01))
+        self.assertTrue(self.is_logged("ERROR", HEDGE_REFUSED.format(mode="HEDGE")))
+        self.assertFalse(any(record.levelname == "NETWORK" for record in self.log_records))
+        self.assertEqual([self.trading_pair], [event.trading_pair for event in failures.event_log])
+        self.assertEqual(PositionMode.ONEWAY, self.exchange.position_mode)
 
     def test_get_buy_and_sell_collateral_tokens(self):
         self.assertEqual("USDC", self.exchange.get_buy_collateral_token(self.trading_pair))

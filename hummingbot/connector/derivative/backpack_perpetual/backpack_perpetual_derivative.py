@@ -12,10 +12,12 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
   LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
 - funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments from
   `/wapi/v1/history/funding`, paged, each emitted once as a FundingPaymentCompleted event;
-- balances from `/api/v1/capital/collateral`: USDC total = `netEquity`, available = `netEquityAvailable`
-  (margin of positions and open orders already taken off); other collateral assets with their own
-  quantities. Between polls the margin-based estimates of `backpack_perpetual_margin` keep budget
-  checks right before and after fills.
+- balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
+  free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
+  positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
+  `backpack` reports; repeating them here (or `netEquity`, which already counts them) would count the
+  account twice wherever Hummingbot sums connectors (the `balance` command). Between polls the
+  margin-based estimates of `backpack_perpetual_margin` keep budget checks right before and after fills.
 """
 import asyncio
 import time
@@ -51,6 +53,7 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, Position
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
+from hummingbot.core.event.events import AccountEvent, PositionModeChangeEvent
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 
 s_decimal_NaN = Decimal("nan")
@@ -153,20 +156,16 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- balances and margin -----
 
     async def _update_balances(self):
+        """One USDC row (see the module notes): available = the margin free for new positions, total = the
+        open positions' unrealized PnL, the only part of the account the spot connector does not show."""
         summary = await self._api_get(path_url=CONSTANTS.COLLATERAL_PATH_URL, is_auth_required=True)
         summary = summary if isinstance(summary, dict) else {}
         self._account_balances.clear()
         self._account_available_balances.clear()
-        for row in summary.get("collateral") or []:
-            asset = row.get("symbol")
-            if asset:
-                self._account_balances[asset] = Decimal(str(row.get("totalQuantity") or "0"))
-                self._account_available_balances[asset] = Decimal(str(row.get("availableQuantity") or "0"))
-        if summary.get("netEquity") is not None:
-            # The margin figures: equity of all collateral + unrealized PnL, less margin in use.
+        if summary.get("netEquityAvailable") is not None:
             token = PERP_CONSTANTS.COLLATERAL_TOKEN
-            self._account_balances[token] = Decimal(str(summary["netEquity"]))
-            self._account_available_balances[token] = Decimal(str(summary.get("netEquityAvailable") or "0"))
+            self._account_balances[token] = Decimal(str(summary.get("pnlUnrealized") or "0"))
+            self._account_available_balances[token] = Decimal(str(summary["netEquityAvailable"]))
 
     def in_flight_asset_balances(self, in_flight_orders: Dict[str, InFlightOrder]) -> Dict[str, Decimal]:
         return margin_held_by_orders((in_flight_orders or {}).values(), PERP_CONSTANTS.COLLATERAL_TOKEN)
@@ -218,15 +217,21 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
 
     def set_position_mode(self, mode: Union[PositionMode, str]):
         """Accepts the enum or its name: V2 controller configs pass their default `position_mode` ("HEDGE") as
-        a plain string. Every request goes through the normal path, so an unsupported mode ends in
-        PositionModeChangeFailed (and the mode stays ONEWAY)."""
+        a plain string. An unsupported mode is refused with one error line and PositionModeChangeFailed events
+        (one per pair), and the mode stays ONEWAY."""
         requested = position_mode_from(mode)
         if requested is None:
             self.logger().error(f"Unknown position mode {mode!r}: use ONEWAY. The position mode stays "
                                 f"{self.position_mode.name}.")
             return
         if requested not in self.supported_position_modes():
-            self.logger().error(HEDGE_REFUSED.format(mode=requested.name))
+            # Refused here with ONE line (the base would add a generic per-pair line); same failure events.
+            message = HEDGE_REFUSED.format(mode=requested.name)
+            self.logger().error(message)
+            for trading_pair in self.trading_pairs:
+                self.trigger_event(AccountEvent.PositionModeChangeFailed, PositionModeChangeEvent(
+                    self.current_timestamp, trading_pair, requested, message))
+            return
         safe_ensure_future(self._execute_set_position_mode(requested))
 
     async def _trading_pair_position_mode_set(self, mode: PositionMode, trading_pair: str) -> Tuple[bool, str]:

@@ -308,6 +308,9 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         tracker = self.order_book_tracker
         if trading_pair in tracker.order_books:
             return False
+        if trading_pair not in self._trading_rules:
+            # A market-data-only connector (MarketDataProvider's) never polls them; prices are quantized with them.
+            await self._update_trading_rules()
         await self._orderbook_ds.subscribe_to_trading_pair(trading_pair)
         # Hummingbot 2.10's tracker has no public API for this, hence its internals.
         tracker._order_books[trading_pair] = await self._orderbook_ds.get_new_order_book(trading_pair)
