@@ -21,20 +21,21 @@ def collateral(ex: Exchange, account: str) -> Dict[str, Any]:
     rows = []
     for asset in ex.ledger.assets(account):
         price = ex.settlement.asset_price(asset)
-        total = ex.ledger.total(account, asset)
+        lent = max(ex.ledger.net_lend(account, asset), ZERO)
+        total = ex.ledger.available(account, asset) + ex.ledger.locked(account, asset) + lent  # a borrow is a liability
         weight = COLLATERAL_WEIGHTS.get(asset, Decimal("0.5"))
         rows.append({"symbol": asset, "assetMarkPrice": fmt(price), "totalQuantity": fmt(total),
                      "balanceNotional": fmt(total * price), "collateralWeight": fmt(weight),
                      "collateralValue": fmt(total * price * weight),
-                     "openOrderQuantity": fmt(ex.ledger.locked(account, asset)), "lendQuantity": "0",
+                     "openOrderQuantity": fmt(ex.ledger.locked(account, asset)), "lendQuantity": fmt(lent),
                      "availableQuantity": fmt(ex.ledger.available(account, asset))})
     equity = summary["netEquity"]
     exposure = summary["netExposureFutures"]
     return {
-        "assetsValue": fmt(summary["assetsValue"]), "borrowLiability": "0",
+        "assetsValue": fmt(summary["assetsValue"]), "borrowLiability": fmt(summary["borrowLiability"]),
         "collateral": rows,
         "imf": fmt(summary["marginUsed"] / exposure if exposure else ZERO),
-        "unsettledEquity": "0", "liabilitiesValue": "0",
+        "unsettledEquity": "0", "liabilitiesValue": fmt(summary["borrowLiability"]),
         "marginFraction": fmt(equity / exposure) if exposure else None,
         "mmf": fmt(summary["maintenance"] / exposure if exposure else ZERO),
         "netEquity": fmt(equity), "netEquityAvailable": fmt(summary["netEquityAvailable"]),
@@ -67,6 +68,7 @@ def update_account(ex: Exchange, account: str, body: Any) -> None:
             if not isinstance(body[key], bool):
                 raise bad_request(f"Invalid `{key}`: expected a boolean")
             setattr(settings, attribute, body[key])
+    ex.lending.sweep()
 
 
 def open_orders(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[Dict[str, Any]]:

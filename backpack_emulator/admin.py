@@ -6,6 +6,7 @@ from aiohttp import web
 
 from backpack_emulator import account_views
 from backpack_emulator.decimals import fmt
+from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
 from backpack_emulator.rest import json_response
 
@@ -32,10 +33,22 @@ class AdminApi:
         api_key, balances = body.get("apiKey"), body.get("balances", {})
         if not isinstance(api_key, str) or not api_key or not isinstance(balances, dict):
             return _bad("expected {\"apiKey\": str, \"balances\": {asset: amount}}")
+        auto_lend, lend, borrow = body.get("autoLend"), body.get("lend") or {}, body.get("borrow") or {}
+        if auto_lend not in (None, True, False) or not isinstance(lend, dict) or not isinstance(borrow, dict):
+            return _bad("expected \"autoLend\": bool, \"lend\" / \"borrow\": {asset: amount}")
+        ex = self.server.exchange
         try:
             self.server.add_account(api_key, balances)
+            for side, amounts in (("Borrow", borrow), ("Lend", lend)):
+                for asset, amount in amounts.items():
+                    ex.lending.execute(api_key, {"side": side, "symbol": asset, "quantity": str(amount)})
+            if auto_lend is not None:
+                ex.settings[api_key].auto_lend = auto_lend
+                ex.lending.sweep()
         except (ValueError, ArithmeticError) as error:
             return _bad(str(error))
+        except ApiError as error:
+            return _bad(error.message)
         return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
 
     async def state(self, request: web.Request) -> web.Response:
@@ -47,6 +60,7 @@ class AdminApi:
                 continue
             accounts[account] = {
                 "balances": account_views.capital(ex, account),
+                "borrowLend": {asset: fmt(net) for asset, net in ex.ledger.lend_positions(account).items()},
                 "openOrders": account_views.open_orders(ex, account, {}),
                 "positions": [{"symbol": p.symbol, "netQuantity": fmt(p.net_quantity), "netCost": fmt(p.net_cost),
                                "realizedPnl": fmt(p.realized_pnl)} for p in ex.open_positions(account)],

@@ -32,8 +32,15 @@ class AdminClient:
             return payload
 
     # ----- accounts and state
-    async def create_account(self, api_key: str, balances: Dict[str, str]) -> Dict[str, Any]:
-        return await self._call("POST", "/accounts", {"apiKey": api_key, "balances": balances})
+    async def create_account(self, api_key: str, balances: Dict[str, str], auto_lend: Optional[bool] = None,
+                             lend: Optional[Dict[str, str]] = None,
+                             borrow: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+        """Create or fund an account; optionally switch Auto Lend on/off and open lend/borrow positions."""
+        body: Dict[str, Any] = {"apiKey": api_key, "balances": balances}
+        for key, value in (("autoLend", auto_lend), ("lend", lend), ("borrow", borrow)):
+            if value is not None:
+                body[key] = value
+        return await self._call("POST", "/accounts", body)
 
     async def state(self, api_key: Optional[str] = None) -> Dict[str, Any]:
         return await self._call("GET", "/state", params={"apiKey": api_key} if api_key else None)

@@ -16,6 +16,7 @@ from backpack_emulator.decimals import ZERO, fmt
 from backpack_emulator.errors import POST_ONLY_CROSS_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
+from backpack_emulator.lending import Lending
 from backpack_emulator.ledger import Ledger
 from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
 from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable_quote, match, would_take
@@ -70,6 +71,7 @@ class Exchange:
         self._position_seq = 0
         self._user_seq = 0
         self.settlement = Settlement(self)
+        self.lending = Lending(self)
         for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
             self.add_account(internal, {})
 
@@ -85,6 +87,7 @@ class Exchange:
             if not value.is_finite() or value < 0:
                 raise ValueError(f"starting balance for {asset} must be a finite amount >= 0")
             self.ledger.credit(api_key, asset, value)
+        self.lending.sweep()
 
     def has_account(self, api_key: str) -> bool:
         return self.ledger.has(api_key)
@@ -109,11 +112,14 @@ class Exchange:
         book = self.books[market.symbol]
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
-        if market.is_perp:
-            self.settlement.check_margin(order, market, book)
-        else:
-            self.settlement.reserve(order, market, book)
-        self._run(order, market, book)
+        try:
+            if market.is_perp:
+                self.settlement.check_margin(order, market, book)
+            else:
+                self.settlement.reserve(order, market, book)
+            self._run(order, market, book)
+        finally:
+            self.lending.sweep()  # Auto Lend lends what the order freed, brought in or redeemed
         return order
 
     def execute_batch(self, account: str, payloads: Any) -> List[Dict[str, Any]]:
@@ -245,6 +251,7 @@ class Exchange:
             raise not_found()
         self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
+        self.lending.sweep()
         return order
 
     def cancel_all(self, account: str, symbol: Any) -> List[Order]:
@@ -253,6 +260,7 @@ class Exchange:
         for order in sorted(mine, key=lambda o: o.seq):
             self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
+        self.lending.sweep()
         return mine
 
     def _cancel(self, order: Order, event: str, reason: Optional[str] = None) -> None:

@@ -1,4 +1,5 @@
-"""Per-account balances, split into available and locked; spot movements never go negative."""
+"""Per-account balances, split into available and locked (spot movements never go negative), plus the
+account's borrow/lend position per asset (net quantity: positive lent, negative borrowed)."""
 from collections import defaultdict
 from decimal import Decimal
 from typing import Dict, Iterable
@@ -16,10 +17,12 @@ class Ledger:
     def __init__(self) -> None:
         self._available: Dict[str, Dict[str, Decimal]] = {}
         self._locked: Dict[str, Dict[str, Decimal]] = {}
+        self._lent: Dict[str, Dict[str, Decimal]] = {}
 
     def open(self, account: str) -> None:
         self._available.setdefault(account, defaultdict(Decimal))
         self._locked.setdefault(account, defaultdict(Decimal))
+        self._lent.setdefault(account, defaultdict(Decimal))
 
     def accounts(self) -> Iterable[str]:
         return list(self._available)
@@ -33,11 +36,28 @@ class Ledger:
     def locked(self, account: str, asset: str) -> Decimal:
         return self._locked[account].get(asset, ZERO)
 
+    def net_lend(self, account: str, asset: str) -> Decimal:
+        return self._lent[account].get(asset, ZERO)
+
+    def lend_positions(self, account: str) -> Dict[str, Decimal]:
+        return {asset: net for asset, net in sorted(self._lent[account].items()) if net != 0}
+
     def total(self, account: str, asset: str) -> Decimal:
-        return self.available(account, asset) + self.locked(account, asset)
+        """What the account owns of the asset: cash, funds in orders, and its lend (less its borrow)."""
+        return self.available(account, asset) + self.locked(account, asset) + self.net_lend(account, asset)
 
     def assets(self, account: str) -> Iterable[str]:
-        return sorted(set(self._available[account]) | set(self._locked[account]))
+        return sorted(set(self._available[account]) | set(self._locked[account]) | set(self._lent[account]))
+
+    def lend(self, account: str, asset: str, amount: Decimal) -> None:
+        """Available funds into the lend position (repays a borrow first: the position is net)."""
+        self.debit(account, asset, amount)
+        self._lent[account][asset] += amount
+
+    def borrow(self, account: str, asset: str, amount: Decimal) -> None:
+        """The lend position down by ``amount`` into available funds: redeems a lend, then borrows."""
+        self._lent[account][asset] -= amount
+        self._available[account][asset] += amount
 
     def credit(self, account: str, asset: str, amount: Decimal) -> None:
         self._available[account][asset] += amount

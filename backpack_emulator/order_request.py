@@ -79,6 +79,11 @@ def build_order(payload: Any, market: Market, account: str, order_id: str, creat
     post_only = bool(parse_bool(payload, "postOnly"))
     reduce_only = parse_bool(payload, "reduceOnly")
     client_id = parse_client_id(payload.get("clientId"))
+    auto_lend_redeem = bool(parse_bool(payload, "autoLendRedeem"))
+    for flag in ("autoLend", "autoBorrowRepay"):
+        parse_bool(payload, flag)  # valid, no effect here: the emulator has no interest or repayment model
+    if parse_bool(payload, "autoBorrow"):
+        raise ApiError(400, "NOT_IMPLEMENTED", "Borrowing by orders (autoBorrow) is not supported by the emulator")
     if order_type == "Limit":
         if quantity is None or price is None:
             raise bad_request("Limit orders must specify a `price` and a `quantity`")
@@ -97,6 +102,7 @@ def build_order(payload: Any, market: Market, account: str, order_id: str, creat
                  time_in_force=time_in_force, quantity=quantity, price=price, quote_quantity=quote_quantity,
                  client_id=client_id, post_only=post_only,
                  reduce_only=reduce_only if market.is_perp else None,
+                 auto_lend_redeem=auto_lend_redeem and not market.is_perp,
                  self_trade_prevention=stp, created_ms=created_ms)
 
 

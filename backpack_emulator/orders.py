@@ -24,6 +24,7 @@ class Order:
     client_id: Optional[int] = None
     post_only: bool = False
     reduce_only: Optional[bool] = None
+    auto_lend_redeem: bool = False  # spot: may redeem lent funds it needs
     self_trade_prevention: str = "RejectTaker"
     created_ms: int = 0
     status: str = "New"

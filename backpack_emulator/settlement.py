@@ -46,9 +46,14 @@ class Settlement:
             if order.quantity is not None:
                 amount = order.quantity
             else:  # quote-sized sell: hold what could be sold, the fill cap keeps it within that
-                amount = floor_to(self.ledger.available(order.account, asset), market.step_size)
+                sellable = self.ledger.available(order.account, asset)
+                if order.auto_lend_redeem:
+                    sellable += self.exchange.lending.redeemable(order.account, asset)
+                amount = floor_to(sellable, market.step_size)
                 if amount <= 0:
                     raise InsufficientFunds()
+        if order.auto_lend_redeem:
+            self.exchange.lending.redeem_for(order.account, asset, amount)
         self.ledger.lock(order.account, asset, amount)
         order.reserved = amount
 
@@ -117,12 +122,14 @@ class Settlement:
     def margin_summary(self, account: str) -> Dict[str, Decimal]:
         """Account-level figures of /capital/collateral, all in USDC."""
         ex = self.exchange
-        assets_value = locked_value = ZERO
+        assets_value = locked_value = liabilities = ZERO
         for asset in self.ledger.assets(account):
             weight = COLLATERAL_WEIGHTS.get(asset, Decimal("0.5"))
             price = self.asset_price(asset)
-            total = self.ledger.total(account, asset)
-            assets_value += total * price * (weight if total > 0 else 1)
+            net_lend = self.ledger.net_lend(account, asset)
+            held = self.ledger.available(account, asset) + self.ledger.locked(account, asset) + max(net_lend, ZERO)
+            assets_value += held * price * (weight if held > 0 else 1)
+            liabilities += max(-net_lend, ZERO) * price
             locked_value += self.ledger.locked(account, asset) * price * weight
         unrealized = margin_used = maintenance = exposure = ZERO
         for position in ex.open_positions(account):
@@ -135,9 +142,9 @@ class Settlement:
         for order in ex.open_orders.values():
             if order.account == account and ex.markets[order.symbol].is_perp and not order.reduce_only:
                 margin_used += order.remaining * order.price * self.imf(account, ex.markets[order.symbol])
-        net_equity = assets_value + unrealized
+        net_equity = assets_value - liabilities + unrealized
         net_locked = margin_used + locked_value
-        return {"assetsValue": assets_value, "netEquity": net_equity, "netEquityLocked": net_locked,
+        return {"assetsValue": assets_value, "borrowLiability": liabilities, "netEquity": net_equity, "netEquityLocked": net_locked,
                 "netEquityAvailable": net_equity - net_locked, "pnlUnrealized": unrealized,
                 "marginUsed": margin_used, "maintenance": maintenance, "netExposureFutures": exposure}
 

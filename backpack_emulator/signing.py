@@ -25,6 +25,7 @@ INSTRUCTIONS: Dict[Tuple[str, str], str] = {
     ("GET", "/api/v1/capital"): "balanceQuery",
     ("GET", "/api/v1/capital/collateral"): "collateralQuery",
     ("GET", "/api/v1/borrowLend/positions"): "borrowLendPositionQuery",
+    ("POST", "/api/v1/borrowLend"): "borrowLendExecute",
     ("GET", "/api/v1/order"): "orderQuery",
     ("POST", "/api/v1/order"): "orderExecute",
     ("DELETE", "/api/v1/order"): "orderCancel",

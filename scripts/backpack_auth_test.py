@@ -104,7 +104,10 @@ class BackpackAuthTest(ScriptStrategyBase):
         self.logger().info(f"Connector {self.config.exchange} is ready")
 
     def _require_some_balance(self) -> None:
-        if not any(total > 0 for total in self.connector.get_all_balances().values()):
+        # `available_balances` too: a perp connector's USDC total is only its positions' PnL (its margin is
+        # what is available), the account's assets being the spot connector's rows.
+        held = list(self.connector.get_all_balances().values()) + list(self.connector.available_balances.values())
+        if not any(amount > 0 for amount in held):
             raise CheckFailed("the account has zero balances: deposit funds (or, on the emulator, "
                               "start it with --account KEY:USDC=10000) before testing orders")
 

@@ -13,12 +13,14 @@ def four_places(value: Decimal) -> str:
 
 def balance_lines(connector: ConnectorBase) -> List[str]:
     """`<Class> - Updated balances: N assets`, `Balances: N assets`, then one line per asset held."""
-    totals = {asset: total for asset, total in connector.get_all_balances().items() if total > 0}
+    available = connector.available_balances
+    totals = {asset: total for asset, total in connector.get_all_balances().items()
+              if total > 0 or available.get(asset, 0) > 0}
     lines = [f"{type(connector).__name__} - Updated balances: {len(totals)} assets",
              f"Balances: {len(totals)} assets"]
     for asset in sorted(totals):
-        available = connector.get_available_balance(asset)
-        lines.append(f"  {asset}: total={four_places(totals[asset])}, available={four_places(available)}")
+        lines.append(f"  {asset}: total={four_places(totals[asset])}, "
+                     f"available={four_places(connector.get_available_balance(asset))}")
     return lines
 
 

@@ -16,6 +16,7 @@ INSTRUCTION = {
     ("GET", "/api/v1/account"): "accountQuery", ("PATCH", "/api/v1/account"): "accountUpdate",
     ("GET", "/api/v1/capital"): "balanceQuery", ("GET", "/api/v1/capital/collateral"): "collateralQuery",
     ("GET", "/api/v1/borrowLend/positions"): "borrowLendPositionQuery",
+    ("POST", "/api/v1/borrowLend"): "borrowLendExecute",
     ("GET", "/api/v1/order"): "orderQuery", ("POST", "/api/v1/order"): "orderExecute",
     ("DELETE", "/api/v1/order"): "orderCancel", ("GET", "/api/v1/orders"): "orderQueryAll",
     ("POST", "/api/v1/orders"): "orderExecute", ("DELETE", "/api/v1/orders"): "orderCancelAll",

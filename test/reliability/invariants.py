@@ -108,10 +108,10 @@ def _check_ledger(venue: Venue, connector: ExchangePyBase, found: Dict[str, List
                 found["mismatches"].append(f"{asset} balance total/available {have}, ledger {want}")
         return
     summary = ex.settlement.margin_summary(key)
-    want = (summary["netEquity"], summary["netEquityAvailable"])
+    want = (summary["pnlUnrealized"], summary["netEquityAvailable"])
     have = (connector.get_balance("USDC"), connector.get_available_balance("USDC"))
     if want != have:
-        found["mismatches"].append(f"perp equity/available {have}, emulator {want}")
+        found["mismatches"].append(f"perp unrealized PnL/available {have}, emulator {want}")
     positions = {p.symbol: p.net_quantity for p in ex.open_positions(key)}
     held = {f"{p.trading_pair.replace('-', '_')}_PERP": p.amount for p in connector.account_positions.values()}
     if positions != held:

@@ -62,6 +62,11 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
     def balance_url(self):
         return self._url(CONSTANTS.CAPITAL_PATH_URL)
 
+    def _configure_balance_response(self, response, mock_api, callback=lambda *args, **kwargs: None) -> str:
+        # A balance poll also reads the borrow/lend positions (Auto Lend); none here.
+        mock_api.get(url_regex(self._url(CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL)), body="[]", repeat=True)
+        return super()._configure_balance_response(response=response, mock_api=mock_api, callback=callback)
+
     @property
     def all_symbols_request_mock_response(self):
         return [market(self.exchange_trading_pair, self.base_asset, self.quote_asset,

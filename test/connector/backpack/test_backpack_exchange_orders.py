@@ -566,6 +566,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
 
     async def test_balances(self):
         capital_url = self.url(CONSTANTS.CAPITAL_PATH_URL)
+        self.mock_api.get(self.url(CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL), body="[]", repeat=True)
         self.mock_api.get(capital_url, body=json.dumps({
             "USDC": {"available": "100.5", "locked": "20", "staked": "3"}, "SOL": {"available": "1", "locked": "0"}}))
         await self.exchange._update_balances()

@@ -11,11 +11,12 @@ def iso_utc(timestamp_s: float) -> str:
     return datetime.fromtimestamp(timestamp_s, tz=timezone.utc).replace(tzinfo=None).isoformat()
 
 
-def collateral_summary(net_equity: str, available: str, rows: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+def collateral_summary(net_equity: str, available: str, rows: Optional[List[Dict[str, Any]]] = None,
+                       unrealized: str = "0") -> Dict[str, Any]:
     return {"assetsValue": net_equity, "borrowLiability": "0", "collateral": rows or [], "imf": "0",
             "unsettledEquity": "0", "liabilitiesValue": "0", "marginFraction": None, "mmf": "0",
             "netEquity": net_equity, "netEquityAvailable": available, "netEquityLocked": "0",
-            "netExposureFutures": "0", "pnlUnrealized": "0"}
+            "netExposureFutures": "0", "pnlUnrealized": unrealized}
 
 
 def collateral_row(asset: str, total: str, available: str) -> Dict[str, Any]:

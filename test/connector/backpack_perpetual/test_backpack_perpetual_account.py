@@ -176,9 +176,9 @@ class ReduceOnlyTests(AccountTestCase):
 class CollateralAndBudgetTests(AccountTestCase):
     """netEquityAvailable already excludes margin in use: the estimates between polls must count margin."""
 
-    async def poll_balances(self, equity: str, available: str):
+    async def poll_balances(self, equity: str, available: str, unrealized: str = "0"):
         self.mock_api.get(COLLATERAL_URL, body=json.dumps(collateral_summary(
-            equity, available, [collateral_row("USDC", "900", "900"), collateral_row("SOL", "2", "2")])))
+            equity, available, [collateral_row("USDC", "900", "900"), collateral_row("SOL", "2", "2")], unrealized)))
         self.mock_api.get(url_regex(web_utils.rest_url(CONSTANTS.POSITION_PATH_URL)), body="[]")
         self.mock_api.get(ACCOUNT_URL, body=json.dumps({"leverageLimit": "10"}))
         for order in self.derivative.in_flight_orders.values():  # order status polling: still resting
@@ -206,11 +206,11 @@ class CollateralAndBudgetTests(AccountTestCase):
             trading_pair=PAIR, fill_timestamp=self.derivative.current_timestamp, fill_price=Decimal(price),
             fill_base_amount=Decimal(amount), fill_quote_amount=Decimal(amount) * Decimal(price), fee=fee))
 
-    async def test_usdc_is_net_equity_and_other_collateral_keeps_its_quantity(self):
-        await self.poll_balances("1234.5", "1000.25")
-        self.assertEqual((Decimal("1234.5"), Decimal("1000.25")),
-                         (self.derivative.get_balance("USDC"), self.derivative.available_balances["USDC"]))
-        self.assertEqual(Decimal("2"), self.derivative.get_balance("SOL"))
+    async def test_one_usdc_row_margin_available_and_unrealized_pnl(self):
+        # The account's assets (USDC 900, SOL 2) are the spot connector's rows: not repeated here.
+        await self.poll_balances("1234.5", "1000.25", unrealized="-3.5")
+        self.assertEqual({"USDC": Decimal("-3.5")}, self.derivative.get_all_balances())
+        self.assertEqual({"USDC": Decimal("1000.25")}, self.derivative.available_balances)
         self.assertEqual(10, self.derivative.get_leverage(PAIR))
 
     async def test_positions_that_fit_the_margin_are_accepted_before_and_after_fills(self):

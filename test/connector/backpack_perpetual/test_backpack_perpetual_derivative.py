@@ -65,6 +65,20 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
 
     # ----- balances: the collateral summary -----
 
+    @aioresponses()
+    async def test_update_balances(self, mock_api):
+        """Hummingbot's version expects a row per collateral asset; ours is one USDC row (the account's assets
+        are the spot connector's): available = netEquityAvailable, total = the positions' unrealized PnL."""
+        response = collateral_summary("2100", "2050", [collateral_row(self.base_asset, "15", "10"),
+                                                       collateral_row(self.quote_asset, "2000", "2000")], "7.5")
+        self._configure_balance_response(response=response, mock_api=mock_api)
+        await self.exchange._update_balances()
+        self.assertEqual({"USDC": Decimal("7.5")}, self.exchange.get_all_balances())
+        self.assertEqual({"USDC": Decimal("2050")}, self.exchange.available_balances)
+        self._configure_balance_response(response={}, mock_api=mock_api)
+        await self.exchange._update_balances()
+        self.assertEqual({}, self.exchange.get_all_balances())
+
     @property
     def balance_url(self):
         return self._url(CONSTANTS.COLLATERAL_PATH_URL)

@@ -12,10 +12,12 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
   LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
 - funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments from
   `/wapi/v1/history/funding`, paged, each emitted once as a FundingPaymentCompleted event;
-- balances from `/api/v1/capital/collateral`: USDC total = `netEquity`, available = `netEquityAvailable`
-  (margin of positions and open orders already taken off); other collateral assets with their own
-  quantities. Between polls the margin-based estimates of `backpack_perpetual_margin` keep budget
-  checks right before and after fills.
+- balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
+  free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
+  positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
+  `backpack` reports; repeating them here (or `netEquity`, which already counts them) would count the
+  account twice wherever Hummingbot sums connectors (the `balance` command). Between polls the
+  margin-based estimates of `backpack_perpetual_margin` keep budget checks right before and after fills.
 """
 import asyncio
 import time
@@ -154,20 +156,16 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     # ----- balances and margin -----
 
     async def _update_balances(self):
+        """One USDC row (see the module notes): available = the margin free for new positions, total = the
+        open positions' unrealized PnL, the only part of the account the spot connector does not show."""
         summary = await self._api_get(path_url=CONSTANTS.COLLATERAL_PATH_URL, is_auth_required=True)
         summary = summary if isinstance(summary, dict) else {}
         self._account_balances.clear()
         self._account_available_balances.clear()
-        for row in summary.get("collateral") or []:
-            asset = row.get("symbol")
-            if asset:
-                self._account_balances[asset] = Decimal(str(row.get("totalQuantity") or "0"))
-                self._account_available_balances[asset] = Decimal(str(row.get("availableQuantity") or "0"))
-        if summary.get("netEquity") is not None:
-            # The margin figures: equity of all collateral + unrealized PnL, less margin in use.
+        if summary.get("netEquityAvailable") is not None:
             token = PERP_CONSTANTS.COLLATERAL_TOKEN
-            self._account_balances[token] = Decimal(str(summary["netEquity"]))
-            self._account_available_balances[token] = Decimal(str(summary.get("netEquityAvailable") or "0"))
+            self._account_balances[token] = Decimal(str(summary.get("pnlUnrealized") or "0"))
+            self._account_available_balances[token] = Decimal(str(summary["netEquityAvailable"]))
 
     def in_flight_asset_balances(self, in_flight_orders: Dict[str, InFlightOrder]) -> Dict[str, Decimal]:
         return margin_held_by_orders((in_flight_orders or {}).values(), PERP_CONSTANTS.COLLATERAL_TOKEN)

@@ -1,8 +1,9 @@
 """`BackpackExchange`: the spot connector `backpack` (shared order logic lives in `BackpackExchangeMixin`).
 
-Spot specifics: SPOT market filter, balances from `/api/v1/capital` (total = available + locked +
-staked; assets that disappear are removed, an empty answer clears the balances), spot fee objects and
-the public order book data source. Strategies reach IOC/FOK with `buy(..., time_in_force="IOC")`;
+Spot specifics: SPOT market filter, balances from `/api/v1/capital` and `/api/v1/borrowLend/positions`
+(Auto Lend: lent funds count, borrowed ones do not, see `backpack_spot_balances`; assets that disappear
+are removed, an empty answer clears the balances), `autoLendRedeem` on orders while the account lends,
+spot fee objects and the public order book data source. Strategies reach IOC/FOK with `buy(..., time_in_force="IOC")`;
 self-trade prevention is the constructor/config setting `backpack_self_trade_prevention`.
 """
 from decimal import Decimal
@@ -14,11 +15,13 @@ from hummingbot.connector.exchange.backpack.backpack_api_order_book_data_source 
 )
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange.backpack.backpack_spot_balances import spot_balances
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
+from hummingbot.core.utils.async_utils import safe_gather
 
 s_decimal_NaN = Decimal("nan")
 
@@ -33,6 +36,8 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
                  **kwargs):
+        self._account_lends = False  # the last poll saw lent funds: orders may redeem them
+        self._borrowed: Dict[str, Decimal] = {}
         super().__init__(backpack_api_key=backpack_api_key,
                          backpack_api_secret=backpack_api_secret,
                          trading_pairs=trading_pairs,
@@ -53,15 +58,26 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                                               api_factory=self._web_assistants_factory, ws_url=self._ws_base_url)
 
     async def _update_balances(self):
-        capital = await self._api_get(path_url=CONSTANTS.CAPITAL_PATH_URL, is_auth_required=True)
-        capital = capital if isinstance(capital, dict) else {}
+        # Two requests per poll (in parallel): with Auto Lend, idle funds are only in the positions.
+        capital, positions = await safe_gather(
+            self._api_get(path_url=CONSTANTS.CAPITAL_PATH_URL, is_auth_required=True),
+            self._api_get(path_url=CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL, is_auth_required=True))
+        balances = spot_balances(capital, positions)
         self._account_available_balances.clear()
         self._account_balances.clear()
-        for asset, amounts in capital.items():
-            available = Decimal(str(amounts.get("available") or "0"))
-            held = Decimal(str(amounts.get("locked") or "0")) + Decimal(str(amounts.get("staked") or "0"))
-            self._account_available_balances[asset] = available
-            self._account_balances[asset] = available + held
+        self._account_available_balances.update(balances.available)
+        self._account_balances.update(balances.total)
+        self._account_lends = bool(balances.lent)
+        if balances.borrowed != self._borrowed:
+            self._borrowed = balances.borrowed
+            if balances.borrowed:
+                owed = ", ".join(f"{amount} {asset}" for asset, amount in sorted(balances.borrowed.items()))
+                self.logger().warning(f"The Backpack account has borrowed {owed}: borrowed funds are owed, so they "
+                                      f"are not counted in the balances.")
+
+    def _extra_order_fields(self, trade_type: TradeType, order_type: OrderType, **kwargs) -> Dict[str, Any]:
+        # Without it an order needing lent funds is refused for insufficient funds (they are not in /capital).
+        return {"autoLendRedeem": True} if self._account_lends else {}
 
     def _get_fee(self,
                  base_currency: str,
