@@ -171,6 +171,7 @@ DEFAULT_LINE_COMMANDS = {
                           "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_maker_perp.yml\""),
     "run_perp_maker": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_post_only_maker.py "
                        "-c backpack_maker_perp.yml --headless"),
+    "run_v2_spot": ".venv/bin/python bin/hummingbot_quickstart.py -f backpack_v2_controllers.py -c backpack_v2_spot.yml --headless",
     "emulator_keys": "export $(.venv/bin/python -m backpack_emulator.keys)",
     "emulator_start": (".venv/bin/python -m backpack_emulator --host 127.0.0.1 --port 0 "
                        "--account \"$BACKPACK_API_KEY:USDC=10000,SOL=100\""),
@@ -193,6 +194,7 @@ CURRENT_LINE_COMMANDS = {
                        "echo $! > \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\""),
     "run_perp_auth_test": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_auth_test_perp.yml --headless",
     "run_perp_maker": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_maker_perp.yml --headless",
+    "run_v2_spot": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_v2_spot.yml --headless",
 }
 # Run before a line's launches in a fresh bot home (the configs its --v2 commands name).
 SCRIPT_CONFIG_COMMANDS = {DEFAULT_LINE: ("script_conf_dir",),
