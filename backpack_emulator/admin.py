@@ -1,6 +1,6 @@
 """Admin HTTP API under ``/_admin/``, kept apart from Backpack's paths: accounts, state, request log
 and runtime fault switches. Bodies and answers are plain JSON; decimals as strings."""
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 
 from aiohttp import web
 
@@ -8,14 +8,12 @@ from backpack_emulator import account_views
 from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
-from backpack_emulator.rest import json_response
-
-if TYPE_CHECKING:
-    from backpack_emulator.server import EmulatorServer
+from backpack_emulator.responses import json_response
+from backpack_emulator.server_context import ServerContext
 
 
 class AdminApi:
-    def __init__(self, server: "EmulatorServer") -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
 
     def add_routes(self, app: web.Application) -> None:
@@ -23,6 +21,7 @@ class AdminApi:
         router.add_post("/_admin/accounts", self.create_account)
         router.add_get("/_admin/state", self.state)
         router.add_get("/_admin/requests", self.requests)
+        router.add_get("/_admin/refusals", self.refusals)
         router.add_delete("/_admin/requests", self.clear_requests)
         router.add_get("/_admin/faults", self.get_faults)
         router.add_post("/_admin/faults", self.set_fault)
@@ -70,6 +69,10 @@ class AdminApi:
         return json_response({"accounts": accounts, "books": books, "marks": {s: fmt(m) for s, m in ex.marks.items()},
                               "clockOffsetMs": self.server.clock.offset_ms,
                               "wsConnections": len(self.server.hub.connections)})
+
+    async def refusals(self, request: web.Request) -> web.Response:
+        """Requests the strict decoder refused and malformed WS requests (server.refusals())."""
+        return json_response(self.server.refusals())
 
     async def requests(self, request: web.Request) -> web.Response:
         return json_response(self.server.request_log.entries(request.query.get("path"), request.query.get("method")))

@@ -49,6 +49,9 @@ class AdminClient:
         params = {k: v for k, v in (("path", path), ("method", method)) if v}
         return await self._call("GET", "/requests", params=params or None)
 
+    async def refusals(self) -> List[Dict[str, Any]]:
+        return await self._call("GET", "/refusals")
+
     async def clear_requests(self) -> None:
         await self._call("DELETE", "/requests")
 

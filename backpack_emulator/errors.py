@@ -3,11 +3,12 @@ from typing import Dict
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, plain: bool = False) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.plain = plain  # a request the typed decoder refused: answered as text/plain, not JSON
 
     def body(self) -> Dict[str, str]:
         return {"code": self.code, "message": self.message}

@@ -59,6 +59,7 @@ class Exchange:
         self.funding_rate_history: Dict[str, Deque[Dict[str, Any]]] = {
             s: deque(maxlen=10_000) for s, m in self.markets.items() if m.is_perp}
         self.klines = KlineStore()
+        self.price_klines = {"Mark": KlineStore(), "Index": KlineStore()}  # klines?priceType=Mark|Index
         self.unrecorded_accounts: Set[str] = set()  # internal traders: no order/fill history kept
         self.marks: Dict[str, Decimal] = {s: m.initial_price for s, m in self.markets.items()}
         self.indexes: Dict[str, Decimal] = dict(self.marks)
@@ -345,6 +346,10 @@ class Exchange:
             if market.is_perp:
                 spot = f"{market.base}_{market.quote}"
                 self.indexes[symbol] = self.marks.get(spot, self.marks[symbol])
+        now_ms = self.clock.now_ms()
+        for symbol in self.markets:
+            self.price_klines["Mark"].add_price(symbol, self.marks[symbol], now_ms)
+            self.price_klines["Index"].add_price(symbol, self.indexes.get(symbol, self.marks[symbol]), now_ms)
 
     def funding_rate(self, symbol: str) -> Decimal:
         index = self.indexes[symbol]

@@ -3,7 +3,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Optional, Set, Tuple
+from typing import Any, Deque, Dict, Iterator, List, Optional, Set, Tuple
 
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fmt
@@ -78,7 +78,8 @@ class KlineStore:
         self.dirty: Set[Tuple[str, str]] = set()
         self.history = None  # a kline_history.KlineHistory: candles from before the server started
 
-    def add_trade(self, symbol: str, price: Decimal, quantity: Decimal, ms: int) -> None:
+    def _candles_at(self, symbol: str, ms: int, price: Decimal) -> Iterator[Tuple[str, Candle]]:
+        """(interval, candle holding `ms`) for every interval; a new candle opens at `price`."""
         seconds = ms // 1000
         for interval in INTERVAL_SECONDS:
             start, end = bucket_bounds(interval, seconds)
@@ -88,6 +89,10 @@ class KlineStore:
                 candle = series[start] = Candle(start, end, price, price, price, price)
                 while len(series) > MAX_BUCKETS:
                     series.popitem(last=False)
+            yield interval, candle
+
+    def add_trade(self, symbol: str, price: Decimal, quantity: Decimal, ms: int) -> None:
+        for interval, candle in self._candles_at(symbol, ms, price):
             candle.add(price, quantity)
             self.dirty.add((symbol, interval))
 
@@ -126,3 +131,8 @@ class KlineStore:
         """The candles starting in [first_start, before_start), oldest first."""
         series = self._series.get((symbol, interval), {})
         return [c for s, c in series.items() if first_start <= s < before_start]
+
+    def add_price(self, symbol: str, price: Decimal, ms: int) -> None:
+        """A price sample (mark or index price klines): moves high/low/close, no volume or trades."""
+        for _, candle in self._candles_at(symbol, ms, price):
+            candle.high, candle.low, candle.close = max(candle.high, price), min(candle.low, price), price

@@ -8,13 +8,22 @@ without it the order is refused for insufficient funds. A borrow puts the borrow
 `available`; they stay owed (negative `netQuantity`).
 """
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import Any, Dict, List, Protocol
 
+from backpack_emulator.accounts import AccountSettings
 from backpack_emulator.decimals import ZERO, fmt, parse_decimal
 from backpack_emulator.errors import ApiError, bad_request
+from backpack_emulator.ledger import Ledger
+from backpack_emulator.markets import Market
+from backpack_emulator.settlement import Settlement
 
-if TYPE_CHECKING:
-    from backpack_emulator.exchange import Exchange
+
+class ExchangeState(Protocol):
+    """What lending reads on the exchange (a Protocol: exchange.py imports this module)."""
+    ledger: Ledger
+    markets: Dict[str, Market]
+    settings: Dict[str, AccountSettings]
+    settlement: Settlement
 
 SIDES = ("Borrow", "Lend")
 POSITION_ID_BASE = 41_000_000_000
@@ -24,7 +33,7 @@ MMF_FUNCTION = {"type": "sqrt", "base": "0.0135", "factor": "0.000036"}
 
 
 class Lending:
-    def __init__(self, exchange: "Exchange") -> None:
+    def __init__(self, exchange: ExchangeState) -> None:
         self.exchange = exchange
         self.ledger = exchange.ledger
         self._ids: Dict[tuple, int] = {}

@@ -72,7 +72,8 @@ def klines(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     price_type = params.get("priceType", "Last")
     if price_type not in ("Last", "Index", "Mark"):
         raise bad_request("Invalid `priceType`")
-    return ex.klines.rest_rows(market.symbol, interval, start, end, ex.clock.now_ms() // 1000)
+    store = ex.klines if price_type == "Last" else ex.price_klines[price_type]
+    return store.rest_rows(market.symbol, interval, start, end, ex.clock.now_ms() // 1000)
 
 
 def mark_prices(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:

@@ -134,10 +134,12 @@ class Order:
         }
         if self.client_id is not None:
             data["c"] = self.client_id
-        if self.quantity is not None:
-            data["q"] = fmt(self.quantity)
+        # `q` is always there (a required field of the official OrderUpdate): "0" for a quote-sized order.
+        data["q"] = fmt(self.quantity) if self.quantity is not None else "0"
         if self.quote_quantity is not None:
             data["Q"] = fmt(self.quote_quantity)
+        elif self.order_type == "Limit" and self.quantity is not None and self.price is not None:
+            data["Q"] = fmt(self.quantity * self.price)  # live sends it on limit orders too (price x quantity)
         if self.price is not None:
             data["p"] = fmt(self.price)
         if event == "orderExpired" and self.expiry_reason:

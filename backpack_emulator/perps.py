@@ -70,6 +70,7 @@ class Position:
             "pnlRealized": fmt(self.realized_pnl),
             "pnlUnrealized": fmt(self.unrealized(mark).quantize(FEE_QUANTUM)),
             "cumulativeFundingPayment": fmt(self.cumulative_funding),
+            "cumulativeInterest": "0",  # interest on unrealised PnL: the emulator charges none
             "subaccountId": None,
             "symbol": self.symbol,
             "userId": subaccount_user,

@@ -1,35 +1,27 @@
 """REST routes under /api/v1 and /wapi/v1, plus the middleware that applies per-request faults,
 writes the request log and adds ``X-Emulator-Processing-Us`` (time spent inside the emulator,
-injected delays excluded) to every response."""
+injected delays excluded) to every response. Every request is decoded strictly first
+(request_schema.py): what the live server's typed decoder refuses is refused here too."""
 import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from aiohttp import web
 
-from backpack_emulator import account_views, market_views, signing
+from backpack_emulator import account_views, market_views, public_views, signing
 from backpack_emulator.errors import UNKNOWN_ERROR_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.order_request import order_selector
-
-if TYPE_CHECKING:
-    from backpack_emulator.server import EmulatorServer
+from backpack_emulator.request_schema import check_request, refusal
+from backpack_emulator.responses import error_response, json_response, text_response
+from backpack_emulator.server_context import ServerContext
 
 LOGGER = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROCESSING_HEADER = "X-Emulator-Processing-Us"
 BODY_METHODS = ("POST", "DELETE", "PATCH")
 NO_CONTENT = 204
-
-
-def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
-                        content_type="application/json")
-
-
-def error_response(error: ApiError) -> web.Response:
-    return json_response(error.body(), status=error.status)
 
 
 def _loggable(params: Any) -> Any:
@@ -40,12 +32,8 @@ def _loggable(params: Any) -> Any:
     return json.loads(json.dumps(params, default=str))
 
 
-def _is_object_or_objects(body: Any) -> bool:
-    return isinstance(body, dict) or (isinstance(body, list) and all(isinstance(item, dict) for item in body))
-
-
 class RestApi:
-    def __init__(self, server: "EmulatorServer") -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
 
     @property
@@ -56,10 +44,12 @@ class RestApi:
         get, post, delete, patch = app.router.add_get, app.router.add_post, app.router.add_delete, app.router.add_patch
         public: Dict[str, Callable[[web.Request], Any]] = {
             "/api/v1/status": lambda r: {"status": "Ok", "message": None},
-            "/api/v1/markets": self.markets,
+            "/api/v1/markets": lambda r: public_views.markets(self.exchange, r.query),
             "/api/v1/market": lambda r: self.exchange.market(r.query.get("symbol")).to_json(
                 self.exchange.funding_interval_ms),
-            "/api/v1/assets": self.assets,
+            "/api/v1/assets": lambda r: public_views.assets(self.exchange),
+            "/api/v1/securities": lambda r: public_views.securities(self.exchange),
+            "/api/v1/collateral": lambda r: public_views.collateral_parameters(self.exchange),
             "/api/v1/ticker": lambda r: market_views.ticker(self.exchange, self.exchange.market(r.query.get("symbol")).symbol,
                                                      market_views.ticker_interval(r.query)),
             "/api/v1/tickers": lambda r: [market_views.ticker(self.exchange, s, market_views.ticker_interval(r.query))
@@ -74,8 +64,8 @@ class RestApi:
         }
         for path, build in public.items():
             get(path, self._public(build))
-        get("/api/v1/ping", lambda r: self._text("pong"))
-        get("/api/v1/time", lambda r: self._text(str(self.server.clock.now_ms())))
+        get("/api/v1/ping", self._public(lambda r: "pong", text=True))
+        get("/api/v1/time", self._public(lambda r: str(self.server.clock.now_ms()), text=True))
         private = {
             ("GET", "/api/v1/account"): lambda r, a, p: account_views.account_info(self.exchange, a),
             ("PATCH", "/api/v1/account"): self.update_account,
@@ -100,13 +90,12 @@ class RestApi:
 
     # ----- wrappers
     @staticmethod
-    def _text(text: str) -> web.Response:
-        return web.Response(text=text, content_type="text/plain")
-
-    @staticmethod
-    def _public(build: Callable[[web.Request], Any]) -> Handler:
+    def _public(build: Callable[[web.Request], Any], text: bool = False) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            return json_response(build(request))
+            request["params"] = request.query
+            check_request(request.method, request.path, request.query, None)
+            result = build(request)
+            return text_response(result) if text else json_response(result)
         return handler
 
     def _private(self, instruction: str, build: Callable[[web.Request, str, Any], Any]) -> Handler:
@@ -128,26 +117,23 @@ class RestApi:
 
     async def _authenticate(self, request: web.Request, instruction: str) -> Tuple[str, Any]:
         request["instruction"] = instruction
-        params: Any
-        if request.method in BODY_METHODS and request.can_read_body:
-            raw = await request.read()
+        params: Any = request.query
+        body: Any = None
+        if request.method in BODY_METHODS:
+            raw = await request.read() if request.can_read_body else b""
             try:
-                params = signing.parse_json_body(raw) if raw.strip() else {}
-            except ValueError:
-                raise bad_request("Invalid JSON body")
-            if not _is_object_or_objects(params):  # nothing else can be signed (API reference §2.3, §2.5)
-                raise bad_request("Invalid JSON body: expected an object, or an array of objects for a batch")
-        else:
-            params = {}
-        if request.method == "GET" or (not params and request.query):
-            params = request.query if request.method == "GET" else dict(request.query)
+                body = signing.parse_json_body(raw) if raw.strip() else {}
+            except ValueError as error:
+                raise refusal(f"parse request payload error: {error}")
+            params = body
         request["params"] = params
+        check_request(request.method, request.path, request.query, body)
         headers = request.headers
         api_key = headers.get("X-API-Key")
         request["api_key"] = api_key
-        query_pairs = list(params.items()) if request.method == "GET" else params
+        signed = list(params.items()) if body is None else params
         signing.verify(api_key, headers.get("X-Signature"), headers.get("X-Timestamp"), headers.get("X-Window"),
-                       instruction, query_pairs, self.server.clock.now_ms())
+                       instruction, signed, self.server.clock.now_ms())
         if not self.exchange.has_account(api_key):
             raise ApiError(401, "UNAUTHORIZED", "Unknown API key")
         return api_key, params
@@ -196,15 +182,6 @@ class RestApi:
         return web.Response(status=503)
 
     # ----- handlers with logic of their own
-    def markets(self, request: web.Request) -> Any:
-        types = request.query.getall("marketType", [])
-        ex = self.exchange
-        return [m.to_json(ex.funding_interval_ms) for m in ex.markets.values() if not types or m.market_type in types]
-
-    def assets(self, request: web.Request) -> Any:
-        names = sorted({a for m in self.exchange.markets.values() for a in (m.base, m.quote)})
-        return [{"symbol": name, "displayName": name, "coingeckoId": None, "tokens": []} for name in names]
-
     def get_order(self, request: web.Request, account: str, params: Any) -> Any:
         market = self.exchange.market(params.get("symbol"))
         order_id, client_id = order_selector(params)
@@ -232,17 +209,18 @@ class RestApi:
         return None
 
 
-def log_request(server: "EmulatorServer", request: web.Request, status: Optional[int], elapsed_us: int,
+def log_request(server: ServerContext, request: web.Request, status: Optional[int], elapsed_us: int,
                 response: Any = None) -> None:
     server.request_log.add({
         "method": request.method, "path": request.path,
         "apiKey": request.get("api_key") or request.headers.get("X-API-Key"),
         "instruction": request.get("instruction"), "params": _loggable(request.get("params", dict(request.query) or None)),
         "status": status, "hung": bool(request.get("hung")), "response": _loggable(response),
+        "refusal": request.get("refusal"),
         "time": server.clock.now_ms(), "processingUs": elapsed_us})
 
 
-def make_middleware(server: "EmulatorServer") -> Callable:
+def make_middleware(server: ServerContext) -> Callable:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith("/_admin/") or request.headers.get("Upgrade", "").lower() == "websocket":
@@ -258,6 +236,8 @@ def make_middleware(server: "EmulatorServer") -> Callable:
             else:
                 response = error_response(failure)
         except ApiError as error:
+            if error.plain:  # the typed decoder refused the request (tests assert there are none)
+                request["refusal"] = error.message
             response = error_response(error)
         except web.HTTPException as http_error:
             if http_error.status == 404:

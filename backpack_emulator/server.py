@@ -93,6 +93,13 @@ class EmulatorServer:
     def add_account(self, api_key: str, balances: Dict[str, Any]) -> None:
         self.exchange.add_account(api_key, balances)
 
+    def refusals(self) -> List[Dict[str, Any]]:
+        """Requests the strict decoder refused (REST, from the request log) and malformed WS requests:
+        tests that drive real clients assert there are none."""
+        rest = [{"method": e["method"], "path": e["path"], "params": e["params"], "refusal": e["refusal"]}
+                for e in self.request_log.entries() if e.get("refusal")]
+        return rest + [{"ws": r["request"], "refusal": r["message"]} for r in self.hub.refusals]
+
     async def start(self) -> None:
         self.stopping = asyncio.Event()
         app = web.Application(middlewares=[make_middleware(self)], client_max_size=1 << 20)

@@ -6,28 +6,43 @@ position's cost basis moves, realised PnL and fees settle in USDC. Fees go to a 
 funding residue to an insurance account, so value is conserved across all accounts.
 """
 from decimal import Decimal
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import Any, Deque, Dict, List, Optional, Protocol, Tuple
 
-from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
+from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
 from backpack_emulator.book import OrderBook
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fee_amount, floor_to, fmt
 from backpack_emulator.errors import ApiError
-from backpack_emulator.ledger import InsufficientFunds
+from backpack_emulator.ledger import InsufficientFunds, Ledger
 from backpack_emulator.markets import COLLATERAL_WEIGHTS, Market
 from backpack_emulator.matching import buy_cost
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, funding_payment, reducible
 
-if TYPE_CHECKING:
-    from backpack_emulator.exchange import Exchange
-
 SETTLEMENT_ASSET = "USDC"
 FeeByRole = Dict[bool, Tuple[Decimal, str]]  # is_maker -> (fee, fee asset)
 
 
+class ExchangeState(Protocol):
+    """What settlement reads and calls on the exchange (a Protocol: exchange.py imports this module)."""
+    ledger: Ledger
+    markets: Dict[str, Market]
+    marks: Dict[str, Decimal]
+    settings: Dict[str, AccountSettings]
+    open_orders: Dict[str, Order]
+    positions: Dict[Tuple[str, str], Position]
+    funding_history: Dict[str, Deque[Dict[str, Any]]]
+    funding_rate_history: Dict[str, Deque[Dict[str, Any]]]
+
+    def position(self, account: str, symbol: str) -> Position: ...
+
+    def open_positions(self, account: str) -> List[Position]: ...
+
+    def emit_position(self, position: Position, event: Optional[str]) -> None: ...
+
+
 class Settlement:
-    def __init__(self, exchange: "Exchange") -> None:
+    def __init__(self, exchange: ExchangeState) -> None:
         self.exchange = exchange
         self.ledger = exchange.ledger
 

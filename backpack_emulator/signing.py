@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -43,25 +43,23 @@ def value_text(value: Any) -> str:
     """How one parameter value is written into the signed string."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return "null"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), default=str)
     return str(value)
 
 
-def _pairs(params: Iterable[Tuple[str, Any]], skip_null: bool) -> str:
-    items = sorted((k, v) for k, v in params if not (skip_null and v is None))
+def _pairs(params: Iterable[Tuple[str, Any]]) -> str:
+    items = sorted((k, v) for k, v in params if v is not None)
     return "&".join(f"{k}={value_text(v)}" for k, v in items)
 
 
-def signed_string(instruction: str, params: Any, timestamp: int, window: int, skip_null: bool = True) -> str:
+def signed_string(instruction: str, params: Any, timestamp: int, window: int) -> str:
     """Canonical text for a request: ``params`` is a mapping, a list of pairs, or (batch) a list of mappings."""
     if isinstance(params, list) and params and all(isinstance(p, Mapping) for p in params):
-        chunks = [_chunk(instruction, _pairs(p.items(), skip_null)) for p in params]
+        chunks = [_chunk(instruction, _pairs(p.items())) for p in params]
     else:
         pairs = params.items() if isinstance(params, Mapping) else (params or [])
-        chunks = [_chunk(instruction, _pairs(pairs, skip_null))]
+        chunks = [_chunk(instruction, _pairs(pairs))]
     return "&".join(chunks) + f"&timestamp={timestamp}&window={window}"
 
 
@@ -119,20 +117,10 @@ def verify(api_key: Optional[str], signature: Optional[str], timestamp_raw: Any,
     sig = decode_signature(signature)
     timestamp = parse_int(timestamp_raw, "X-Timestamp")
     window = DEFAULT_WINDOW_MS if window_raw in (None, "") else parse_int(window_raw, "X-Window")
-    candidates: List[str] = [signed_string(instruction, params, timestamp, window)]
-    if _has_null(params):  # undocumented: accept both "null omitted" and "null written"
-        candidates.append(signed_string(instruction, params, timestamp, window, skip_null=False))
-    if not any(_valid(key, text, sig) for text in candidates):
+    # A null parameter decodes as absent, so it is not in the signed text: `key=null` does not verify.
+    if not _valid(key, signed_string(instruction, params, timestamp, window), sig):
         raise bad_request(INVALID_SIGNATURE_MESSAGE)
     check_window(timestamp, window, now_ms)
-
-
-def _has_null(params: Any) -> bool:
-    if isinstance(params, Mapping):
-        return any(v is None for v in params.values())
-    if isinstance(params, list):
-        return any(_has_null(p) for p in params if isinstance(p, Mapping))
-    return False
 
 
 def _valid(key: VerifyKey, text: str, signature: bytes) -> bool:

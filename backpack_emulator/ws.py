@@ -8,7 +8,8 @@ No acknowledgement is documented for SUBSCRIBE, so none is sent unless the reque
 import asyncio
 import json
 import time
-from typing import Any, Callable, Dict, List, Optional, Set
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Set
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -20,7 +21,8 @@ from backpack_emulator.faults import Faults
 from backpack_emulator.klines import INTERVAL_SECONDS
 
 PUBLIC_KINDS = ("depth", "trade", "bookTicker", "markPrice", "ticker", "kline", "openInterest")
-PRIVATE_KINDS = ("account.orderUpdate", "account.positionUpdate")
+PRIVATE_KINDS = ("account.orderUpdate", "account.positionUpdate", "account.rfqUpdate")
+REQUEST_KEYS = frozenset({"method", "params", "signature", "id"})
 INVALID_STREAM = 4006
 INVALID_SIGNATURE = 4007
 REORDER_FLUSH_S = 0.5
@@ -65,6 +67,7 @@ class WsHub:
         self.public_subs: Dict[str, Set[Connection]] = {}
         self.private_subs: Dict[str, Set[Connection]] = {}
         self.messages_sent = 0
+        self.refusals: Deque[Dict[str, Any]] = deque(maxlen=1000)  # malformed WS requests (connectors send none)
 
     # ----- EventSink
     def wants(self, stream: str) -> bool:
@@ -183,6 +186,10 @@ class WsHub:
         if not isinstance(request, dict) or request.get("method") not in ("SUBSCRIBE", "UNSUBSCRIBE"):
             self._error(connection, request, INVALID_STREAM, "Invalid request: expected SUBSCRIBE or UNSUBSCRIBE")
             return
+        unknown = sorted(set(request) - REQUEST_KEYS)
+        if unknown:
+            self._error(connection, request, INVALID_STREAM, f"Invalid request: unknown field `{unknown[0]}`")
+            return
         streams = request.get("params")
         if not isinstance(streams, list) or not streams or not all(isinstance(s, str) for s in streams):
             self._error(connection, request, INVALID_STREAM, "Invalid stream")
@@ -247,23 +254,25 @@ class WsHub:
         if not isinstance(signature, list) or len(signature) != 4:
             self._error(connection, request, INVALID_SIGNATURE, "Private streams need a signature")
             return None
-        if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in signature):
+        if not all(isinstance(item, str) for item in signature):  # every client sends strings (API ref. §2.8)
             self._error(connection, request, INVALID_SIGNATURE,
                         "Invalid signature: expected [api key, signature, timestamp, window] as strings")
             return None
-        api_key, sig, timestamp, window = (str(item) for item in signature)
+        api_key, sig, timestamp, window = signature
         try:
             signing.verify(api_key, sig, timestamp, window, "subscribe", {}, self.clock.now_ms())
         except ApiError as error:
-            self._error(connection, request, INVALID_SIGNATURE, error.message)
+            self._error(connection, request, INVALID_SIGNATURE, error.message, malformed=False)
             return None
         if not self.known_account(api_key):
-            self._error(connection, request, INVALID_SIGNATURE, "Unknown API key")
+            self._error(connection, request, INVALID_SIGNATURE, "Unknown API key", malformed=False)
             return None
         return api_key
 
-    @staticmethod
-    def _error(connection: Connection, request: Any, code: int, message: str) -> None:
+    def _error(self, connection: Connection, request: Any, code: int, message: str, malformed: bool = True) -> None:
+        """`malformed`: the request itself is wrong (logged in `refusals`), not a signature that expired."""
         request_id = request.get("id") if isinstance(request, dict) else None
+        if malformed:
+            self.refusals.append({"request": request, "code": code, "message": message})
         connection.send(json.dumps({"id": request_id, "error": {"code": code, "message": message}}))
 

@@ -76,6 +76,7 @@ class CandlesFromEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await close_shared_http_session()
         await self.server.stop()
         await super().asyncTearDown()
+        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
 
     def emulator_candles(self, symbol: str) -> List:
         now = int(time.time())

@@ -16,19 +16,25 @@ INVALID = "INVALID_CLIENT_REQUEST"
 
 
 class MalformedRestInputTest(EmulatorTestCase):
-    async def assert_refused(self, method, path, params=None, headers=None, message_part=""):
-        status, body, _ = await self.alice.call(method, path, params, headers=headers)
+    async def assert_refused(self, method, path, params=None, headers=None, message_part="", decoder=False):
+        """`decoder`: refused by the typed request decoder, which answers plain text (not a JSON error)."""
+        status, body, response_headers = await self.alice.call(method, path, params, headers=headers)
+        if decoder:
+            self.assertEqual((400, "text/plain"), (status, response_headers["Content-Type"].split(";")[0]), body)
+            self.assertIn(message_part, body)
+            return
         self.assertEqual((400, INVALID), (status, body["code"]), body)
         self.assertIn(message_part, body["message"])
 
     async def test_non_ascii_digits_are_a_clear_400(self):
         await self.assert_refused("POST", "/api/v1/order", {
             "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "price": "100", "quantity": "1",
-            "clientId": SUPERSCRIPT_TWO}, message_part="clientId")
+            "clientId": SUPERSCRIPT_TWO}, message_part="clientId", decoder=True)
         headers = self.alice.headers("balanceQuery", {})
         headers["X-Timestamp"] = SUPERSCRIPT_TWO
         await self.assert_refused("GET", "/api/v1/capital", headers=headers, message_part="X-Timestamp")
-        await self.assert_refused("GET", "/wapi/v1/history/fills", {"limit": SUPERSCRIPT_TWO}, message_part="limit")
+        await self.assert_refused("GET", "/wapi/v1/history/fills", {"limit": SUPERSCRIPT_TWO}, message_part="limit",
+                                  decoder=True)
 
     async def test_bodies_that_are_not_objects_are_a_clear_400(self):
         cases = [("POST", "/api/v1/order", [1, 2]), ("POST", "/api/v1/order", "text"), ("POST", "/api/v1/order", 5),
@@ -37,7 +43,8 @@ class MalformedRestInputTest(EmulatorTestCase):
             with self.subTest(body=body):
                 # Signed over an empty parameter set: such a body has no signable form at all.
                 headers = self.alice.headers("orderExecute" if method == "POST" else "orderCancel", {})
-                await self.assert_refused(method, path, body, headers=headers, message_part="JSON body")
+                await self.assert_refused(method, path, body, headers=headers, message_part="parse request payload",
+                                          decoder=True)
         self.assertEqual([], await self.alice.ok("GET", "/wapi/v1/history/orders"))
 
     def test_starting_balances_must_be_finite(self):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from test.headless.support import bot_env, doc_shell, start_emulator
+from test.headless.support import bot_env, doc_shell, start_emulator, stop_checked
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,7 +32,7 @@ def emulator():
     """The emulator subprocess, started with the guide's command for a fresh key pair."""
     emulator = start_emulator()
     yield emulator
-    emulator.stop()
+    stop_checked(emulator)
 
 
 def _bot_with_keys(tmp_path_factory, store_command: str):
@@ -49,11 +49,11 @@ def _bot_with_keys(tmp_path_factory, store_command: str):
 def spot(tmp_path_factory, mqtt_broker):
     emulator, home, env = _bot_with_keys(tmp_path_factory, "store_keys_env")
     yield emulator, home, env
-    emulator.stop()
+    stop_checked(emulator)
 
 
 @pytest.fixture(scope="module")
 def perp(tmp_path_factory, mqtt_broker):
     emulator, home, env = _bot_with_keys(tmp_path_factory, "store_perp_keys")
     yield emulator, home, env
-    emulator.stop()
+    stop_checked(emulator)

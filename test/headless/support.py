@@ -92,6 +92,15 @@ def start_emulator() -> Emulator:
     return Emulator(process, urls["REST_URL"], urls["WS_URL"], api_key, api_secret)
 
 
+def stop_checked(emulator: Emulator) -> None:
+    """Stops the emulator after checking it refused none of the bot's requests (strict decoder)."""
+    try:
+        refusals = emulator.admin("refusals")
+    finally:
+        emulator.stop()
+    assert refusals == [], f"requests the emulator's strict decoder refused: {refusals}"
+
+
 def subprocess_drain(process: subprocess.Popen) -> None:
     import threading
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()

@@ -7,7 +7,7 @@ from hummingbot.core.data_type.common import OrderType, PositionAction
 from hummingbot.core.event.events import MarketEvent
 from test.reliability.invariants import assert_consistent
 from test.reliability.report import ScenarioStats, new_scenario
-from test.reliability.venue import PAIR, SPOT_SYMBOL, Venue, wait_for
+from test.reliability.venue import PAIR, SPOT_SYMBOL, Venue, assert_no_refusals, wait_for
 
 T = TypeVar("T")
 
@@ -27,6 +27,8 @@ class ReliabilityTestCase(IsolatedAsyncioWrapperTestCase):
 
     async def asyncTearDown(self):
         await self.venue.stop()
+        # Whatever the scenario did, the connectors sent nothing the live server's decoder would refuse.
+        assert_no_refusals(self, self.venue.server)
         await super().asyncTearDown()
 
     def scenario(self, name: str) -> ScenarioStats:

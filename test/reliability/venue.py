@@ -50,6 +50,11 @@ async def close_shared_http_session() -> None:
         factory._shared_client = None
 
 
+def assert_no_refusals(test, server: EmulatorServer) -> None:
+    """No request in the emulator's log was refused by its strict decoder, and no WS request was malformed."""
+    test.assertEqual([], server.refusals(), "requests the live server's typed decoder would refuse")
+
+
 class EventRecorder:
     """Every event a connector emits, in order, as (tag, event)."""
 

@@ -45,6 +45,7 @@ class MarketDataProviderOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await ConnectionsFactory().close()
         await super().asyncTearDown()
+        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
 
     @staticmethod
     async def until(condition, what: str):

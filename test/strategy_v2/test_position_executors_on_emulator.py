@@ -78,6 +78,7 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await ConnectionsFactory().close()
         await super().asyncTearDown()
+        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
 
     @staticmethod
     async def until(condition, what: str, timeout: float = EXECUTOR_TIMEOUT_S):

@@ -66,6 +66,7 @@ class EmulatorTestCase(IsolatedAsyncioWrapperTestCase):
         await self.server.stop()
         await close_shared_http_session()
         await super().asyncTearDown()
+        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
 
     async def _tick_forever(self):
         while True:

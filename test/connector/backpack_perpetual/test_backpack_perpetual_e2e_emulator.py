@@ -60,6 +60,7 @@ class PerpetualAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await asyncio.gather(self.clock_task, self.server.stop(), return_exceptions=True)
         await ConnectionsFactory().close()  # Hummingbot's shared aiohttp session is bound to this test's loop
         await super().asyncTearDown()
+        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
 
     async def drive_clock(self, period_s: float = 0.1):
         """What Hummingbot's clock does: timestamps and ticks (status polling, funding poll notifier)."""
