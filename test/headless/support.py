@@ -156,6 +156,7 @@ DOC_COMMANDS = {
                           "run_duration_s: 3600\\n' > \"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_maker_perp.yml\""),
     "run_perp_maker": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_post_only_maker.py "
                        "-c backpack_maker_perp.yml --headless"),
+    "run_v2_spot": ".venv/bin/python bin/hummingbot_quickstart.py -f backpack_v2_controllers.py -c backpack_v2_spot.yml --headless",
     "emulator_keys": "export $(.venv/bin/python -m backpack_emulator.keys)",
     "emulator_start": (".venv/bin/python -m backpack_emulator --host 127.0.0.1 --port 0 "
                        "--account \"$BACKPACK_API_KEY:USDC=10000,SOL=100\""),

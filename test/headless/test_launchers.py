@@ -122,3 +122,25 @@ def mqtt_connack(port: int) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"\x10" + bytes([len(variable)]) + variable)
         return sock.recv(4)
+
+
+def test_a_bot_home_finds_the_v2_controllers_and_gets_the_example_configs_once(home):
+    """Hummingbot imports `controllers.<type>.<name>` and reads conf/controllers/ of the home: the home links the
+    repo's controllers/ and gets a copy of each example config it does not have (its own are never replaced)."""
+    (home / "conf" / "controllers").mkdir(parents=True)
+    own = home / "conf" / "controllers" / "backpack_spot_mm.yml"
+    own.write_text("id: mine\n")
+    code = ("import path_util\n"
+            "from hummingbot.client import settings\n"
+            "from scripts.backpack_v2_controllers import BackpackV2ControllersConfig\n"
+            "configs = BackpackV2ControllersConfig(controllers_config=['backpack_perp_trend.yml']).load_controller_configs()\n"
+            "print(settings.CONTROLLERS_CONF_DIR_PATH, type(configs[0]).__module__, configs[0].get_controller_class().__name__)\n")
+    result = run([PY, "-c", code], base_env(home, PYTHONPATH="."))
+    assert result.returncode == 0, result.stderr[-2000:]
+    conf_dir, module, controller = result.stdout.split()
+    assert conf_dir == str(home.resolve() / "conf" / "controllers")
+    assert (module, controller) == ("controllers.directional_trading.backpack_trend_follower", "BackpackTrendFollower")
+    assert (home / "controllers").resolve() == ROOT / "controllers"
+    assert own.read_text() == "id: mine\n"
+    for example in ("conf/controllers/backpack_perp_trend.yml", "conf/scripts/backpack_v2_spot.yml"):
+        assert (home / example).read_text() == (ROOT / example).read_text()
