@@ -11,6 +11,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import pytest
+
 from test.packaging.lifecycle_support import ThrowawayVenv, hummingbot_version
 
 # Hummingbot releases that ship Backpack connectors of their own.
@@ -53,6 +55,7 @@ class InstallLifecycleTest(unittest.TestCase):
         for key in ("backpack", "backpack_perpetual", "candles_backpack", "candles_backpack_perpetual", "rate_source"):
             self.assertIn(own, probe[key] or "", f"{key} resolves to {probe[key]}")
 
+    @pytest.mark.timeout(900)  # four pip runs and five Hummingbot starts, on a loaded 2-core machine
     def test_lifecycle(self):
         with self.subTest("Hummingbot alone"):
             self.assert_hummingbot_own(self.before)
