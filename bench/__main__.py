@@ -3,7 +3,7 @@ the table and writes bench/RESULTS.md with the machine description.
 
 Every speed figure is a ratio against a floor measured in the same run, or a latency split into the
 connector's and the emulator's share; nothing here is a pass/fail test. Everything runs on 127.0.0.1.
-Quick by default (~3.5 minutes); `--soak-seconds 600 --rest-seconds 600` gives the full figures."""
+Quick by default (~8 minutes); `--soak-seconds 600 --rest-seconds 600` gives the full figures."""
 import argparse
 import asyncio
 import datetime
@@ -17,7 +17,9 @@ import conftest  # noqa: F401  (measure this working tree's connector, exactly a
 from bench import (
     depth_bench,
     machine,
+    market_scale_bench,
     memory_bench,
+    order_polling_bench,
     rest_usage_bench,
     round_trip_bench,
     scale_startup_bench,
@@ -27,7 +29,8 @@ from bench import (
 from bench.report import Row, markdown_table, text_table
 
 RESULTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
-BENCHES = ("depth", "sign", "round_trip", "startup", "scale_startup", "rest_usage", "memory")
+BENCHES = ("depth", "sign", "round_trip", "startup", "scale_startup", "rest_usage", "order_polling", "memory",
+           "markets")
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -41,14 +44,21 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--rest-seconds", type=float, default=125.0,
                         help="steady-state REST window (default 125: one of Hummingbot's 120 s status polls)")
     parser.add_argument("--soak-seconds", type=float, default=60.0,
-                        help="memory soak length (default 60; the issue's figure is 600)")
+                        help="memory soaks' length (default 60; the issue's figure is 600)")
+    parser.add_argument("--polling-seconds", type=float, default=30.0,
+                        help="window of the order polling bench (default 30: six 5 s polls)")
+    parser.add_argument("--market-sizes", default="1,10,100",
+                        help="markets per run of the memory/CPU per market bench (default 1,10,100; the last soaks)")
+    parser.add_argument("--market-seconds", type=float, default=20.0,
+                        help="measuring window of each market size but the last (default 20)")
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
     parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite bench/RESULTS.md")
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - set(BENCHES)
     if unknown:
         parser.error(f"unknown bench(es): {', '.join(sorted(unknown))}")
-    if min(args.diffs, args.signs, args.orders, args.scale_pairs) < 1 or min(args.rest_seconds, args.soak_seconds) <= 0:
+    if min(args.diffs, args.signs, args.orders, args.scale_pairs) < 1 or \
+            min(args.rest_seconds, args.soak_seconds, args.polling_seconds, args.market_seconds) <= 0:
         parser.error("sizes and durations must be positive")
     return args
 
@@ -62,7 +72,10 @@ def bench_calls(args: argparse.Namespace) -> Dict[str, Callable[[], Awaitable]]:
         "startup": lambda: startup_bench.run(pair_counts),
         "scale_startup": lambda: scale_startup_bench.run(args.scale_pairs),
         "rest_usage": lambda: rest_usage_bench.run(args.rest_seconds),
+        "order_polling": lambda: order_polling_bench.run(args.polling_seconds),
         "memory": lambda: memory_bench.run(args.soak_seconds),
+        "markets": lambda: market_scale_bench.run(tuple(int(n) for n in args.market_sizes.split(",")),
+                                                  args.market_seconds, args.soak_seconds),
     }
 
 

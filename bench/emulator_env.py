@@ -2,9 +2,10 @@
 
 - `spawn_emulator(...)`: the emulator CLI in a subprocess (so its CPU and memory are not the connector's);
 - `many_markets_exchange(n)`: an in-process emulator state with `n` extra spot markets and their perps;
-- `running_connector(...)` / `running_connectors(...)`: a `BackpackExchange` pointed at an emulator, started, ticked like Hummingbot's
+- `running_connector(...)` / `running_connectors(...)`: a `BackpackExchange` (or several) pointed at an
+  emulator, started, ticked like Hummingbot's
   clock (1 s) and ready; stopped on exit (`closes_http_session` closes the shared HTTP session after a bench);
-- `OrderWaiter`: awaits a connector's order events by client order id.
+- `OrderWaiter`: awaits a connector's order events by client order id; `place_resting_orders(...)` uses it.
 """
 import asyncio
 import contextlib
@@ -13,17 +14,21 @@ import os
 import signal
 import sys
 import time
+from decimal import Decimal
 from typing import AsyncIterator, Callable, Dict, List, Optional, Tuple
 from unittest.mock import patch
 
 from backpack_emulator.exchange import Exchange
+from backpack_emulator.keys import generate_keypair
 from backpack_emulator.markets import SYNTHETIC_PREFIX, markets_with_extra
+from backpack_emulator.server import EmulatorServer
 
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import (
     BackpackPerpetualDerivative,
 )
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
 from test.connector.backpack.helpers import close_shared_http_session
@@ -183,3 +188,35 @@ class OrderWaiter:
     def forget(self, order_id: str, keep: Optional[MarketEvent] = None) -> None:
         for key in [k for k in self._futures if k[1] == order_id and k[0] is not keep]:
             self._futures.pop(key, None)
+
+
+async def place_resting_orders(connector: BackpackExchange, pairs: List[str], count: int,
+                               below: Decimal = Decimal("0.9")) -> None:
+    """`count` buys of 0.1 at `below` x the best bid, round-robin over `pairs`, each awaited until OPEN."""
+    waiter = OrderWaiter(connector)
+    for index in range(count):
+        pair = pairs[index % len(pairs)]
+        price = connector.quantize_order_price(pair, Decimal(str(connector.get_price(pair, False))) * below)
+        order_id = connector.buy(pair, Decimal("0.1"), OrderType.LIMIT, price)
+        await waiter.wait(MarketEvent.BuyOrderCreated, order_id)
+
+
+@contextlib.asynccontextmanager
+async def connector_with_orders(pair_count: int, orders: int, below: Decimal = Decimal("0.9"),
+                                market_data_interval_s: float = 0.2
+                                ) -> AsyncIterator[Tuple[EmulatorServer, BackpackExchange]]:
+    """An in-process emulator with `pair_count` markets (`bench_pairs`) and a running connector on them with
+    `orders` resting buys (`place_resting_orders`)."""
+    server = EmulatorServer(host=LOOPBACK, port=0, seed=1, exchange=many_markets_exchange(max(0, pair_count - 2)),
+                            market_data_interval_s=market_data_interval_s)
+    api_key, api_secret = generate_keypair()
+    server.add_account(api_key, BIG_BALANCES)
+    await server.start()
+    try:
+        pairs = bench_pairs(pair_count)
+        connector = create_connector(server.rest_url, server.ws_url, api_key, api_secret, pairs)
+        async with running_connector(connector):
+            await place_resting_orders(connector, pairs, orders, below)
+            yield server, connector
+    finally:
+        await server.stop()

@@ -9,26 +9,13 @@ import asyncio
 import contextlib
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Dict, List, Tuple
 
-from backpack_emulator.keys import generate_keypair
 from backpack_emulator.server import EmulatorServer
 
-from bench.emulator_env import (
-    BIG_BALANCES,
-    LOOPBACK,
-    OrderWaiter,
-    bench_pairs,
-    create_connector,
-    many_markets_exchange,
-    closes_http_session,
-    running_connector,
-)
+from bench.emulator_env import closes_http_session, connector_with_orders
 from bench.report import Row
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
-from hummingbot.core.data_type.common import OrderType
-from hummingbot.core.event.events import MarketEvent
 
 OPEN_ORDERS = 5
 BUDGET_PER_MIN = CONSTANTS.GLOBAL_REQUESTS_PER_MINUTE
@@ -63,39 +50,13 @@ class RestUsageResult:
         return [row for usage in self.usages for row in usage.rows()]
 
 
-async def _place_resting_orders(connector, pairs: List[str]) -> None:
-    waiter = OrderWaiter(connector)
-    for index in range(OPEN_ORDERS):
-        pair = pairs[index % len(pairs)]
-        price = connector.quantize_order_price(pair, Decimal(str(connector.get_price(pair, False))) * Decimal("0.9"))
-        order_id = connector.buy(pair, Decimal("0.1"), OrderType.LIMIT, price)
-        await waiter.wait(MarketEvent.BuyOrderCreated, order_id)
-
-
-@contextlib.asynccontextmanager
-async def _connector_with_orders(pair_count: int):
-    server = EmulatorServer(host=LOOPBACK, port=0, seed=1, exchange=many_markets_exchange(max(0, pair_count - 2)),
-                            market_data_interval_s=0.2)
-    api_key, api_secret = generate_keypair()
-    server.add_account(api_key, BIG_BALANCES)
-    await server.start()
-    try:
-        pairs = bench_pairs(pair_count)
-        connector = create_connector(server.rest_url, server.ws_url, api_key, api_secret, pairs)
-        async with running_connector(connector):
-            await _place_resting_orders(connector, pairs)
-            yield server
-    finally:
-        await server.stop()
-
-
 def _count(server: EmulatorServer) -> Dict[str, int]:
     return dict(Counter(f"{e['method']} {e['path']}" for e in server.request_log.entries()))
 
 
 async def _measure(pair_counts: Tuple[int, ...], seconds: float) -> List[Usage]:
     async with contextlib.AsyncExitStack() as stack:
-        servers = [await stack.enter_async_context(_connector_with_orders(n)) for n in pair_counts]
+        servers = [(await stack.enter_async_context(connector_with_orders(n, OPEN_ORDERS)))[0] for n in pair_counts]
         for server in servers:
             server.request_log.clear()
         await asyncio.sleep(seconds)

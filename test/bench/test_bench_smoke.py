@@ -6,7 +6,9 @@ import unittest
 
 from bench import (
     depth_bench,
+    market_scale_bench,
     memory_bench,
+    order_polling_bench,
     rest_usage_bench,
     round_trip_bench,
     scale_startup_bench,
@@ -95,3 +97,15 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertGreaterEqual(len(result.samples), 2)
         self.assertTrue(all(rss > 0 for _, rss in result.samples))
         self.assertGreater(result.diffs_per_second, 0)
+
+    def test_order_polling_counts_requests_per_market(self):
+        result = self.run_async(order_polling_bench.run(seconds=1.0, orders=4, pairs=2), timeout=60)
+        self.assertEqual((4, 2, 1.0), (result.orders, result.pairs, result.seconds))
+        self.assertGreaterEqual(result.per_market_and_poll, 0)
+        self.assertEqual(4, len(result.rows()))
+
+    def test_memory_and_cpu_per_market(self):
+        result = self.run_async(market_scale_bench.run((1, 2), seconds=1.0, soak_seconds=2.0), timeout=120)
+        self.assertEqual([1, 2], [s.markets for s in result.sizes])
+        self.assertTrue(all(s.rss_mb > 0 and s.cpu_percent >= 0 and s.samples for s in result.sizes))
+        self.assertEqual(3, len(result.rows()))

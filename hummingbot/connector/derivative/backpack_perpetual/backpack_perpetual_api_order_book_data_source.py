@@ -2,7 +2,8 @@
 
 Books and trades work exactly as in spot (gap-checked depth, trade stream); this adds the
 `markPrice.<symbol>` stream (routed to the funding-info queue) and `get_funding_info` from REST
-`/api/v1/markPrices` (`get_all_funding_info`: every pair in one request, for the start). Symbols are mapped by the connector (SOL_USDC_PERP <-> SOL-USDC).
+`/api/v1/markPrices` (`get_all_funding_info`: every pair in one request, for the start). Symbols are
+mapped by the connector (SOL_USDC_PERP <-> SOL-USDC).
 """
 import asyncio
 from typing import Any, Dict, List

@@ -9,6 +9,7 @@ expired", trading rules and the symbol map from `/api/v1/markets`, and trading p
 The order logic comes from one mixin per job:
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
+- `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls per market, not per order,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
 - `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
@@ -39,6 +40,7 @@ from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
+from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
@@ -56,7 +58,7 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 
 
 class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
+                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
 
@@ -87,6 +89,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._cancel_all_scope = backpack_cancel_all_scope
         self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
+        self._fill_scan_marks: Dict[str, float] = {}  # symbol -> newest fill of its last complete scan
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()

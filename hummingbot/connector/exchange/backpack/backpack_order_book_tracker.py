@@ -4,8 +4,9 @@ Hummingbot 2.10's tracker fetches the initial snapshots one pair at a time and s
 so `start_network()` -> ready grows by about a second per trading pair (50 pairs: ~50 s). Backpack's
 request pool (throttler shared per account) already keeps the snapshots inside the rate limit, so all
 pairs are fetched at once, as soon as the data source's streams are live (a snapshot taken sooner could
-miss diffs and be taken again: one snapshot per book). Everything else is Hummingbot's tracker, unchanged. (Depth diffs and
-resync snapshots never reach it: the data source applies them to the same book objects itself.)
+miss diffs and be taken again: one snapshot per book). Everything else is Hummingbot's tracker,
+unchanged. (Depth diffs and resync snapshots never reach it: the data source applies them to the same
+book objects itself.)
 """
 import asyncio
 

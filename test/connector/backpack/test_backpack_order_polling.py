@@ -1,0 +1,134 @@
+"""Status and fill polls per market, not per order (backpack_order_polling), against the emulator: every
+fill is still found (paging, a scan cut short, a failed scan), with a request count that follows the
+markets, not the orders."""
+import os
+import time
+from decimal import Decimal
+from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+from unittest.mock import patch
+
+from backpack_emulator.faults import FailureRule
+from backpack_emulator.keys import generate_keypair
+from backpack_emulator.server import EmulatorServer
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.core.data_type.common import OrderType, TradeType
+from hummingbot.core.data_type.in_flight_order import OrderState
+from test.connector.backpack.helpers import close_shared_http_session
+
+FILLS, OPEN_ORDERS, ORDER = "/wapi/v1/history/fills", "/api/v1/orders", "/api/v1/order"
+
+
+class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        await close_shared_http_session()
+        self.api_key, secret = generate_keypair()
+        self.maker_key, _ = generate_keypair()
+        balances = {"USDC": "10000000", "SOL": "1000", "BTC": "100"}
+        self.server = EmulatorServer(host="127.0.0.1", port=0, market_data=False,
+                                     accounts={self.api_key: balances, self.maker_key: balances})
+        await self.server.start()
+        env = {CONSTANTS.REST_URL_ENV_VAR: self.server.rest_url, CONSTANTS.WS_URL_ENV_VAR: self.server.ws_url}
+        with patch.dict(os.environ, env):
+            self.exchange = BackpackExchange(self.api_key, secret, trading_pairs=["SOL-USDC", "BTC-USDC"])
+        self.exchange.HISTORY_PAGE_LIMIT = 3  # a few rows make several pages
+        self.exchange._set_current_timestamp(time.time())
+        await self.exchange._update_time_synchronizer()
+        await self.exchange._update_trading_rules()
+        self.next_client_id = 100
+
+    async def asyncTearDown(self):
+        await self.server.stop()
+        await close_shared_http_session()
+        await super().asyncTearDown()
+
+    def order(self, symbol: str, fills: int, rest: int = 0) -> str:
+        """Our buy of `fills + rest` taking `fills` maker asks of 1 each (one fill per maker order); the rest
+        rests. Tracked by Hummingbot's client order id; returns it."""
+        ex, price = self.server.exchange, "100"
+        for _ in range(fills):
+            ex.execute_order(self.maker_key, {"symbol": symbol, "side": "Ask", "orderType": "Limit",
+                                              "quantity": "1", "price": price})
+        self.next_client_id += 1
+        placed = ex.execute_order(self.api_key, {"symbol": symbol, "side": "Bid", "orderType": "Limit",
+                                                 "quantity": str(fills + rest), "price": price,
+                                                 "clientId": self.next_client_id})
+        order_id = str(self.next_client_id)
+        self.exchange.start_tracking_order(order_id=order_id, exchange_order_id=placed.id,
+                                           trading_pair=symbol.replace("_", "-"), trade_type=TradeType.BUY,
+                                           price=Decimal(price), amount=Decimal(fills + rest),
+                                           order_type=OrderType.LIMIT)
+        return order_id
+
+    def requests(self, path: str):
+        return self.server.request_log.entries(path=path, method="GET")
+
+    def executed(self, order_id: str) -> Decimal:
+        return self.exchange._order_tracker.all_fillable_orders[order_id].executed_amount_base
+
+    async def poll_fills(self):
+        await self.exchange._update_orders_fills(list(self.exchange._order_tracker.all_fillable_orders.values()))
+
+    async def test_every_fill_of_every_order_from_one_paged_scan_per_market(self):
+        sol = [self.order("SOL_USDC", 4), self.order("SOL_USDC", 2), self.order("SOL_USDC", 1)]
+        btc = self.order("BTC_USDC", 2)
+        self.server.request_log.clear()
+        await self.poll_fills()
+        self.assertEqual([Decimal(4), Decimal(2), Decimal(1), Decimal(2)], [self.executed(o) for o in sol + [btc]])
+        scans = self.requests(FILLS)
+        self.assertTrue(all("orderId" not in r["params"] and r["params"]["sortDirection"] == "Desc" for r in scans))
+        self.assertEqual({"SOL_USDC": 3, "BTC_USDC": 1},  # 7 SOL fills: pages of 3; 2 BTC fills: one page
+                         {s: sum(1 for r in scans if r["params"]["symbol"] == s) for s in ("SOL_USDC", "BTC_USDC")})
+
+        self.server.request_log.clear()
+        more = self.order("SOL_USDC", 1)  # a new fill since the last scan
+        await self.poll_fills()
+        self.assertEqual((Decimal(1), Decimal(4)), (self.executed(more), self.executed(sol[0])))
+
+    async def test_an_order_the_scan_did_not_reach_is_looked_up_alone(self):
+        old = self.order("SOL_USDC", 5)
+        self.exchange.FILL_SCAN_MAX_PAGES = 1  # one page of 3 cannot reach back to all 5 fills
+        self.server.request_log.clear()
+        await self.poll_fills()
+        self.assertEqual(Decimal(5), self.executed(old))
+        alone = [r for r in self.requests(FILLS) if "orderId" in r["params"]]
+        self.assertEqual(2, len(alone))  # the order's own 5 fills, oldest first, in pages of 3
+
+    async def test_a_failed_scan_falls_back_to_per_order_lookups(self):
+        order = self.order("SOL_USDC", 2)
+        self.server.faults.failures.append(FailureRule(path=FILLS, method="GET", status=400, remaining=1,
+                                                       code="INVALID_CLIENT_REQUEST", message="refused"))
+        await self.poll_fills()
+        self.assertEqual(Decimal(2), self.executed(order))
+
+    async def test_status_of_open_orders_from_one_request_per_market(self):
+        filled = self.order("SOL_USDC", 2)  # closed: not among the open orders
+        resting = [self.order("SOL_USDC", 0, rest=1), self.order("BTC_USDC", 1, rest=1),
+                   self.order("BTC_USDC", 0, rest=1)]
+        self.server.request_log.clear()
+        await self.exchange._update_order_status()  # Hummingbot's poll: fills, then status
+        await self.wait_for_updates()
+        states = {o: self.exchange._order_tracker.all_fillable_orders[o].current_state for o in resting + [filled]}
+        self.assertEqual([OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.OPEN, OrderState.FILLED],
+                         [states[o] for o in resting + [filled]])
+        self.assertEqual(2, len(self.requests(OPEN_ORDERS)))  # one per market
+        self.assertEqual(1, len(self.requests(ORDER)))  # only the order not open any more, on its own
+        self.assertEqual(2, len(self.requests(FILLS)))  # one short page per market
+
+    async def test_a_failed_open_orders_request_falls_back_to_per_order_lookups(self):
+        order = self.order("SOL_USDC", 0, rest=1)
+        self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400, remaining=1,
+                                                       code="INVALID_CLIENT_REQUEST", message="refused"))
+        self.server.request_log.clear()
+        await self.exchange._update_orders()
+        await self.wait_for_updates()
+        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+        self.assertEqual(1, len(self.requests(ORDER)))
+
+    async def wait_for_updates(self):
+        import asyncio
+        for _ in range(5):  # the tracker applies order updates in tasks of their own
+            await asyncio.sleep(0)
