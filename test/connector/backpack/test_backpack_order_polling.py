@@ -132,3 +132,29 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         import asyncio
         for _ in range(5):  # the tracker applies order updates in tasks of their own
             await asyncio.sleep(0)
+
+    async def test_rows_of_another_order_with_the_same_client_id_are_not_ours(self):
+        """A clientId is unique among open orders only: another order of the account (another process, an
+        earlier run) can carry ours before or after it. Its fills are not ours, nor is its status."""
+        ex = self.server.exchange
+        ex.execute_order(self.maker_key, {"symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit",
+                                          "quantity": "1", "price": "100"})
+        before = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                 "quantity": "1", "price": "100", "clientId": 777})  # filled
+        ours = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                               "quantity": "1", "price": "90", "clientId": 777})
+        self.exchange.start_tracking_order(order_id="777", exchange_order_id=ours.id, trading_pair="SOL-USDC",
+                                           trade_type=TradeType.BUY, price=Decimal("90"), amount=Decimal(1),
+                                           order_type=OrderType.LIMIT)
+        await self.poll_fills()
+        self.assertEqual(Decimal(0), self.executed("777"))
+
+        ex.cancel_order(self.api_key, "SOL_USDC", ours.id, None)
+        after = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                "quantity": "1", "price": "80", "clientId": 777})  # rests
+        self.assertEqual(3, len({before.id, ours.id, after.id}))
+        await self.exchange._update_orders()
+        await self.wait_for_updates()
+        order = self.exchange._order_tracker.all_fillable_orders["777"]
+        self.assertEqual((OrderState.CANCELED, ours.id), (order.current_state, order.exchange_order_id))
+        self.assertEqual(Decimal(0), order.executed_amount_base)
