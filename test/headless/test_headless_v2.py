@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
+
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import HEDGE_REFUSED
 from test.headless.support import doc_shell, messages, write_script_config
 
@@ -52,6 +54,7 @@ def ledger_from_fills(fills: List[sqlite3.Row]) -> Dict[str, Decimal]:
     return balances
 
 
+@pytest.mark.timeout(300)  # a 30 s run, plus the module's emulator and keys, on a loaded 2-core machine
 def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_clean(spot):
     """(a) the spot market-making controller for 30 s: executors created, filled, refreshed; the stop leaves no
     open order; the bot's trade records give the emulator's balances exactly. (e) next to it, a perp controller
@@ -70,8 +73,8 @@ def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_c
         "connector_name": "backpack", "trading_pair": "SOL-USDC", "total_amount_quote": 40,
         "buy_spreads": [0.00005], "sell_spreads": [0.00005], "executor_refresh_time": 6, "cooldown_time": 1,
         "stop_loss": 0.01, "take_profit": 0.0002, "time_limit": 10, "take_profit_order_type": "LIMIT"})
-    write_script_config(home, "backpack_v2_spot.yml", {
-        "script_file_name": "backpack_v2_controllers.py", "controllers_config": f"[{controller}, {perp}]",
+    write_script_config(home, "backpack_v2_spot.yml", "backpack_v2_controllers.py", {
+        "controllers_config": f"[{controller}, {perp}]",
         "run_duration_s": 30})
     result, lines, elapsed = run_v2_spot(env)
     assert result.returncode == 0, result.stdout[-4000:]

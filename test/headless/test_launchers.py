@@ -2,7 +2,7 @@
 import socket
 import subprocess
 
-from test.headless.support import PASSWORD, PY, ROOT, base_env, doc_shell, new_keypair, run
+from test.headless.support import PASSWORD, PY, ROOT, base_env, doc_shell, new_keypair, quickstart_args, run
 
 SET_PASSWORD = ("import path_util\n"
                 "from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification\n"
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def test_quickstart_without_a_password_file_explains_what_to_do(home):
-    result = run([PY, "bin/hummingbot_quickstart.py", "-p", PASSWORD, "-f", "backpack_auth_test.py", "--headless"],
+    result = run([PY, "bin/hummingbot_quickstart.py", "-p", PASSWORD, *quickstart_args("backpack_auth_test.py"), "--headless"],
                  base_env(home))
     assert result.returncode == 2
     assert "no password has been set yet" in result.stderr
@@ -34,7 +34,7 @@ def test_quickstart_without_a_password_file_explains_what_to_do(home):
 
 def test_quickstart_with_a_wrong_password_exits_non_zero(home):
     assert run([PY, "-c", SET_PASSWORD], base_env(home, PYTHONPATH=".")).returncode == 0
-    result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_auth_test.py", "--headless"],
+    result = run([PY, "bin/hummingbot_quickstart.py", *quickstart_args("backpack_auth_test.py"), "--headless"],
                  base_env(home, CONFIG_PASSWORD="wrong"))
     assert result.returncode == 2
     assert "Invalid password" in result.stderr
