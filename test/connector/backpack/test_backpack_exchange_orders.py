@@ -343,6 +343,22 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         await self.run_listener()
         self.assertEqual([Decimal("0.5")], [e.amount for e in self.events[MarketEvent.OrderFilled].event_log])
 
+    async def test_event_of_another_order_of_our_market_with_our_client_id_is_ignored(self):
+        """A clientId is unique among open orders only: once ours has its exchange id, events of another order
+        of the same market reusing the id (another process, an earlier run) are not ours."""
+        order = self.track()  # client id 501, SOL_USDC, exchange id 9001
+        state_before = order.current_state
+        self.ws_events(
+            order_update_frame("orderFill", "Filled", "7777", 501, "SOL_USDC", Decimal("2"), Decimal("180"),
+                               Decimal("2"), t=78, l="2", L="180", m=True, n="0.001", N="SOL"),
+            order_update_frame("orderCancelled", "Cancelled", "7778", 501, "SOL_USDC", Decimal("2"),
+                               Decimal("180")))
+        await self.run_listener()
+        self.assertEqual((state_before, "9001", Decimal("0")),
+                         (order.current_state, order.exchange_order_id, order.executed_amount_base))
+        self.assertEqual([], self.events[MarketEvent.OrderFilled].event_log)
+        self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
+
     async def test_user_stream_event_mapping(self):
         accepted = self.track("601", None)
         expired = self.track("602", "9602")

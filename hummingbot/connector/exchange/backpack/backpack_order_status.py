@@ -30,7 +30,10 @@ class BackpackOrderStatusMixin:
         except IOError as error:
             if not errors.is_not_found(error):
                 raise
-            # Only resting orders are visible there: the final state is in the history endpoints.
+            status = None
+        if status is None or not self._is_same_order(tracked_order, status.exchange_order_id, status.client_order_id):
+            # Only resting orders are visible there (and one looked up by clientId may be another order reusing
+            # it): the final state is in the history endpoints.
             status = await self._status_from_history(tracked_order, symbol)
         return self._order_update(tracked_order, status, self.current_timestamp)
 
@@ -106,8 +109,10 @@ class BackpackOrderStatusMixin:
 
     @staticmethod
     def _is_same_order(order: InFlightOrder, exchange_order_id: Optional[str], client_order_id: Optional[str]) -> bool:
-        if order.exchange_order_id and exchange_order_id == order.exchange_order_id:
-            return True
+        """Once the order's exchange id is known, only it identifies the order: a clientId can be reused by
+        another order of the account (another process, an earlier run) once ours is closed."""
+        if order.exchange_order_id and exchange_order_id:
+            return exchange_order_id == order.exchange_order_id
         return client_order_id is not None and client_order_id == order.client_order_id
 
     # ----- fills -----
