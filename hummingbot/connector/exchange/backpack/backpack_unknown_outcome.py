@@ -74,14 +74,10 @@ class BackpackUnknownOutcomeMixin:
             return None
 
     def _keep_order_of_unknown_outcome(self, order: InFlightOrder, unknown: BackpackOrderOutcomeUnknown):
-        entry = UnknownOutcome(order.client_order_id, unknown.expires_server_ms, repr(unknown.error))
-        self._unknown_outcomes[order.client_order_id] = entry
-        self.logger().warning(
-            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-            f"{order.trading_pair} at {order.price}) is UNKNOWN: its create got no clear answer ({entry.reason}) and "
-            f"{self.name} does not show it yet. It stays tracked as pending creation; it is failed only if it is "
-            f"still nowhere once its signed request has expired (server time {int(entry.expires_server_ms)} ms).")
-        entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+        self._track_unknown_outcome(order, UnknownOutcome(order.client_order_id, unknown.expires_server_ms,
+                                                          repr(unknown.error)),
+                                    f"its create got no clear answer ({unknown.error!r}) and {self.name} does not "
+                                    f"show it yet")
 
     def restore_tracking_states(self, saved_states: Dict[str, Any]):
         """An order saved while pending creation (the process stopped or crashed during its create) has an
@@ -89,19 +85,22 @@ class BackpackUnknownOutcomeMixin:
         fail it as lost after a few "not found" answers, with no proof that it never executed."""
         super().restore_tracking_states(saved_states)
         for order in list(self._order_tracker.active_orders.values()):
-            if order.current_state != OrderState.PENDING_CREATE or order.exchange_order_id or \
-                    order.client_order_id in self._unknown_outcomes:
-                continue
-            entry = UnknownOutcome(order.client_order_id, None, "restored from saved state while pending creation")
-            self._unknown_outcomes[order.client_order_id] = entry
-            self.logger().warning(
-                f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-                f"{order.trading_pair} at {order.price}) is UNKNOWN: it was saved while its create was pending. It "
-                f"stays tracked as pending creation until {self.name} shows it, or its signed request has expired "
-                f"and it is still nowhere.")
-            if self._loop_running():
-                entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
-            # else start_network starts its resolver (Hummingbot restores before it starts the network)
+            if order.current_state == OrderState.PENDING_CREATE and not order.exchange_order_id and \
+                    order.client_order_id not in self._unknown_outcomes:
+                self._track_unknown_outcome(order, UnknownOutcome(order.client_order_id, None,
+                                                                  "restored from saved state while pending creation"),
+                                            "it was saved while its create was pending")
+
+    def _track_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome, why: str):
+        self._unknown_outcomes[order.client_order_id] = entry
+        expiry = "" if entry.expires_server_ms is None else f" (server time {int(entry.expires_server_ms)} ms)"
+        self.logger().warning(
+            f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
+            f"{order.trading_pair} at {order.price}) is UNKNOWN: {why}. It stays tracked as pending creation; it is "
+            f"failed only if it is still nowhere once its signed request has expired{expiry}.")
+        if self._loop_running():
+            entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+        # else start_network starts its resolver (Hummingbot restores saved orders before it starts the network)
 
     @staticmethod
     def _loop_running() -> bool:
