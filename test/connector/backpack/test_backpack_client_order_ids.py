@@ -1,4 +1,7 @@
 import asyncio
+import subprocess
+import sys
+import tempfile
 import unittest
 from decimal import Decimal
 from unittest.mock import AsyncMock
@@ -23,23 +26,51 @@ class ClientOrderIdTests(unittest.TestCase):
         self.assertEqual(len(generated), len(set(generated)))
         numbers = [int(i) for i in generated]
         self.assertTrue(all(0 <= n <= CLIENT_ID_MAX for n in numbers))
-        self.assertEqual(sorted(numbers), numbers)  # monotonic
+        self.assertEqual(1, len({n >> ids.COUNTER_BITS for n in numbers}))  # one slot per process
 
-    def test_ids_are_time_seeded(self):
+    def test_ids_are_slot_and_time_seeded_counter(self):
         clock = FakeClock(ids.ID_EPOCH_S + 1000.0)
-        generator = ids.ClientOrderIdGenerator(clock=clock)
-        self.assertEqual(10_000, generator.next_client_id())
-        self.assertEqual(10_001, generator.next_client_id())
+        generator = ids.ClientOrderIdGenerator(clock=clock, slot=5)
+        base = 5 << ids.COUNTER_BITS
+        self.assertEqual(base + 4_000, generator.next_client_id())
+        self.assertEqual(base + 4_001, generator.next_client_id())
         clock.now += 60
-        self.assertEqual(10_600, generator.next_client_id())
+        self.assertEqual(base + 4_240, generator.next_client_id())
+        clock.now += ids.COUNTER_SPACE / ids.TICKS_PER_SECOND  # the counter wraps, the slot stays
+        self.assertEqual(base + 4_240, generator.next_client_id())
+        top = ids.ClientOrderIdGenerator(clock=clock, slot=ids.SLOTS - 1)
+        self.assertLessEqual(top.next_client_id(), CLIENT_ID_MAX)
 
     def test_restart_starts_above_previous_run(self):
         clock = FakeClock(ids.ID_EPOCH_S + 5000.0)
-        first_run = ids.ClientOrderIdGenerator(clock=clock)
-        last_of_first_run = [first_run.next_client_id() for _ in range(10)][-1]  # 10 ids within one second
-        clock.now += 1.0  # the process restarts a second later
-        second_run = ids.ClientOrderIdGenerator(clock=clock)
+        first_run = ids.ClientOrderIdGenerator(clock=clock, slot=3)
+        last_of_first_run = [first_run.next_client_id() for _ in range(4)][-1]  # 4 ids within one second
+        clock.now += 1.0  # the process restarts a second later (and gets the same slot)
+        second_run = ids.ClientOrderIdGenerator(clock=clock, slot=3)
         self.assertGreater(second_run.next_client_id(), last_of_first_run)
+
+    def test_slots_are_held_by_one_process_at_a_time(self):
+        with tempfile.TemporaryDirectory() as directory:
+            script = ("import sys, time; from hummingbot.connector.exchange.backpack.backpack_client_order_ids "
+                      "import SlotLock; lock = SlotLock(sys.argv[1], start=0); print(lock.slot, flush=True); "
+                      "time.sleep(30)")
+            holders = [subprocess.Popen([sys.executable, "-c", script, directory], stdout=subprocess.PIPE, text=True)
+                       for _ in range(2)]
+            try:
+                slots = {int(holder.stdout.readline()) for holder in holders}
+                self.assertEqual({0, 1}, slots)  # both asked for slot 0 first: the second got the next one
+                mine = ids.SlotLock(directory, start=0)
+                self.assertEqual(2, mine.slot)
+                mine.release()
+                holders[0].kill()
+                holders[0].wait(10)
+                again = ids.SlotLock(directory, start=0)
+                self.assertIn(again.slot, slots)  # a slot is free again once its process has ended
+                again.release()
+            finally:
+                for holder in holders:
+                    holder.kill()
+                    holder.wait(10)
 
     def test_spot_connector_and_another_connector_never_collide(self):
         async def interleave():

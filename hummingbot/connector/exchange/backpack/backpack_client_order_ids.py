@@ -2,12 +2,26 @@
 
 Design: the Hummingbot client_order_id IS the decimal string of the uint32 clientId, so an order
 restored from Hummingbot's saved tracking state maps back to its clientId with no lookup table.
-`next_client_order_id()` draws from ONE process-wide generator (spot and perp in one process never
-collide). Ids are monotonic and time-seeded: each id is max(previous + 1, tenths of a second since
-2025-01-01), so a restarted process starts above the ids of a previous run unless that run issued more
-than 10 ids per second on average (it would then have run ahead of the clock). The space lasts until
-2038, then wraps modulo 2**32.
+
+Client ids are per account, and several processes may trade one account (two bots, or a bot restarted
+while the old one still stops). A clientId is therefore `slot << COUNTER_BITS | counter`:
+- `slot` (6 bits, 64 slots) belongs to ONE process at a time: at its first id a process takes the
+  first free slot (starting at a random one) by holding an exclusive lock on a file
+  `<lock dir>/slot-<n>.lock` for as long as it lives (`BACKPACK_CLIENT_ID_LOCK_DIR`, default
+  `<tmp>/hummingbot-backpack-client-ids`; the lock ends with the process, even on a crash). So processes
+  of one machine never issue the same id. Bots on different machines sharing an account can only pick
+  random slots (1 in 64 that two pick the same one): then a duplicate of an OPEN order's clientId is
+  refused by the exchange ("Order with client ID already exists"), which fails our order clearly; it is
+  never looked up by clientId and so never taken for the other bot's order.
+- `counter` (26 bits) is ONE process-wide monotonic sequence for spot and perp, time-seeded: each value
+  is max(previous + 1, quarter-seconds since 2025-01-01 modulo 2**26), so a restarted process that gets
+  the same slot starts above the ids of its previous run unless that run issued more than 4 ids per
+  second on average. The counter wraps every ~194 days (only ids of orders still open could matter).
 """
+import errno
+import os
+import random
+import tempfile
 import threading
 import time
 from typing import Callable, Optional
@@ -15,23 +29,76 @@ from typing import Callable, Optional
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 
 ID_EPOCH_S = 1735689600  # 2025-01-01T00:00:00Z
-TICKS_PER_SECOND = 10
-ID_SPACE = CONSTANTS.CLIENT_ID_MAX + 1
+TICKS_PER_SECOND = 4
+SLOT_BITS = 6
+COUNTER_BITS = 32 - SLOT_BITS
+SLOTS = 1 << SLOT_BITS
+COUNTER_SPACE = 1 << COUNTER_BITS
+LOCK_DIR_ENV_VAR = "BACKPACK_CLIENT_ID_LOCK_DIR"
+
+
+def lock_directory() -> str:
+    return os.environ.get(LOCK_DIR_ENV_VAR) or os.path.join(tempfile.gettempdir(), "hummingbot-backpack-client-ids")
+
+
+class SlotLock:
+    """An exclusive, process-lifetime lock on one of the SLOTS slot files (fcntl.flock, released by the OS when
+    the process ends). `slot` is None when no slot could be locked (all taken, or no file locking)."""
+
+    def __init__(self, directory: Optional[str] = None, start: Optional[int] = None):
+        self.directory = directory or lock_directory()
+        self.slot: Optional[int] = None
+        self._file = None
+        first = random.randrange(SLOTS) if start is None else start
+        try:
+            import fcntl
+            os.makedirs(self.directory, exist_ok=True)
+        except (ImportError, OSError):
+            return
+        for offset in range(SLOTS):
+            slot = (first + offset) % SLOTS
+            handle = open(os.path.join(self.directory, f"slot-{slot}.lock"), "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                handle.close()
+                if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    continue
+                return
+            self.slot, self._file = slot, handle
+            return
+
+    def release(self):
+        if self._file is not None:
+            self._file.close()  # closing the file releases the lock
+            self._file, self.slot = None, None
 
 
 class ClientOrderIdGenerator:
-    def __init__(self, clock: Callable[[], float] = time.time):
+    def __init__(self, clock: Callable[[], float] = time.time, slot: Optional[int] = None,
+                 slot_lock_factory: Callable[[], SlotLock] = SlotLock):
         self._clock = clock
         self._last = -1
         self._lock = threading.Lock()
+        self._slot = slot
+        self._slot_lock_factory = slot_lock_factory
+        self._slot_lock: Optional[SlotLock] = None
+
+    @property
+    def slot(self) -> int:
+        if self._slot is None:  # taken at the first id, not at import (the registry scan imports this module)
+            self._slot_lock = self._slot_lock_factory()
+            self._slot = self._slot_lock.slot if self._slot_lock.slot is not None else random.randrange(SLOTS)
+        return self._slot
 
     def _time_floor(self) -> int:
         return int((self._clock() - ID_EPOCH_S) * TICKS_PER_SECOND)
 
     def next_client_id(self) -> int:
         with self._lock:
+            slot = self.slot
             self._last = max(self._last + 1, self._time_floor())
-            return self._last % ID_SPACE
+            return (slot << COUNTER_BITS) | (self._last % COUNTER_SPACE)
 
     def next_client_order_id(self) -> str:
         return str(self.next_client_id())

@@ -38,7 +38,8 @@ class BackpackUserStreamEventsMixin:
             return not symbol or symbols_by_pair.get(order.trading_pair) in (None, symbol)
         by_client_id = orders.get(client_order_id) if client_order_id is not None else None
         if by_client_id is not None and same_market(by_client_id) and \
-                by_client_id.exchange_order_id in (None, "", exchange_order_id):
+                by_client_id.exchange_order_id in (None, "", exchange_order_id) and \
+                not (by_client_id.is_failure and not by_client_id.exchange_order_id):  # refused: not ours
             return by_client_id  # looked up by key: this runs for every event (no walk over every order)
         return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and same_market(o)), None)
 
