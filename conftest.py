@@ -1,23 +1,13 @@
 """Make the tests import this working tree's connector packages.
 
-Hummingbot's packages are regular packages in site-packages, so from the repo root Python would
-import the *installed* copy of our plugin (the repo's ``hummingbot/`` is only a namespace portion).
-Prepending the repo's folders to the matching ``__path__`` lists means a test always exercises the
-files in front of it, even between two ``make setup`` runs. Nothing else changes: the code paths
-are the same ones Hummingbot uses after a normal install.
+The installed plugin's import hook (hummingbot_backpack.pth) serves Hummingbot's Backpack module names
+from the installed copy. Here it is pointed at the working tree's ``hummingbot/`` folders instead, so a
+test always exercises the files in front of it, even between two ``make setup`` runs. Nothing else
+changes: the import hook and Hummingbot's code paths are the ones a user's installation runs.
 """
-import importlib
 import os
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
-_OUR_PARENTS = (
-    "hummingbot.connector.exchange",
-    "hummingbot.connector.derivative",
-    "hummingbot.data_feed.candles_feed",
-)
+from hummingbot_backpack import import_hook
 
-for _name in _OUR_PARENTS:
-    _pkg = importlib.import_module(_name)
-    _local = os.path.join(ROOT, *_name.split("."))
-    if os.path.isdir(_local) and _local not in _pkg.__path__:
-        _pkg.__path__.insert(0, _local)
+ROOT = os.path.dirname(os.path.abspath(__file__))
+import_hook.use_code_root(os.path.join(ROOT, "hummingbot"))

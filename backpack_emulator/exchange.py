@@ -377,6 +377,8 @@ class Exchange:
                 self.next_funding_ms[symbol] += self.funding_interval_ms
                 if self.next_funding_ms[symbol] <= now:  # caught up after a long pause
                     self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
+        if paid:
+            self.lending.sweep()  # funding received or paid in cash: Auto Lend accounts lend or redeem it
         return paid
 
     def position(self, account: str, symbol: str) -> Position:

@@ -14,6 +14,7 @@ if __name__ == "__main__":  # run as a file: bin/ is sys.path[0]; path_util swap
 import path_util  # noqa: F401,E402  (must precede every hummingbot import)
 
 import asyncio  # noqa: E402
+import inspect  # noqa: E402
 from typing import Any, Optional  # noqa: E402
 from weakref import ReferenceType, ref  # noqa: E402
 
@@ -63,10 +64,23 @@ class UIStartListener(EventListener):
             return  # plain console: the user starts something with `start`
         if not self._is_script:
             write_config_to_yml(app.strategy_config_map, app.strategy_file_name, app.client_config_map)
-        app.start(log_level=app.client_config_map.log_level,
-                  script=app.strategy_name if self._is_script else None,
-                  conf=self._script_config,
-                  is_quickstart=self._is_quickstart)
+        app.start(**start_arguments(app, self._is_script, self._script_config, self._is_quickstart))
+
+
+def start_arguments(app: HummingbotApplication, is_script: bool, script_config: Optional[str],
+                    is_quickstart: bool) -> dict:
+    """``app.start`` keywords for this Hummingbot line.
+
+    20251103: ``start(log_level, script, conf, is_quickstart)``; 20260922: ``start(log_level, v2_conf,
+    is_quickstart)``, where a script is named by its config file (``script_file_name`` inside it).
+    """
+    arguments = {"log_level": app.client_config_map.log_level, "is_quickstart": is_quickstart}
+    if "v2_conf" in inspect.signature(app.start).parameters:
+        arguments["v2_conf"] = script_config if is_script else None
+    else:
+        arguments["script"] = app.strategy_name if is_script else None
+        arguments["conf"] = script_config
+    return arguments
 
 
 async def run_console(client_config_map) -> None:

@@ -26,9 +26,9 @@ from hummingbot.core.event.events import (
     SellOrderCreatedEvent,
 )
 from hummingbot.core.utils.async_utils import safe_ensure_future
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import app_control, reports
 from scripts.backpack_support.markets import default_markets, markets_of
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 
 class BackpackAuthTestConfig(BaseClientModel):
@@ -47,7 +47,7 @@ class CheckFailed(Exception):
     pass
 
 
-class BackpackAuthTest(ScriptStrategyBase):
+class BackpackAuthTest(BackpackScriptBase):
     markets: Dict[str, Set[str]] = default_markets(BackpackAuthTestConfig)  # no config file: the defaults
 
     @classmethod

@@ -18,9 +18,9 @@ from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.event.events import MarketOrderFailureEvent
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import app_control
 from scripts.backpack_support.markets import default_markets, markets_of
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 BPS = Decimal("0.0001")
 
@@ -46,7 +46,7 @@ class BackpackPostOnlyMakerConfig(BaseClientModel):
         "prompt": "Stop after this many seconds (0 = run until stopped)"})
 
 
-class BackpackPostOnlyMaker(ScriptStrategyBase):
+class BackpackPostOnlyMaker(BackpackScriptBase):
     markets: Dict[str, Set[str]] = default_markets(BackpackPostOnlyMakerConfig)  # no config file: the defaults
 
     @classmethod

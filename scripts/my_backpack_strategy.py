@@ -12,9 +12,9 @@ from pydantic import Field
 
 from hummingbot.client.config.config_data_types import BaseClientModel
 from hummingbot.connector.connector_base import ConnectorBase
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from scripts.backpack_support import reports
 from scripts.backpack_support.markets import default_markets, markets_of
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 
 class MyBackpackStrategyConfig(BaseClientModel):
@@ -27,7 +27,7 @@ class MyBackpackStrategyConfig(BaseClientModel):
         "prompt": "Seconds between two reports"})
 
 
-class MyBackpackStrategy(ScriptStrategyBase):
+class MyBackpackStrategy(BackpackScriptBase):
     markets: Dict[str, Set[str]] = default_markets(MyBackpackStrategyConfig)  # no config file: the defaults
 
     @classmethod

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# `make demo`: Hummingbot's headless quickstart runs scripts/backpack_auth_test.py against a local
-# Backpack emulator, offline, and exits with the script's status.
+# `make demo [HB_LINE=20260922]`: Hummingbot's headless quickstart runs scripts/backpack_auth_test.py
+# against a local Backpack emulator, offline, and exits with the script's status.
 #  1. starts the emulator on 127.0.0.1 (free port) with a fresh key pair and USDC=10000, SOL=100;
 #  2. starts a local MQTT broker unless one already listens on 127.0.0.1:1883 (headless mode needs one);
-#  3. stores the account's keys encrypted, without prompts, in a bot home of its own (data/demo_home),
+#  3. stores the account's keys encrypted, without prompts, in a bot home of its own (data/demo_home,
+#     data/demo_home-20260922 on that line),
 #     so your conf/ and your password are never touched;
 #  4. runs the headless quickstart with BACKPACK_REST_URL / BACKPACK_WS_URL pointing at the emulator;
 #  5. shows the script's log lines and stops everything it started. Bounded in time; rerunnable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-PY="$ROOT/.venv/bin/python"
-DEMO_HOME=${DEMO_HOME:-$ROOT/data/demo_home}
+LINE=${HB_LINE:-20251103}
+VENV=.venv; [ "$LINE" = 20251103 ] || VENV=.venv-$LINE
+PY="$ROOT/$VENV/bin/python"
+[ -x "$PY" ] || { echo "[demo] error: $VENV/ is missing: run make setup HB_LINE=$LINE" >&2; exit 1; }
+# One bot home per line: the lines' databases (data/*.sqlite) have different schemas.
+DEFAULT_HOME=$ROOT/data/demo_home; [ "$LINE" = 20251103 ] || DEFAULT_HOME=$ROOT/data/demo_home-$LINE
+DEMO_HOME=${DEMO_HOME:-$DEFAULT_HOME}
+
 RUN_TIMEOUT_S=${DEMO_TIMEOUT_S:-180}
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/backpack-demo.XXXXXX")
 EMULATOR_PID=""
@@ -55,9 +62,17 @@ BACKPACK_API_SECRET="$BACKPACK_API_SECRET" "$PY" tools/store_keys.py backpack --
 unset BACKPACK_API_SECRET
 
 # 4. the headless run; the script stops Hummingbot itself with its exit status
-echo "[demo] running: bin/hummingbot_quickstart.py -f backpack_auth_test.py --headless (password from CONFIG_PASSWORD)"
+# (20260922 starts a script from a config file in conf/scripts/ that names it)
+if [ "$LINE" = 20251103 ]; then
+  launch=(-f backpack_auth_test.py)
+else
+  mkdir -p "$DEMO_HOME/conf/scripts"
+  printf 'script_file_name: backpack_auth_test.py\n' > "$DEMO_HOME/conf/scripts/backpack_auth_test.yml"
+  launch=(--v2 backpack_auth_test.yml)
+fi
+echo "[demo] running (Hummingbot $LINE): bin/hummingbot_quickstart.py ${launch[*]} --headless (password from CONFIG_PASSWORD)"
 status=0
-timeout "$RUN_TIMEOUT_S" "$PY" bin/hummingbot_quickstart.py -f backpack_auth_test.py --headless \
+timeout "$RUN_TIMEOUT_S" "$PY" bin/hummingbot_quickstart.py "${launch[@]}" --headless \
   >"$RUN_DIR/hummingbot.out" 2>&1 || status=$?
 
 # 5. the script's lines (the full log is in $DEMO_HOME/logs/logs_backpack_auth_test.log)

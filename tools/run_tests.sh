@@ -1,6 +1,29 @@
 #!/usr/bin/env bash
-# Runs the whole test suite with a per-test timeout (pytest.ini), from the repo root so that the
-# project's own `test` package (not the stdlib's) is the one Hummingbot's harness imports.
-set -euo pipefail
+# `tools/run_tests.sh LINE... [-- PYTEST_ARGS]`: for each Hummingbot line, `tools/setup.sh LINE`, then
+# the tests with that line's venv, from the repo root (so that the project's own `test` package, not
+# the stdlib's, is the one Hummingbot's harness imports), with a per-test timeout (pytest.ini).
+# The default line runs the whole suite; the others run CURRENT_LINE_SUITES (override by passing
+# test paths after --). Every line is run; the exit status is non-zero if any line failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python -m pytest "$@"
+CURRENT_LINE_SUITES=${CURRENT_LINE_SUITES:-test/connector test/candles test/emulator test/headless test/reliability test/packaging test/scripts}
+lines=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do lines+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+[ ${#lines[@]} -gt 0 ] || lines=(20251103)
+status=0
+for line in "${lines[@]}"; do
+  start=$(date +%s)
+  bash tools/setup.sh "$line" || { status=1; continue; }
+  venv=.venv; [ "$line" = 20251103 ] || venv=.venv-$line
+  args=("$@")
+  if [ "$line" != 20251103 ] && [ ${#args[@]} -eq 0 ]; then
+    for suite in $CURRENT_LINE_SUITES; do [ -d "$suite" ] && args+=("$suite"); done
+  fi
+  echo "[test] Hummingbot $line: $venv/bin/python -m pytest ${args[*]}"
+  HB_LINE=$line "$venv/bin/python" -m pytest "${args[@]}"
+  rc=$?
+  [ $rc -eq 0 ] || status=1
+  echo "[test] Hummingbot $line: exit $rc after $(( $(date +%s) - start )) s (setup included)"
+done
+exit $status

@@ -51,12 +51,17 @@ class BackpackTrendFollowerConfig(DirectionalTradingControllerConfigBase):
 
 class BackpackTrendFollower(DirectionalTradingControllerBase):
     def __init__(self, config: BackpackTrendFollowerConfig, *args, **kwargs):
-        if not config.candles_config:
+        # 20251103's controllers read the feeds from `config.candles_config`; 20260922 removed that field and
+        # asks get_candles_config() (below) instead.
+        if "candles_config" in type(config).model_fields and not config.candles_config:
             config.candles_config = [config.candles_source]
         super().__init__(config, *args, **kwargs)
         self.config = config
         self._created = time.time()
         self._warm = False
+
+    def get_candles_config(self) -> List[CandlesConfig]:
+        return [self.config.candles_source]
 
     async def update_processed_data(self):
         source = self.config.candles_source

@@ -9,7 +9,7 @@ import os
 import time
 from decimal import Decimal
 from typing import Dict, List, Optional
-from unittest.mock import patch
+from unittest.mock import MagicMock, patch
 
 import pandas as pd
 
@@ -21,8 +21,8 @@ from hummingbot.core.rate_oracle.rate_oracle import RATE_ORACLE_SOURCES, RateOra
 from hummingbot.data_feed.candles_feed.candles_base import CandlesBase
 from hummingbot.data_feed.candles_feed.candles_factory import CandlesFactory
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
+from scripts.backpack_support.script_base import BackpackScriptBase
 from test.candles.candles_test_base import close_shared_http_session
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
@@ -31,7 +31,7 @@ INTERVAL = "1s"
 TIMEOUT_S = 30
 
 
-class CandlesScript(ScriptStrategyBase):
+class CandlesScript(BackpackScriptBase):
     """What a user script does: build feeds from CandlesFactory, start them, read candles_df on ticks."""
 
     markets: Dict[str, set] = {}
@@ -92,7 +92,11 @@ class CandlesFromEmulatorTests(IsolatedAsyncioWrapperTestCase):
 
     async def test_script_gets_sol_usdc_candles_through_candles_factory(self):
         await self.wait_for_history(MAX_RECORDS + 1)
-        script = CandlesScript()
+        # StrategyV2Base (20260922's script base) reads past executors from the trade recorder at creation;
+        # the launcher creates that recorder, this test has none: an empty one.
+        recorder = MagicMock(**{"get_all_executors.return_value": [], "get_all_positions.return_value": []})
+        with patch("hummingbot.connector.markets_recorder.MarketsRecorder.get_instance", return_value=recorder):
+            script = CandlesScript()
         clock = Clock(ClockMode.REALTIME, tick_size=0.2)
         clock.add_iterator(script)
         deadline = time.time() + TIMEOUT_S

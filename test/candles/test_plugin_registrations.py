@@ -7,14 +7,18 @@ import unittest
 from typing import get_args
 from unittest.mock import patch
 
-from hummingbot.client.config.client_config_map import RATE_SOURCE_MODES, ClientConfigMap
+from pydantic import ConfigDict, Field
+
+from hummingbot.client.config.client_config_map import RATE_SOURCE_MODES, ClientConfigMap, ExchangeRateSourceModeBase
 from hummingbot.client.config.config_helpers import ClientConfigAdapter
 from hummingbot.connector.exchange.backpack import backpack_plugin_registrations as registrations
 from hummingbot.core.rate_oracle.rate_oracle import RATE_ORACLE_SOURCES, RateOracle
 from hummingbot.data_feed.candles_feed.backpack_perpetual_candles import BackpackPerpetualCandles
 from hummingbot.data_feed.candles_feed.backpack_spot_candles import BackpackSpotCandles
 from hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_rate_source import BackpackRateSource
-from hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_rate_source_mode import BackpackRateSourceMode
+from hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_rate_source_mode import (
+    add_backpack_mode_to_client_config,
+)
 from hummingbot.data_feed.candles_feed.candles_factory import CandlesFactory
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 
@@ -43,7 +47,8 @@ class PluginRegistrationTests(unittest.TestCase):
 
     def test_rate_source_is_selectable_in_client_config(self):
         config = ClientConfigMap(rate_oracle_source={"name": "backpack"})
-        self.assertIsInstance(config.rate_oracle_source, BackpackRateSourceMode)
+        # the mode is ours on 20251103, Hummingbot's own on 20260922; the source it builds is ours on both
+        self.assertIsInstance(config.rate_oracle_source, RATE_SOURCE_MODES["backpack"])
         self.assertIsInstance(RateOracle.get_instance().source, BackpackRateSource)
         adapter = ClientConfigAdapter(config)
         self.assertIn("rate_oracle_source:\n  name: backpack", adapter.generate_yml_output_str_with_comments())
@@ -55,8 +60,29 @@ class PluginRegistrationTests(unittest.TestCase):
     def test_registration_is_idempotent(self):
         registrations.register_plugin_extensions()
         members = get_args(ClientConfigMap.model_fields["rate_oracle_source"].annotation)
-        self.assertEqual(1, members.count(BackpackRateSourceMode))
+        self.assertEqual(1, [member.model_config["title"] for member in members].count("backpack"))
         self.assertEqual(len(RATE_SOURCE_MODES), len(members))
+
+    def test_hummingbot_own_backpack_mode_is_kept_and_builds_our_source(self):
+        """Hummingbot 20260922 has its own `backpack` mode: no second member is added; the name builds ours."""
+        own_mode = type("BackpackRateSourceMode", (ExchangeRateSourceModeBase,), {
+            "__annotations__": {"name": str}, "name": Field(default="backpack"),
+            "model_config": ConfigDict(title="backpack")})
+        saved_modes = dict(RATE_SOURCE_MODES)
+        saved_annotation = ClientConfigMap.model_fields["rate_oracle_source"].annotation
+        self.addCleanup(self._restore_modes, saved_modes, saved_annotation)
+        RATE_SOURCE_MODES["backpack"] = own_mode
+        add_backpack_mode_to_client_config(ClientConfigMap)
+        self.assertIs(own_mode, RATE_SOURCE_MODES["backpack"])
+        self.assertIs(saved_annotation, ClientConfigMap.model_fields["rate_oracle_source"].annotation)
+        self.assertIsInstance(own_mode().build_rate_source(), BackpackRateSource)
+
+    @staticmethod
+    def _restore_modes(saved_modes, saved_annotation):
+        RATE_SOURCE_MODES.clear()
+        RATE_SOURCE_MODES.update(saved_modes)
+        ClientConfigMap.model_fields["rate_oracle_source"].annotation = saved_annotation
+        ClientConfigMap.model_rebuild(force=True)
 
     def test_a_failing_step_is_logged_and_never_raises(self):
         with patch.object(registrations, "register_candles_feeds", side_effect=RuntimeError("boom")):
@@ -88,21 +114,21 @@ class RegistrationTimingTests(unittest.TestCase):
             from hummingbot.core.rate_oracle.rate_oracle import RateOracle
             from hummingbot.data_feed.candles_feed.candles_factory import CandlesFactory
             config = ClientConfigMap(rate_oracle_source={"name": "backpack"})
-            print(type(config.rate_oracle_source).__name__, RateOracle.get_instance().source.name,
+            print(type(config.rate_oracle_source).__name__, type(RateOracle.get_instance().source).__module__,
                   "backpack_perpetual" in CandlesFactory._candles_map,
                   "__pydantic_init_subclass__" in BaseClientModel.__dict__)
         """)
         result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
                                 timeout=90)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
-        self.assertEqual("BackpackRateSourceMode backpack True False", result.stdout.strip().splitlines()[-1])
+        self.assertEqual("BackpackRateSourceMode hummingbot.data_feed.candles_feed.backpack_spot_candles.backpack_rate_source True False", result.stdout.strip().splitlines()[-1])
 
 
 class LauncherRegistrationTests(unittest.TestCase):
     """The real launcher (`hummingbot_quickstart.py`, imports only) with the INSTALLED plugin
     (`tools/setup.sh`): its import chain alone registers everything before the client config loads."""
 
-    INSTALLED_HOOK = os.path.join(sysconfig.get_paths()["purelib"], "hummingbot", "connector", "exchange",
+    INSTALLED_HOOK = os.path.join(sysconfig.get_paths()["purelib"], "hummingbot_backpack", "connector", "exchange",
                                   "backpack", "backpack_plugin_registrations.py")
 
     def test_launcher_imports_register_feeds_and_rate_source(self):
@@ -118,11 +144,15 @@ class LauncherRegistrationTests(unittest.TestCase):
             from hummingbot.core.rate_oracle.rate_oracle import RateOracle
             from hummingbot.data_feed.candles_feed.candles_factory import CandlesFactory
             ClientConfigMap(**{"rate_oracle_source": {"name": "backpack"}})  # as conf_client.yml is loaded
-            print(utils.__file__.startswith(sys.prefix), RateOracle.get_instance().source.name,
+            import sysconfig
+            ours = os.path.join(sysconfig.get_paths()["purelib"], "hummingbot_backpack") + os.sep
+            source = RateOracle.get_instance().source
+            print(utils.__file__.startswith(ours), source.name,
+                  sys.modules[type(source).__module__].__file__.startswith(ours),
                   sorted(name for name in CandlesFactory._candles_map if name.startswith("backpack")))
         """)
         env = dict(os.environ, PYTHONPATH=REPO_ROOT)  # path_util and bin/ of the repo, as the launcher needs
         result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True,
                                 text=True, timeout=90)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
-        self.assertEqual("True backpack ['backpack', 'backpack_perpetual']", result.stdout.strip().splitlines()[-1])
+        self.assertEqual("True backpack True ['backpack', 'backpack_perpetual']", result.stdout.strip().splitlines()[-1])

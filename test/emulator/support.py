@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 from nacl.signing import SigningKey
 
+from backpack_emulator.admin_client import AdminClient
 from backpack_emulator.keys import generate_keypair
 from backpack_emulator.server import EmulatorServer
 
@@ -125,8 +126,10 @@ class EmulatorTestCase(__import__("unittest").IsolatedAsyncioTestCase):
         self.session = aiohttp.ClientSession()
         self.alice = new_account(self.server, self.session)
         self.bob = new_account(self.server, self.session)
+        self.admin = AdminClient(self.server.rest_url)  # its session is opened on first use
 
     async def asyncTearDown(self) -> None:
+        await self.admin.close()
         await self.session.close()
         await self.server.stop()
 

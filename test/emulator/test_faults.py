@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import aiohttp
 
-from backpack_emulator.admin_client import AdminClient
 from backpack_emulator.server import EmulatorServer
 from test.emulator.support import EmulatorTestCase, next_frame, settle
 
@@ -13,14 +12,6 @@ BID = {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "price": "100"
 
 
 class FaultTest(EmulatorTestCase):
-    async def asyncSetUp(self) -> None:
-        await super().asyncSetUp()
-        self.admin = AdminClient(self.server.rest_url)
-
-    async def asyncTearDown(self) -> None:
-        await self.admin.close()
-        await super().asyncTearDown()
-
     async def test_fail_next_requests_with_429_and_503(self):
         await self.admin.fail_next("/api/v1/order", status=429, count=1, method="POST")
         await self.admin.fail_next("/api/v1/order", status=503, count=1, method="POST")

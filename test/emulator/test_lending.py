@@ -2,7 +2,6 @@
 /borrowLend/positions, orders redeem lent funds only with autoLendRedeem, borrows stay owed."""
 from decimal import Decimal
 
-from backpack_emulator.admin_client import AdminClient
 from test.emulator.support import EmulatorTestCase
 
 POSITION_FIELDS = {"cumulativeInterest", "id", "symbol", "imf", "imfFunction", "markPrice", "mmf", "mmfFunction",
@@ -11,14 +10,6 @@ SELL = {"symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit", "price": "200
 
 
 class LendingTest(EmulatorTestCase):
-    async def asyncSetUp(self) -> None:
-        await super().asyncSetUp()
-        self.admin = AdminClient(self.server.rest_url)
-
-    async def asyncTearDown(self) -> None:
-        await self.admin.close()
-        await super().asyncTearDown()
-
     async def positions(self):
         return {row["symbol"]: row for row in await self.alice.ok("GET", "/api/v1/borrowLend/positions")}
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from test.headless.support import bot_env, doc_shell, start_emulator, stop_checked
+from test.headless.support import base_env, bot_env, doc_shell, start_emulator, stop_checked, write_script_configs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,7 +24,10 @@ def mqtt_broker():
 
 @pytest.fixture
 def home(tmp_path) -> Path:
-    return tmp_path / "bot_home"
+    """A fresh bot home holding only the script configs that this line's launch commands name."""
+    home = tmp_path / "bot_home"
+    write_script_configs(home, base_env(home))
+    return home
 
 
 @pytest.fixture
@@ -42,6 +45,7 @@ def _bot_with_keys(tmp_path_factory, store_command: str):
     env = bot_env(home, emulator)
     stored = doc_shell(store_command, env)
     assert stored.returncode == 0, stored.stderr
+    write_script_configs(home, env)
     return emulator, home, env
 
 

@@ -15,7 +15,19 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
-PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+DEFAULT_LINE = "20251103"
+
+
+def _hummingbot_line() -> str:
+    from importlib.metadata import version
+
+    return version("hummingbot").split(".dev")[0]
+
+
+# The Hummingbot line under test is the one of the venv running the tests (`make test HB_LINE=...`).
+LINE = _hummingbot_line()
+VENV = ".venv" if LINE == DEFAULT_LINE else f".venv-{LINE}"
+PY = str(ROOT / VENV / "bin" / "python") if (ROOT / VENV / "bin" / "python").exists() else sys.executable
 PASSWORD = "headless-test-password"
 HUMMINGBOT_RUN_TIMEOUT_S = 60.0
 
@@ -121,16 +133,18 @@ def messages(output: str) -> List[str]:
     return [line.split(" - ", 2)[-1] for line in output.splitlines()]
 
 
-def write_script_config(home: Path, name: str, values: Dict[str, object]) -> str:
+def write_script_config(home: Path, name: str, script: str, values: Dict[str, object]) -> str:
+    """conf/scripts/`name` for `script` (20260922 finds the script through `script_file_name`)."""
     path = home / "conf" / "scripts" / name
     path.parent.mkdir(parents=True, exist_ok=True)
+    values = {"script_file_name": script, **values}
     path.write_text("".join(f"{key}: {value}\n" for key, value in values.items()))
     return name
 
 
 # Every shell command of BACKPACK_HEADLESS.md, verbatim; test_doc_commands.py checks the guide against
-# this table and the tests run these strings with bash from the repository root.
-DOC_COMMANDS = {
+# these tables and the tests run the strings of their line with bash from the repository root.
+DEFAULT_LINE_COMMANDS = {
     "setup": "make setup",
     "demo": "make demo",
     "console": ".venv/bin/python bin/hummingbot.py",
@@ -148,18 +162,69 @@ DOC_COMMANDS = {
                        "echo $! > \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\""),
     "stop_background": "kill \"$(cat \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\")\"",
     "script_conf_dir": "mkdir -p \"${HUMMINGBOT_HOME:-.}/conf/scripts\"",
-    "perp_auth_config": ("printf 'exchange: backpack_perpetual\\n' > "
+    "perp_auth_config": ("printf 'script_file_name: backpack_auth_test.py\\nexchange: backpack_perpetual\\n' > "
                          "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_auth_test_perp.yml\""),
     "run_perp_auth_test": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_auth_test.py "
                            "-c backpack_auth_test_perp.yml --headless"),
-    "perp_maker_config": ("printf 'exchange: backpack_perpetual\\nmax_inventory: 2\\nmin_inventory: -2\\n"
-                          "run_duration_s: 3600\\n' > \"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_maker_perp.yml\""),
+    "perp_maker_config": ("printf 'script_file_name: backpack_post_only_maker.py\\nexchange: backpack_perpetual\\n"
+                          "max_inventory: 2\\nmin_inventory: -2\\nrun_duration_s: 3600\\n' > "
+                          "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_maker_perp.yml\""),
     "run_perp_maker": (".venv/bin/python bin/hummingbot_quickstart.py -f backpack_post_only_maker.py "
                        "-c backpack_maker_perp.yml --headless"),
+    "run_v2_spot": ".venv/bin/python bin/hummingbot_quickstart.py -f backpack_v2_controllers.py -c backpack_v2_spot.yml --headless",
     "emulator_keys": "export $(.venv/bin/python -m backpack_emulator.keys)",
     "emulator_start": (".venv/bin/python -m backpack_emulator --host 127.0.0.1 --port 0 "
                        "--account \"$BACKPACK_API_KEY:USDC=10000,SOL=100\""),
 }
+CURRENT_LINE = "20260922"
+# Hummingbot 20260922: the guide says every `.venv/` above is `.venv-20260922/` there; these differ more.
+# Its quickstart starts a script from a config file in conf/scripts/ that names the script (--v2).
+CURRENT_LINE_COMMANDS = {
+    "setup": "make setup HB_LINE=20260922",
+    "demo": "make demo HB_LINE=20260922",
+    "auth_test_config": ("printf 'script_file_name: backpack_auth_test.py\\n' > "
+                         "\"${HUMMINGBOT_HOME:-.}/conf/scripts/backpack_auth_test.yml\""),
+    "strategy_config": ("printf 'script_file_name: my_backpack_strategy.py\\n' > "
+                        "\"${HUMMINGBOT_HOME:-.}/conf/scripts/my_backpack_strategy.yml\""),
+    "run_foreground": (".venv-20260922/bin/python bin/hummingbot_quickstart.py -p \"$CONFIG_PASSWORD\" "
+                       "--v2 my_backpack_strategy.yml --headless"),
+    "run_auth_test": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_auth_test.yml --headless",
+    "run_background": ("nohup .venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 my_backpack_strategy.yml "
+                       "--headless > \"${HUMMINGBOT_HOME:-.}/logs/headless.out\" 2>&1 & "
+                       "echo $! > \"${HUMMINGBOT_HOME:-.}/logs/headless.pid\""),
+    "run_perp_auth_test": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_auth_test_perp.yml --headless",
+    "run_perp_maker": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_maker_perp.yml --headless",
+    "run_v2_spot": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_v2_spot.yml --headless",
+}
+# Run before a line's launches in a fresh bot home (the configs its --v2 commands name).
+SCRIPT_CONFIG_COMMANDS = {DEFAULT_LINE: ("script_conf_dir",),
+                          CURRENT_LINE: ("script_conf_dir", "auth_test_config", "strategy_config")}
+
+
+def commands_for(line: str) -> Dict[str, str]:
+    if line == DEFAULT_LINE:
+        return dict(DEFAULT_LINE_COMMANDS)
+    commands = {name: command.replace(".venv/bin/", f".venv-{line}/bin/")
+                for name, command in DEFAULT_LINE_COMMANDS.items()}
+    commands.update(CURRENT_LINE_COMMANDS)
+    return commands
+
+
+DOC_COMMANDS = commands_for(LINE)
+
+
+def quickstart_args(script: str, config: Optional[str] = None) -> List[str]:
+    """The quickstart's arguments that start `script` (with conf/scripts/`config`) on the line under test."""
+    if LINE == DEFAULT_LINE:
+        return ["-f", script] + (["-c", config] if config else [])
+    return ["--v2", config or script.replace(".py", ".yml")]
+
+
+def write_script_configs(home: Path, env: Dict[str, str]) -> None:
+    """The guide's config-file commands of this line, in `home` (the launches of this line name them)."""
+    for name in SCRIPT_CONFIG_COMMANDS[LINE]:
+        result = doc_shell(name, env, timeout=10)
+        assert result.returncode == 0, result.stderr
 
 
 def doc_shell(name: str, env: Dict[str, str], timeout: float = HUMMINGBOT_RUN_TIMEOUT_S,

@@ -5,7 +5,16 @@ import signal
 import time
 from decimal import Decimal
 
-from test.headless.support import PY, ROOT, doc_shell, messages, run, run_doc_until, write_script_config
+from test.headless.support import (
+    PY,
+    ROOT,
+    doc_shell,
+    messages,
+    quickstart_args,
+    run,
+    run_doc_until,
+    write_script_config,
+)
 
 
 def test_auth_test_places_and_cancels_a_post_only_order_and_exits_0(spot):
@@ -91,9 +100,9 @@ def _alive(pid: int) -> bool:
 def test_post_only_maker_on_spot_refreshes_quotes_within_its_inventory_limit_then_stops(spot):
     emulator, home, env = spot
     emulator.admin("clear_requests")
-    config = write_script_config(home, "maker_spot_test.yml", {
+    config = write_script_config(home, "maker_spot_test.yml", "backpack_post_only_maker.py", {
         "order_refresh_s": 2, "run_duration_s": 5, "max_inventory": 50, "min_inventory": 0})
-    result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_post_only_maker.py", "-c", config,
+    result = run([PY, "bin/hummingbot_quickstart.py", *quickstart_args("backpack_post_only_maker.py", config),
                   "--headless"], env, timeout=60)
     lines = messages(result.stdout)
     assert result.returncode == 0, result.stdout[-3000:]

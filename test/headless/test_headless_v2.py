@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
+
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import HEDGE_REFUSED
-from test.headless.support import PY, doc_shell, messages, run, write_script_config
+from test.headless.support import doc_shell, messages, write_script_config
 
 START = {"USDC": Decimal("10000"), "SOL": Decimal("100")}  # the guide's emulator account
 
@@ -22,11 +24,10 @@ def write_controller_config(home: Path, name: str, values: Dict[str, object]) ->
     return name
 
 
-def run_v2(env, config: str, timeout: float = 90):
+def run_v2_spot(env, timeout: float = 120):
+    """The guide's V2 command (its conf/scripts/backpack_v2_spot.yml, which the test rewrote in the bot home)."""
     started = time.monotonic()
-    result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_v2_controllers.py", "-c", config,
-                  "--headless"], env, timeout=timeout)
-    Path("/tmp/issue11_v2_last.out").write_text(result.stdout)
+    result = doc_shell("run_v2_spot", env, timeout=timeout)
     return result, messages(result.stdout), time.monotonic() - started
 
 
@@ -53,6 +54,7 @@ def ledger_from_fills(fills: List[sqlite3.Row]) -> Dict[str, Decimal]:
     return balances
 
 
+@pytest.mark.timeout(300)  # a 30 s run, plus the module's emulator and keys, on a loaded 2-core machine
 def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_clean(spot):
     """(a) the spot market-making controller for 30 s: executors created, filled, refreshed; the stop leaves no
     open order; the bot's trade records give the emulator's balances exactly. (e) next to it, a perp controller
@@ -71,10 +73,10 @@ def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_c
         "connector_name": "backpack", "trading_pair": "SOL-USDC", "total_amount_quote": 40,
         "buy_spreads": [0.00005], "sell_spreads": [0.00005], "executor_refresh_time": 6, "cooldown_time": 1,
         "stop_loss": 0.01, "take_profit": 0.0002, "time_limit": 10, "take_profit_order_type": "LIMIT"})
-    config = write_script_config(home, "v2_spot_test.yml", {
-        "script_file_name": "backpack_v2_controllers.py", "controllers_config": f"[{controller}, {perp}]",
+    write_script_config(home, "backpack_v2_spot.yml", "backpack_v2_controllers.py", {
+        "controllers_config": f"[{controller}, {perp}]",
         "run_duration_s": 30})
-    result, lines, elapsed = run_v2(env, config)
+    result, lines, elapsed = run_v2_spot(env)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Run duration of 30 s reached: stopping" in lines
     summary = next(line for line in lines if line.startswith("V2 summary spot_mm:"))
@@ -85,8 +87,8 @@ def test_spot_market_maker_and_a_default_perp_controller_run_headless_and_stop_c
     assert match and int(match.group(1)) >= 120 and float(match.group(2)) < 15, ready
     assert "V2 summary perp_trend: 0 executors, 0 filled, close types {}, net PnL 0.000000 quote" in lines
 
-    executors = db_rows(home, "v2_spot_test", "SELECT * FROM Executors WHERE controller_id = 'spot_mm'")
-    fills = db_rows(home, "v2_spot_test", "SELECT * FROM TradeFill")
+    executors = db_rows(home, "backpack_v2_spot", "SELECT * FROM Executors WHERE controller_id = 'spot_mm'")
+    fills = db_rows(home, "backpack_v2_spot", "SELECT * FROM TradeFill")
     assert len(executors) >= 4, summary  # both sides, then refreshed at least once
     assert any(row["filled_amount_quote"] > 0 for row in executors), summary
     assert all(not row["is_active"] for row in executors)  # the stop ended every executor

@@ -2,7 +2,7 @@
 import socket
 import subprocess
 
-from test.headless.support import PASSWORD, PY, ROOT, base_env, doc_shell, new_keypair, run
+from test.headless.support import PASSWORD, PY, ROOT, base_env, doc_shell, new_keypair, quickstart_args, run
 
 SET_PASSWORD = ("import path_util\n"
                 "from hummingbot.client.config.config_crypt import ETHKeyFileSecretManger, store_password_verification\n"
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def test_quickstart_without_a_password_file_explains_what_to_do(home):
-    result = run([PY, "bin/hummingbot_quickstart.py", "-p", PASSWORD, "-f", "backpack_auth_test.py", "--headless"],
+    result = run([PY, "bin/hummingbot_quickstart.py", "-p", PASSWORD, *quickstart_args("backpack_auth_test.py"), "--headless"],
                  base_env(home))
     assert result.returncode == 2
     assert "no password has been set yet" in result.stderr
@@ -34,7 +34,7 @@ def test_quickstart_without_a_password_file_explains_what_to_do(home):
 
 def test_quickstart_with_a_wrong_password_exits_non_zero(home):
     assert run([PY, "-c", SET_PASSWORD], base_env(home, PYTHONPATH=".")).returncode == 0
-    result = run([PY, "bin/hummingbot_quickstart.py", "-f", "backpack_auth_test.py", "--headless"],
+    result = run([PY, "bin/hummingbot_quickstart.py", *quickstart_args("backpack_auth_test.py"), "--headless"],
                  base_env(home, CONFIG_PASSWORD="wrong"))
     assert result.returncode == 2
     assert "Invalid password" in result.stderr
@@ -122,3 +122,25 @@ def mqtt_connack(port: int) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"\x10" + bytes([len(variable)]) + variable)
         return sock.recv(4)
+
+
+def test_a_bot_home_finds_the_v2_controllers_and_gets_the_example_configs_once(home):
+    """Hummingbot imports `controllers.<type>.<name>` and reads conf/controllers/ of the home: the home links the
+    repo's controllers/ and gets a copy of each example config it does not have (its own are never replaced)."""
+    (home / "conf" / "controllers").mkdir(parents=True)
+    own = home / "conf" / "controllers" / "backpack_spot_mm.yml"
+    own.write_text("id: mine\n")
+    code = ("import path_util\n"
+            "from hummingbot.client import settings\n"
+            "from scripts.backpack_v2_controllers import BackpackV2ControllersConfig\n"
+            "configs = BackpackV2ControllersConfig(controllers_config=['backpack_perp_trend.yml']).load_controller_configs()\n"
+            "print(settings.CONTROLLERS_CONF_DIR_PATH, type(configs[0]).__module__, configs[0].get_controller_class().__name__)\n")
+    result = run([PY, "-c", code], base_env(home, PYTHONPATH="."))
+    assert result.returncode == 0, result.stderr[-2000:]
+    conf_dir, module, controller = result.stdout.split()
+    assert conf_dir == str(home.resolve() / "conf" / "controllers")
+    assert (module, controller) == ("controllers.directional_trading.backpack_trend_follower", "BackpackTrendFollower")
+    assert (home / "controllers").resolve() == ROOT / "controllers"
+    assert own.read_text() == "id: mine\n"
+    for example in ("conf/controllers/backpack_perp_trend.yml", "conf/scripts/backpack_v2_spot.yml"):
+        assert (home / example).read_text() == (ROOT / example).read_text()

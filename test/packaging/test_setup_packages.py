@@ -1,4 +1,4 @@
-"""setup.py must ship only our leaf packages, never one of Hummingbot's parent packages."""
+"""setup.py ships our code under `hummingbot_backpack/` (plus the .pth hook), never into `hummingbot/`."""
 import os
 import runpy
 import unittest
@@ -7,26 +7,64 @@ from unittest import mock
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class SetupPackagesTest(unittest.TestCase):
-    def _packages(self):
-        captured = {}
-        with mock.patch("setuptools.setup", lambda **kw: captured.update(kw)):
-            cwd = os.getcwd()
-            os.chdir(ROOT)
-            try:
-                runpy.run_path(os.path.join(ROOT, "setup.py"))
-            finally:
-                os.chdir(cwd)
-        return captured["packages"]
+def run_setup(version: str = None) -> dict:
+    """The keyword arguments setup.py passes to setuptools (Hummingbot's version faked when given)."""
+    captured = {}
+    patches = [mock.patch("setuptools.setup", lambda **kw: captured.update(kw))]
+    if version is not None:
+        patches.append(mock.patch("importlib.metadata.version", lambda name: version))
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for patch in patches:
+            patch.start()
+        runpy.run_path(os.path.join(ROOT, "setup.py"))
+    finally:
+        for patch in reversed(patches):
+            patch.stop()
+        os.chdir(cwd)
+    return captured
 
-    def test_no_hummingbot_parent_package_is_shipped(self):
-        packages = self._packages()
-        for parent in ("hummingbot", "hummingbot.connector", "hummingbot.connector.exchange",
-                       "hummingbot.connector.derivative", "hummingbot.data_feed"):
-            self.assertNotIn(parent, packages)
-            self.assertFalse(os.path.exists(os.path.join(ROOT, *parent.split("."), "__init__.py")),
-                             f"{parent}/__init__.py must not exist in the repo")
+
+class SetupPackagesTest(unittest.TestCase):
+    def test_no_hummingbot_package_is_shipped(self):
+        packages = run_setup()["packages"]
+        self.assertEqual([], [p for p in packages if p == "hummingbot" or p.startswith("hummingbot.")])
+        self.assertFalse(os.path.exists(os.path.join(ROOT, "hummingbot", "__init__.py")))
+        for package in ("hummingbot_backpack.connector.exchange.backpack",
+                        "hummingbot_backpack.connector.derivative.backpack_perpetual",
+                        "hummingbot_backpack.data_feed.candles_feed.backpack_spot_candles",
+                        "hummingbot_backpack.data_feed.candles_feed.backpack_perpetual_candles",
+                        "hummingbot_backpack", "backpack_emulator"):
+            self.assertIn(package, packages)
 
     def test_every_shipped_package_has_an_init(self):
-        for package in self._packages():
-            self.assertTrue(os.path.isfile(os.path.join(ROOT, *package.split("."), "__init__.py")), package)
+        kwargs = run_setup()
+        for package in kwargs["packages"]:
+            folder = kwargs["package_dir"].get(package, package.replace(".", os.sep))
+            self.assertTrue(os.path.isfile(os.path.join(ROOT, folder, "__init__.py")), package)
+
+    def test_the_pth_file_only_starts_the_hook(self):
+        with open(os.path.join(ROOT, "hummingbot_backpack.pth")) as handle:
+            lines = handle.read().splitlines()
+        self.assertEqual(["import hummingbot_backpack.import_hook as hook; hook.install()"], lines)
+
+
+class SupportedVersionsTest(unittest.TestCase):
+    def test_requirement_names_the_supported_releases_only(self):
+        requirement = [r for r in run_setup()["install_requires"] if r.startswith("hummingbot")][0]
+        self.assertTrue(requirement.startswith("hummingbot>=20251103,<=20260922,"), requirement)
+        self.assertIn("!=20260302", requirement)  # the first release with Backpack connectors of its own
+        self.assertIn("!=20251215", requirement)
+
+    def test_supported_release_is_accepted(self):
+        for version in ("20251103", "20260922", "20260922.dev1"):
+            self.assertIn("packages", run_setup(version))
+
+    def test_unsupported_release_is_refused_with_what_to_do(self):
+        with self.assertRaises(SystemExit) as refused:
+            run_setup("20260302")
+        message = str(refused.exception)
+        self.assertIn("supports Hummingbot 20251103 and 20260922 only", message)
+        self.assertIn("hummingbot==20260302", message)
+        self.assertIn("make setup HB_LINE=20260922", message)

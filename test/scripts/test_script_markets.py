@@ -7,8 +7,8 @@ import unittest
 from pathlib import Path
 
 from hummingbot.client.config.config_data_types import BaseClientModel
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
+from scripts.backpack_support.script_base import BackpackScriptBase
 
 SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "scripts").glob("*.py"))
 
@@ -16,8 +16,8 @@ SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "scripts
 def classes_of(module):
     """The strategy and config classes, picked the way Hummingbot's TradingCore.load_script_class does."""
     members = [m for _, m in inspect.getmembers(module) if inspect.isclass(m)]
-    strategy = next(m for m in members if issubclass(m, ScriptStrategyBase)
-                    and m not in (ScriptStrategyBase, StrategyV2Base))
+    strategy = next(m for m in members if issubclass(m, BackpackScriptBase)  # the line's script base
+                    and m not in (BackpackScriptBase, StrategyV2Base))
     config = next(m for m in members if issubclass(m, BaseClientModel)
                   and m not in (BaseClientModel, StrategyV2ConfigBase))
     return strategy, config

@@ -174,9 +174,9 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
     async def test_overlapping_opposite_executors_net_out_and_end_with_a_bounded_number_of_orders(self):
         started, orders_before = time.monotonic(), self.orders_sent()
         wide = {"take_profit": Decimal("0.05"), "stop_loss": Decimal("0.05")}
-        long = self.executor(TradeType.BUY, time_limit=4, **wide)
+        long = self.executor(TradeType.BUY, time_limit=8, **wide)  # both open well before either closes
         await self.until(lambda: long._open_order is not None and long._open_order.is_filled, "the long to open")
-        short = self.executor(TradeType.SELL, time_limit=4, **wide)
+        short = self.executor(TradeType.SELL, time_limit=8, **wide)
         await self.until(lambda: short._open_order is not None and short._open_order.is_filled, "the short to open")
         await self.until(lambda: self.position() == 0, "the two positions to net out")
         await self.until(lambda: long.status == RunnableStatus.TERMINATED and short.status == RunnableStatus.TERMINATED,
@@ -184,7 +184,8 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(Decimal(0), self.position())
         self.assertEqual((CloseType.FAILED, CloseType.FAILED), (long.close_type, short.close_type))
         orders = self.orders_sent() - orders_before
-        # 2 opens, 2 take-profit limits, and per executor at most one close per two counted retries (+1)
+        # 2 opens, 2 resting take-profit limits, and per executor one close per two counted retries (a failure
+        # counts one, each 5 s shutdown cycle one more) until max_retries: MAX_RETRIES // 2 + 1 closes
         self.assertLessEqual(orders, 4 + 2 * (MAX_RETRIES // 2 + 1))
         expired = [o for history in [self.server.exchange.order_history[self.api_key]] for o in history
                    if o.expiry_reason == "ReduceOnlyNotReduced"]

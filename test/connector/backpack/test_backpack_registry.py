@@ -4,6 +4,7 @@ Runs in a subprocess started outside the repo, so neither conftest.py nor the wo
 for the copy in site-packages that Hummingbot's folder scan reads.
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,7 @@ class RegistryTests(unittest.TestCase):
         self.assertEqual("SOL-USDC", found["example_pair"])
         self.assertTrue(found["centralised"])
         self.assertEqual("BackpackExchange", found["class"])
-        self.assertIn("site-packages", found["utils_file"])
+        self.assertIn(os.path.join("site-packages", "hummingbot_backpack", ""), found["utils_file"])
         self.assertEqual({"backpack_api_key": True, "backpack_api_secret": True,
                           "backpack_self_trade_prevention": False}, found["secure"])
         self.assertEqual("backpack", found["connector_name"])

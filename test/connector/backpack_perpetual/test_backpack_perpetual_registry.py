@@ -3,6 +3,7 @@
 The probe runs in a subprocess outside the repo, so only the copy in site-packages can answer.
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,4 +45,4 @@ class PerpetualRegistryTests(unittest.TestCase):
         self.assertEqual(["ONEWAY"], listed["modes"])
         self.assertEqual(["0.0002", "0.0005"], listed["fees"])
         self.assertEqual((True, False), (listed["valid_perp"], listed["valid_spot"]))
-        self.assertIn("site-packages", listed["module_file"])
+        self.assertIn(os.path.join("site-packages", "hummingbot_backpack", ""), listed["module_file"])

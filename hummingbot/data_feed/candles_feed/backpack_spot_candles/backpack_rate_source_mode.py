@@ -26,8 +26,14 @@ class BackpackRateSourceMode(ExchangeRateSourceModeBase):
 
 
 def add_backpack_mode_to_client_config(config_class: type) -> None:
-    """Idempotent. ``config_class`` is Hummingbot's ``ClientConfigMap``."""
+    """Idempotent. ``config_class`` is Hummingbot's ``ClientConfigMap``.
+
+    Hummingbot 20260922 has a ``backpack`` mode of its own: it is kept (no second member of the same
+    name); it builds ``RATE_ORACLE_SOURCES["backpack"]``, which the registration points at our source.
+    """
     modes = sys.modules[config_class.__module__].RATE_SOURCE_MODES
+    if modes.get(RATE_SOURCE_NAME) not in (None, BackpackRateSourceMode):
+        return
     modes[RATE_SOURCE_NAME] = BackpackRateSourceMode
     field = config_class.model_fields[RATE_SOURCE_FIELD]
     members = get_args(field.annotation)
