@@ -119,7 +119,8 @@ def subprocess_drain(process: subprocess.Popen) -> None:
 
 
 # The fields of conf/connectors/backpack.yml, whichever way it was written (console `connect` or store_keys.py).
-BACKPACK_KEY_FILE_FIELDS = {"connector", "backpack_api_key", "backpack_api_secret", "backpack_self_trade_prevention"}
+BACKPACK_KEY_FILE_FIELDS = {"connector", "backpack_api_key", "backpack_api_secret", "backpack_self_trade_prevention",
+                            "backpack_cancel_all_scope"}
 
 
 def bot_env(home: Path, emulator: Emulator) -> Dict[str, str]:

@@ -57,3 +57,32 @@ class LateRegistrationTests(ReliabilityTestCase):
         self.assertEqual([], venue.emulator_orders(PERP_SYMBOL))
         self.assertEqual(1, len(venue.order_requests()) - 1)  # one create each, nothing re-sent
         await self.assert_consistent()
+
+
+class AcceptedCancelTests(ReliabilityTestCase):
+
+    async def test_13_cancels_answered_202_and_cancel_all_sparing_manual_orders(self):
+        self.scenario("13 cancels answered 202; cancel-all spares manual orders")
+        spot, venue = self.venue.spot, self.venue
+        exchange = venue.server.exchange
+        manual = exchange.execute_order(venue.api_key, {  # the user's own order on the same account, no clientId
+            "symbol": SPOT_SYMBOL, "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "120"})
+        single = await self.place(spot, "buy", "1", "140")
+        await self.fault(venue.admin.accept_cancels("/api/v1/order", count=1, after=1.0))
+        spot.cancel(PAIR, single)
+        order = spot.in_flight_orders[single]
+        await wait_for(lambda: order.current_state == OrderState.PENDING_CANCEL, "the cancel to be accepted")
+        self.assertEqual([], self.events(spot, MarketEvent.OrderCancelled))
+        self.assertIn(single, {str(o.client_id) for o in exchange.open_orders.values()})  # not executed yet
+        await wait_for(lambda: self.events(spot, MarketEvent.OrderCancelled), "the accepted cancel to be confirmed")
+        self.assertEqual([single], [e.order_id for e in self.events(spot, MarketEvent.OrderCancelled)])
+
+        # the strategy stops: cancel-all cancels the bot's orders (each answered 202 here), never the manual one
+        stopping = [await self.place(spot, "buy", "1", price) for price in ("141", "142")]
+        await self.fault(venue.admin.accept_cancels("/api/v1/order", count=2, after=0.5))
+        results = await spot.cancel_all(5)
+        self.assertEqual({o: True for o in stopping}, {r.order_id: r.success for r in results})
+        await wait_for(lambda: len(self.events(spot, MarketEvent.OrderCancelled)) == 3, "the cancel-all events")
+        self.assertEqual([], venue.server.request_log.entries(path="/api/v1/orders", method="DELETE"))
+        self.assertEqual([manual.id], [o.id for o in exchange.open_orders.values()])
+        await self.assert_consistent()

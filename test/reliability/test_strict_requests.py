@@ -9,6 +9,7 @@ subscription, and every endpoint the connectors use must have been exercised.
 import asyncio
 from decimal import Decimal
 
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.core.data_type.common import OrderType, PositionAction
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.event.events import MarketEvent
@@ -44,6 +45,9 @@ class ConnectorRequestsAreStrictlyValidTest(ReliabilityTestCase):
         await wait_for(lambda: len(venue.server.exchange.open_orders) == 4, "four resting spot orders")
         spot.cancel(PAIR, resting)
         await wait_for(lambda: resting not in spot.in_flight_orders, "the single cancel")
+        # Opted in to the native cancel-all (the default cancels the bot's orders one by one): the batch cancel
+        # lists the resting orders, cancel-all sends DELETE /api/v1/orders.
+        spot._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
         spot.batch_order_cancel([LimitOrder(client_order_id=o.client_order_id, trading_pair=PAIR, is_buy=o.is_buy,
                                             base_currency="SOL", quote_currency="USDC", price=o.price,
                                             quantity=o.quantity) for o in batch])

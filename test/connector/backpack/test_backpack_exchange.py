@@ -247,9 +247,10 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     def configure_one_successful_one_erroneous_cancel_all_response(
             self, successful_order: InFlightOrder, erroneous_order: InFlightOrder, mock_api: aioresponses) -> List[str]:
-        # Native cancel-all: one request for the market; the exchange reports what it cancelled.
-        url = self._url(CONSTANTS.ORDERS_PATH_URL)
-        mock_api.delete(url, body=json.dumps([self._order_payload(successful_order, "Cancelled")]))
+        # Cancel-all cancels the bot's orders one by one (by clientId): the first cancel succeeds, the second fails.
+        url = self._url(CONSTANTS.ORDER_PATH_URL)
+        mock_api.delete(url, body=json.dumps(self._order_payload(successful_order, "Cancelled")))
+        mock_api.delete(url, status=400, body=json.dumps({"code": "INVALID_ORDER", "message": "Invalid order"}))
         return [url]
 
     def _not_resting(self, mock_api: aioresponses):

@@ -343,6 +343,22 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         await self.run_listener()
         self.assertEqual([Decimal("0.5")], [e.amount for e in self.events[MarketEvent.OrderFilled].event_log])
 
+    async def test_event_of_another_order_of_our_market_with_our_client_id_is_ignored(self):
+        """A clientId is unique among open orders only: once ours has its exchange id, events of another order
+        of the same market reusing the id (another process, an earlier run) are not ours."""
+        order = self.track()  # client id 501, SOL_USDC, exchange id 9001
+        state_before = order.current_state
+        self.ws_events(
+            order_update_frame("orderFill", "Filled", "7777", 501, "SOL_USDC", Decimal("2"), Decimal("180"),
+                               Decimal("2"), t=78, l="2", L="180", m=True, n="0.001", N="SOL"),
+            order_update_frame("orderCancelled", "Cancelled", "7778", 501, "SOL_USDC", Decimal("2"),
+                               Decimal("180")))
+        await self.run_listener()
+        self.assertEqual((state_before, "9001", Decimal("0")),
+                         (order.current_state, order.exchange_order_id, order.executed_amount_base))
+        self.assertEqual([], self.events[MarketEvent.OrderFilled].event_log)
+        self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
+
     async def test_user_stream_event_mapping(self):
         accepted = self.track("601", None)
         expired = self.track("602", "9602")
@@ -498,7 +514,8 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
         self.assertEqual({}, self.exchange.orders_with_unknown_outcome)
 
-    async def test_batch_cancel_uses_native_cancel_all_when_it_covers_the_market(self):
+    async def test_batch_cancel_uses_native_cancel_all_when_opted_in_and_it_covers_the_market(self):
+        self.exchange._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
         first, second = self.track("801", "1"), self.track("802", "2")
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
             rest_order("1", 801, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
@@ -514,6 +531,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertTrue(first.is_cancelled and second.is_cancelled)
 
     async def test_batch_cancel_spares_other_resting_orders(self):
+        self.exchange._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
         self.track("801", "1")
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
             rest_order("1", 801, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
@@ -528,6 +546,7 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
     async def test_batch_cancel_never_takes_a_foreign_order_without_client_id_for_ours(self):
         """An order of ours without a numeric client id (e.g. restored from older saved state) must not make a
         foreign order with a null clientId look like ours: that would cancel it through cancel-all."""
+        self.exchange._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
         self.track("legacy-1", "1")
         self.mock_api.get(url_regex(self.url(CONSTANTS.ORDERS_PATH_URL)), body=json.dumps([
             rest_order("1", None, "SOL_USDC", "New", Decimal("2"), Decimal("180")),
@@ -539,7 +558,69 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
         self.assertEqual([{"symbol": "SOL_USDC", "orderId": "1"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
 
-    async def test_cancel_all_is_one_native_request_per_market(self):
+    async def test_cancel_all_cancels_only_the_bots_orders_by_default(self):
+        """A strategy stopping must not cancel the account's other orders (manual, other bots'): by default each
+        of the bot's orders is cancelled by its clientId, the native cancel-all is never sent."""
+        self.assertEqual("bot_orders", self.exchange.cancel_all_scope)
+        self.track("901", "1")
+        self.track("903", "3", trading_pair="BTC-USDC")
+        for client_id, order_id, symbol in ((901, "1", "SOL_USDC"), (903, "3", "BTC_USDC")):
+            self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+                rest_order(order_id, client_id, symbol, "Cancelled", Decimal("2"), Decimal("180"))))
+        results = await self.exchange.cancel_all(5)
+        self.assertEqual({"901": True, "903": True}, {r.order_id: r.success for r in results})
+        self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
+        self.assertEqual({("SOL_USDC", 901), ("BTC_USDC", 903)},
+                         {(b["symbol"], b["clientId"]) for b in self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)})
+        await asyncio.sleep(0)
+        self.assertEqual(2, len(self.events[MarketEvent.OrderCancelled].event_log))
+
+    def test_cancel_all_scope_setting(self):
+        self.assertEqual("bot_orders", self.make_exchange(backpack_cancel_all_scope="").cancel_all_scope)
+        self.assertEqual("all_orders_in_market",
+                         self.make_exchange(backpack_cancel_all_scope="all_orders_in_market").cancel_all_scope)
+        with self.assertRaises(ValueError) as context:
+            self.make_exchange(backpack_cancel_all_scope="everything")
+        self.assertIn("bot_orders", str(context.exception))
+
+    async def test_cancel_answered_202_stays_pending_until_the_stream_confirms(self):
+        order = self.track("905", "5")
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=202, body="")
+        self.assertEqual("905", await self.exchange._execute_cancel("SOL-USDC", "905"))  # accepted: a success
+        await asyncio.sleep(0)
+        self.assertEqual(OrderState.PENDING_CANCEL, order.current_state)
+        self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
+        self.exchange._user_stream_tracker._user_stream.put_nowait(order_update_frame(
+            "orderCancelled", "Cancelled", "5", 905, "SOL_USDC", Decimal("2"), Decimal("180")))
+        listener = asyncio.ensure_future(self.exchange._user_stream_event_listener())
+        await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
+        listener.cancel()
+        self.assertEqual(OrderState.CANCELED, order.current_state)
+
+    async def test_cancel_answered_202_is_repeated_while_not_confirmed(self):
+        self.exchange.CANCEL_CONFIRM_DELAYS_S = (0.01, 0.01)
+        order = self.track("906", "6")
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=202, body="")
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("6", 906, "SOL_USDC", "Cancelled", Decimal("2"), Decimal("180"))))
+        await self.exchange._execute_cancel("SOL-USDC", "906")
+        await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
+        self.assertEqual(OrderState.CANCELED, order.current_state)
+        self.assertEqual(2, len(self.sent("DELETE", CONSTANTS.ORDER_PATH_URL)))
+
+    async def test_native_cancel_all_answered_202_leaves_the_orders_pending_cancel(self):
+        self.exchange._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
+        self.exchange.CANCEL_CONFIRM_DELAYS_S = (3600.0,)
+        orders = [self.track("907", "7"), self.track("908", "8")]
+        self.mock_api.delete(self.url(CONSTANTS.ORDERS_PATH_URL), status=202, body="")
+        results = await self.exchange.cancel_all(5)
+        self.assertEqual({"907": True, "908": True}, {r.order_id: r.success for r in results})
+        await asyncio.sleep(0)
+        self.assertEqual([OrderState.PENDING_CANCEL] * 2, [o.current_state for o in orders])
+        self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
+
+    async def test_cancel_all_is_one_native_request_per_market_when_opted_in(self):
+        self.exchange._cancel_all_scope = CONSTANTS.CANCEL_ALL_SCOPE_MARKET
         self.track("901", "1")
         self.track("902", "2")
         self.track("903", "3", trading_pair="BTC-USDC")

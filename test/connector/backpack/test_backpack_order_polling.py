@@ -1,6 +1,7 @@
 """Status and fill polls per market, not per order (backpack_order_polling), against the emulator: every
 fill is still found (paging, a scan cut short, a failed scan), with a request count that follows the
 markets, not the orders."""
+import asyncio
 import os
 import time
 from decimal import Decimal
@@ -13,8 +14,9 @@ from backpack_emulator.server import EmulatorServer
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderSearchCutShort
 from hummingbot.core.data_type.common import OrderType, TradeType
-from hummingbot.core.data_type.in_flight_order import OrderState
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
 from test.connector.backpack.helpers import close_shared_http_session
 
 FILLS, OPEN_ORDERS, ORDER = "/wapi/v1/history/fills", "/api/v1/orders", "/api/v1/order"
@@ -128,7 +130,111 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
         self.assertEqual(1, len(self.requests(ORDER)))
 
+    async def test_an_order_restored_while_pending_creation_is_never_failed_on_a_guess(self):
+        """Saved while its create was pending (the bot stopped or crashed meanwhile), an order's outcome is
+        unknown: polls that do not find it never give it up as lost; it is reconciled when it shows up and
+        failed only once its window has ended by the exchange's clock and it is still nowhere."""
+        def saved(client_order_id: str) -> str:
+            return InFlightOrder(client_order_id=client_order_id, exchange_order_id=None, trading_pair="SOL-USDC",
+                                 order_type=OrderType.LIMIT, trade_type=TradeType.BUY, amount=Decimal(1),
+                                 price=Decimal(90), creation_timestamp=time.time() - 1,
+                                 initial_state=OrderState.PENDING_CREATE).to_json()
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)  # the resolvers wait: this test runs the checks
+        self.exchange.restore_tracking_states({"901": saved("901"), "902": saved("902")})
+        try:
+            self.assertEqual({"901", "902"}, set(self.exchange.orders_with_unknown_outcome))
+            for _ in range(6):  # Hummingbot gives an order up as lost after 3 "not found"
+                await self.exchange._update_orders()
+                await self.wait_for_updates()
+            orders = [self.exchange.in_flight_orders[o] for o in ("901", "902")]
+            self.assertEqual([OrderState.PENDING_CREATE] * 2, [o.current_state for o in orders])
+
+            placed = self.server.exchange.execute_order(self.api_key, {  # 901 did reach the exchange
+                "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "90",
+                "clientId": 901})
+            await self.exchange._update_orders()
+            await self.wait_for_updates()
+            self.assertEqual((OrderState.OPEN, placed.id), (orders[0].current_state, orders[0].exchange_order_id))
+
+            self.exchange._auth.window_ms = 300
+            self.exchange.WINDOW_END_MARGIN_MS = 0
+            entry = self.exchange._unknown_outcomes["902"]
+            await self.exchange._check_unknown_outcome(orders[1], entry)  # fixes the window's end: now + 300 ms
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.PENDING_CREATE, orders[1].current_state)
+            await asyncio.sleep(0.5)
+            await self.exchange._check_unknown_outcome(orders[1], entry)
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.FAILED, orders[1].current_state)
+        finally:
+            for entry in list(self.exchange._unknown_outcomes.values()):
+                if entry.task is not None:
+                    entry.task.cancel()
+
+    async def test_an_unknown_outcome_is_not_failed_on_a_history_search_cut_short(self):
+        """An order of unknown outcome (no exchange id) is searched among the newest history rows: a search
+        stopped at its page limit before reaching the order's creation proves nothing, however late it is."""
+        ex = self.server.exchange
+        ex.execute_order(self.maker_key, {"symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit",
+                                          "quantity": "1", "price": "100"})
+        ours = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                               "quantity": "2", "price": "100", "clientId": 904})  # 1 of 2 filled
+        ex.cancel_order(self.api_key, "SOL_USDC", ours.id, None)
+        for client_id in range(905, 912):  # newer orders of the account, closed too
+            other = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                    "quantity": "1", "price": "50", "clientId": client_id})
+            ex.cancel_order(self.api_key, "SOL_USDC", other.id, None)
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)  # the resolver waits: this test runs the checks
+        self.exchange.restore_tracking_states({"904": InFlightOrder(
+            client_order_id="904", exchange_order_id=None, trading_pair="SOL-USDC", order_type=OrderType.LIMIT,
+            trade_type=TradeType.BUY, amount=Decimal(2), price=Decimal(100), creation_timestamp=time.time() - 1,
+            initial_state=OrderState.PENDING_CREATE).to_json()})
+        entry = self.exchange._unknown_outcomes["904"]
+        try:
+            entry.expires_server_ms = 0  # its window ended long ago
+            order = self.exchange.in_flight_orders["904"]
+            self.exchange.ORDER_HISTORY_MAX_PAGES = 2  # 2 pages of 3 rows: 6 of the 7 newer orders
+            with self.assertRaises(BackpackOrderSearchCutShort):  # the resolver logs it and checks again later
+                await self.exchange._check_unknown_outcome(order, entry)
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+            self.assertIn("904", self.exchange.orders_with_unknown_outcome)
+
+            self.exchange.ORDER_HISTORY_MAX_PAGES = 5  # far enough: found, with its fill
+            await self.exchange._check_unknown_outcome(order, entry)
+            await self.wait_for_updates()
+            self.assertEqual((OrderState.CANCELED, ours.id, Decimal(1)),
+                             (order.current_state, order.exchange_order_id, order.executed_amount_base))
+        finally:
+            if entry.task is not None:
+                entry.task.cancel()
+
     async def wait_for_updates(self):
-        import asyncio
         for _ in range(5):  # the tracker applies order updates in tasks of their own
             await asyncio.sleep(0)
+
+    async def test_rows_of_another_order_with_the_same_client_id_are_not_ours(self):
+        """A clientId is unique among open orders only: another order of the account (another process, an
+        earlier run) can carry ours before or after it. Its fills are not ours, nor is its status."""
+        ex = self.server.exchange
+        ex.execute_order(self.maker_key, {"symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit",
+                                          "quantity": "1", "price": "100"})
+        before = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                 "quantity": "1", "price": "100", "clientId": 777})  # filled
+        ours = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                               "quantity": "1", "price": "90", "clientId": 777})
+        self.exchange.start_tracking_order(order_id="777", exchange_order_id=ours.id, trading_pair="SOL-USDC",
+                                           trade_type=TradeType.BUY, price=Decimal("90"), amount=Decimal(1),
+                                           order_type=OrderType.LIMIT)
+        await self.poll_fills()
+        self.assertEqual(Decimal(0), self.executed("777"))
+
+        ex.cancel_order(self.api_key, "SOL_USDC", ours.id, None)
+        after = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                "quantity": "1", "price": "80", "clientId": 777})  # rests
+        self.assertEqual(3, len({before.id, ours.id, after.id}))
+        await self.exchange._update_orders()
+        await self.wait_for_updates()
+        order = self.exchange._order_tracker.all_fillable_orders["777"]
+        self.assertEqual((OrderState.CANCELED, ours.id), (order.current_state, order.exchange_order_id))
+        self.assertEqual(Decimal(0), order.executed_amount_base)

@@ -20,7 +20,7 @@ params = backpack.conn_init_parameters(
     trading_pairs=["SOL-USDC"], trading_required=False,
     api_keys={"backpack_api_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
               "backpack_api_secret": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
-              "backpack_self_trade_prevention": "RejectBoth"})
+              "backpack_self_trade_prevention": "RejectBoth", "backpack_cancel_all_scope": "all_orders_in_market"})
 import importlib
 module = importlib.import_module(backpack.module_path())
 connector = getattr(module, backpack.class_name())(**params)
@@ -33,6 +33,8 @@ print(json.dumps({
     "secure": {name: (fields[name].json_schema_extra or {}).get("is_secure") for name in fields if name != "connector"},
     "connector_name": connector.name,
     "self_trade_prevention": connector.self_trade_prevention,
+    "cancel_all_scope": connector.cancel_all_scope,
+    "default_cancel_all_scope": fields["backpack_cancel_all_scope"].default,
 }))
 """
 
@@ -52,6 +54,8 @@ class RegistryTests(unittest.TestCase):
         self.assertEqual("BackpackExchange", found["class"])
         self.assertIn(os.path.join("site-packages", "hummingbot_backpack", ""), found["utils_file"])
         self.assertEqual({"backpack_api_key": True, "backpack_api_secret": True,
-                          "backpack_self_trade_prevention": False}, found["secure"])
+                          "backpack_self_trade_prevention": False, "backpack_cancel_all_scope": False}, found["secure"])
         self.assertEqual("backpack", found["connector_name"])
         self.assertEqual("RejectBoth", found["self_trade_prevention"])
+        self.assertEqual(("all_orders_in_market", "bot_orders"),
+                         (found["cancel_all_scope"], found["default_cancel_all_scope"]))  # safe by default

@@ -77,6 +77,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
                  backpack_perpetual_api_key: str = "",
                  backpack_perpetual_api_secret: str = "",
                  backpack_perpetual_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
+                 backpack_perpetual_cancel_all_scope: str = CONSTANTS.CANCEL_ALL_SCOPE_BOT,
                  **kwargs):
         """`kwargs`: Hummingbot's usual `trading_pairs`, `trading_required`, `balance_asset_limit` and
         `rate_limits_share_pct`; the keys are the `backpack_perpetual_*` settings of `connect backpack_perpetual`."""
@@ -85,7 +86,8 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         self._leverage_changes = 0  # a re-read that started before a change must not undo it
         self._account_leverage: Optional[int] = None
         super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
-                         backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention, **kwargs)
+                         backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
+                         backpack_cancel_all_scope=backpack_perpetual_cancel_all_scope, **kwargs)
 
     @property
     def name(self) -> str:
@@ -252,7 +254,9 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
                                   f"also applies it to {asked_elsewhere}.")
         self._requested_leverage[trading_pair] = leverage
         try:
-            await self._api_patch_without_content(CONSTANTS.ACCOUNT_PATH_URL, {"leverageLimit": str(leverage)})
+            # Answered 200 with an EMPTY body, which `_api_request` cannot decode.
+            await self._api_request_with_status(perp_web_utils.PATCH, CONSTANTS.ACCOUNT_PATH_URL,
+                                                {"leverageLimit": str(leverage)})
         except asyncio.CancelledError:
             raise
         except Exception as exception:
@@ -260,14 +264,6 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         self._leverage_changes += 1
         self._apply_account_leverage(leverage)
         return True, ""
-
-    async def _api_patch_without_content(self, path_url: str, data: Dict[str, Any]):
-        """PATCH answered `200` with an EMPTY body: Hummingbot's `_api_request` would fail decoding it as JSON,
-        so the status alone is checked (an error status raises the usual IOError with the error body)."""
-        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
-        await rest_assistant.execute_request_and_get_response(
-            url=await self._api_request_url(path_url=path_url, is_auth_required=True), throttler_limit_id=path_url,
-            data=data, method=perp_web_utils.PATCH, is_auth_required=True)
 
     def _apply_account_leverage(self, leverage: int):
         self._account_leverage = leverage

@@ -1,7 +1,7 @@
 """Hummingbot registry settings of the perpetual connector `backpack_perpetual` (keep imports light).
 
 KEYS prompts for the API key and secret (stored encrypted) of `connect backpack_perpetual`; the
-self-trade-prevention setting is not prompted (edit conf/connectors/backpack_perpetual.yml).
+self-trade-prevention and cancel-all-scope settings are not prompted (edit conf/connectors/backpack_perpetual.yml).
 A key file written by Hummingbot's own `backpack_perpetual` (20260922: fields `backpack_api_key` /
 `backpack_api_secret`) is read as ours; the values are encrypted the same way whatever the field name.
 Only visible, tradable PERP markets are offered.
@@ -44,6 +44,8 @@ class BackpackPerpetualConfigMap(BaseConnectorConfigMap):
     backpack_perpetual_api_secret: SecretStr = _same_prompt_as_spot("backpack_api_secret")
     backpack_perpetual_self_trade_prevention: Literal["RejectTaker", "RejectMaker", "RejectBoth"] = (
         _same_prompt_as_spot("backpack_self_trade_prevention"))
+    backpack_perpetual_cancel_all_scope: Literal["bot_orders", "all_orders_in_market"] = (
+        _same_prompt_as_spot("backpack_cancel_all_scope"))
     model_config = ConfigDict(title="backpack_perpetual")
 
     @model_validator(mode="before")

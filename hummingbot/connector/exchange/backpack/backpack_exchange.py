@@ -35,6 +35,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  trading_pairs: Optional[List[str]] = None,
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
+                 backpack_cancel_all_scope: str = CONSTANTS.CANCEL_ALL_SCOPE_BOT,
                  **kwargs):
         self._account_lends = False  # the last poll saw lent funds: orders may redeem them
         self._borrowed: Dict[str, Decimal] = {}
@@ -43,6 +44,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                          trading_pairs=trading_pairs,
                          trading_required=trading_required,
                          backpack_self_trade_prevention=backpack_self_trade_prevention,
+                         backpack_cancel_all_scope=backpack_cancel_all_scope,
                          balance_asset_limit=balance_asset_limit,
                          rate_limits_share_pct=rate_limits_share_pct)
 

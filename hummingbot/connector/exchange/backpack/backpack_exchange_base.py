@@ -22,6 +22,7 @@ Hooks the subclass provides:
   `PRIVATE_STREAMS` and `_process_private_event(stream, data)` for streams other than order updates.
 """
 import asyncio
+import json
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -52,6 +53,7 @@ from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.order_book_tracker import OrderBookTracker
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.utils.async_utils import safe_ensure_future
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
@@ -66,6 +68,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
                  trading_pairs: Optional[List[str]] = None,
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
+                 backpack_cancel_all_scope: str = CONSTANTS.CANCEL_ALL_SCOPE_BOT,
                  **kwargs):
         # An empty setting is the default: Hummingbot's MarketDataProvider builds market-data-only connectors
         # with every config key set to "".
@@ -73,12 +76,19 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         if backpack_self_trade_prevention not in CONSTANTS.SELF_TRADE_PREVENTION_MODES:
             raise ValueError(f"Invalid self-trade prevention {backpack_self_trade_prevention!r}: "
                              f"use one of {', '.join(CONSTANTS.SELF_TRADE_PREVENTION_MODES)}.")
+        backpack_cancel_all_scope = backpack_cancel_all_scope or CONSTANTS.CANCEL_ALL_SCOPE_BOT
+        if backpack_cancel_all_scope not in CONSTANTS.CANCEL_ALL_SCOPES:
+            raise ValueError(f"Invalid cancel-all scope {backpack_cancel_all_scope!r}: use "
+                             f"{CONSTANTS.CANCEL_ALL_SCOPE_BOT} (only the bot's orders) or "
+                             f"{CONSTANTS.CANCEL_ALL_SCOPE_MARKET} (every resting order of the account in the market).")
         self.api_key = backpack_api_key or ""
         self._api_secret = backpack_api_secret or ""
         self._trading_pairs = list(trading_pairs or [])
         self._trading_required = trading_required
         self._self_trade_prevention = backpack_self_trade_prevention
+        self._cancel_all_scope = backpack_cancel_all_scope
         self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
+        self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> newest fill of its last complete scan
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
@@ -180,6 +190,26 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     async def _api_request_url(self, path_url: str, is_auth_required: bool = False) -> str:
         return web_utils.rest_url(path_url, self._rest_base_url)
+
+    async def _api_request_with_status(self, method: RESTMethod, path_url: str,
+                                       data: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
+        """A signed request whose answer may have no body (202 "accepted, not yet executed" on cancels, 200 on
+        PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body or None).
+        Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once."""
+        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
+        url = await self._api_request_url(path_url=path_url, is_auth_required=True)
+        for attempt in range(2):
+            try:
+                response = await rest_assistant.execute_request_and_get_response(
+                    url=url, throttler_limit_id=path_url, data=data, method=method, is_auth_required=True)
+                break
+            except IOError as error:
+                if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
+                    await self._update_time_synchronizer()
+                    continue
+                raise
+        text = await response.text()
+        return response.status, (json.loads(text) if text.strip() else None)
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False):
         try:

@@ -16,7 +16,7 @@ never count "not found" towards Hummingbot's lost-order limit for it. A cancel a
 """
 import asyncio
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound
@@ -40,7 +40,9 @@ class BackpackOrderNeverExecuted(IOError):
 @dataclass
 class UnknownOutcome:
     client_order_id: str
-    expires_server_ms: float  # the exchange refuses the signed create after this server time (upper bound)
+    # The exchange refuses the signed create after this server time (upper bound). None for an order restored
+    # from saved state: the first check's server time + the window then (it was signed before this process).
+    expires_server_ms: Optional[float]
     reason: str
     cancel_requested: bool = False
     task: Optional[asyncio.Task] = field(default=None, repr=False)
@@ -72,14 +74,41 @@ class BackpackUnknownOutcomeMixin:
             return None
 
     def _keep_order_of_unknown_outcome(self, order: InFlightOrder, unknown: BackpackOrderOutcomeUnknown):
-        entry = UnknownOutcome(order.client_order_id, unknown.expires_server_ms, repr(unknown.error))
+        self._track_unknown_outcome(order, UnknownOutcome(order.client_order_id, unknown.expires_server_ms,
+                                                          repr(unknown.error)),
+                                    f"its create got no clear answer ({unknown.error!r}) and {self.name} does not "
+                                    f"show it yet")
+
+    def restore_tracking_states(self, saved_states: Dict[str, Any]):
+        """An order saved while pending creation (the process stopped or crashed during its create) has an
+        unknown outcome too: the create may have reached the exchange. Without this, Hummingbot's polls would
+        fail it as lost after a few "not found" answers, with no proof that it never executed."""
+        super().restore_tracking_states(saved_states)
+        for order in list(self._order_tracker.active_orders.values()):
+            if order.current_state == OrderState.PENDING_CREATE and not order.exchange_order_id and \
+                    order.client_order_id not in self._unknown_outcomes:
+                self._track_unknown_outcome(order, UnknownOutcome(order.client_order_id, None,
+                                                                  "restored from saved state while pending creation"),
+                                            "it was saved while its create was pending")
+
+    def _track_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome, why: str):
         self._unknown_outcomes[order.client_order_id] = entry
+        expiry = "" if entry.expires_server_ms is None else f" (server time {int(entry.expires_server_ms)} ms)"
         self.logger().warning(
             f"The outcome of order {order.client_order_id} ({order.trade_type.name} {order.amount} "
-            f"{order.trading_pair} at {order.price}) is UNKNOWN: its create got no clear answer ({entry.reason}) and "
-            f"{self.name} does not show it yet. It stays tracked as pending creation; it is failed only if it is "
-            f"still nowhere once its signed request has expired (server time {int(entry.expires_server_ms)} ms).")
-        entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+            f"{order.trading_pair} at {order.price}) is UNKNOWN: {why}. It stays tracked as pending creation; it is "
+            f"failed only if it is still nowhere once its signed request has expired{expiry}.")
+        if self._loop_running():
+            entry.task = safe_ensure_future(self._resolve_unknown_outcome(order, entry))
+        # else start_network starts its resolver (Hummingbot restores saved orders before it starts the network)
+
+    @staticmethod
+    def _loop_running() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
 
     async def _resolve_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome):
         pauses = self.UNKNOWN_OUTCOME_RECHECK_S
@@ -100,6 +129,8 @@ class BackpackUnknownOutcomeMixin:
     async def _check_unknown_outcome(self, order: InFlightOrder, entry: UnknownOutcome):
         # The window must have ended BEFORE the lookup: a lookup started earlier proves nothing.
         server_ms = await web_utils.get_current_server_time(throttler=self._throttler, base_url=self._rest_base_url)
+        if entry.expires_server_ms is None:  # restored: signed before this process started, so before now
+            entry.expires_server_ms = server_ms + (getattr(self._auth, "window_ms", None) or CONSTANTS.DEFAULT_WINDOW_MS)
         window_ended = server_ms > entry.expires_server_ms + self.WINDOW_END_MARGIN_MS
         try:
             update = await self._request_order_status(order)

@@ -32,11 +32,13 @@ class BackpackUserStreamEventsMixin:
                            symbol: str, symbols_by_pair: Dict[str, str]) -> Optional[InFlightOrder]:
         """The tracked order an event is about. Client ids are per account, not per market: an event of another
         market (e.g. another bot on the account reusing an id) must not touch ours, so the symbol must match
-        too (unless the event or the pair's symbol is unknown)."""
+        too (unless the event or the pair's symbol is unknown), and so must the exchange id once ours is known
+        (an id is unique among open orders only: another order may carry it before or after ours)."""
         def same_market(order: InFlightOrder) -> bool:
             return not symbol or symbols_by_pair.get(order.trading_pair) in (None, symbol)
         by_client_id = orders.get(client_order_id) if client_order_id is not None else None
-        if by_client_id is not None and same_market(by_client_id):
+        if by_client_id is not None and same_market(by_client_id) and \
+                by_client_id.exchange_order_id in (None, "", exchange_order_id):
             return by_client_id  # looked up by key: this runs for every event (no walk over every order)
         return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and same_market(o)), None)
 

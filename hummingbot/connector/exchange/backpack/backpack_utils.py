@@ -1,7 +1,7 @@
 """Hummingbot registry settings of the spot connector `backpack` (imported by `connect`, keep imports light).
 
-KEYS prompts for the API key and secret (stored encrypted) and carries the self-trade-prevention
-setting (not prompted; edit conf/connectors/backpack.yml to change it). The market filter
+KEYS prompts for the API key and secret (stored encrypted) and carries the self-trade-prevention and
+cancel-all-scope settings (not prompted; edit conf/connectors/backpack.yml to change them). The market filter
 `is_market_tradable` lives in backpack_messages (shared with perp and the rate source).
 """
 from decimal import Decimal
@@ -51,6 +51,17 @@ class BackpackConfigMap(BaseConnectorConfigMap):
         default="RejectTaker",
         json_schema_extra={
             "prompt": lambda cm: "Self-trade prevention (RejectTaker/RejectMaker/RejectBoth)",
+            "is_secure": False,
+            "is_connect_key": True,
+            "prompt_on_new": False,
+        }
+    )
+    backpack_cancel_all_scope: Literal["bot_orders", "all_orders_in_market"] = Field(
+        default="bot_orders",
+        json_schema_extra={
+            "prompt": lambda cm: ("What a strategy's cancel-all cancels: bot_orders (only this bot's orders) or "
+                                  "all_orders_in_market (every resting order of the account in the bot's markets, "
+                                  "including manual orders and other bots')"),
             "is_secure": False,
             "is_connect_key": True,
             "prompt_on_new": False,
