@@ -51,6 +51,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                         help="markets per run of the memory/CPU per market bench (default 1,10,100; the last soaks)")
     parser.add_argument("--market-seconds", type=float, default=20.0,
                         help="measuring window of each market size but the last (default 20)")
+    parser.add_argument("--market-soak-seconds", type=float, default=None,
+                        help="soak of the largest market size (default: --soak-seconds)")
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
     parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -75,7 +77,8 @@ def bench_calls(args: argparse.Namespace) -> Dict[str, Callable[[], Awaitable]]:
         "order_polling": lambda: order_polling_bench.run(args.polling_seconds),
         "memory": lambda: memory_bench.run(args.soak_seconds),
         "markets": lambda: market_scale_bench.run(tuple(int(n) for n in args.market_sizes.split(",")),
-                                                  args.market_seconds, args.soak_seconds),
+                                                  args.market_seconds,
+                                                  args.market_soak_seconds or args.soak_seconds),
     }
 
 

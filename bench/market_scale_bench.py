@@ -4,7 +4,9 @@ default rate (every market's book moves 5 times a second, a trade in 30% of the 
 in a fresh worker process (`python -m bench.market_scale_bench --markets N --seconds S`: RSS does not
 shrink after a connector stops) whose RSS and CPU time are the connector's alone (the emulator is a
 subprocess of its own). The 1-market run is the baseline: cost per added market = (n - 1 markets) / (n - 1).
-The largest size also soaks: RSS sampled every second, least-squares slope after a 20% warm-up."""
+The emulator's own rate falls behind on a loaded machine at 100 markets (200 with the perps): the
+depth update rate actually received is reported with each size, and the CPU per update. The largest
+size also soaks: RSS sampled every second, least-squares slope after a 20% warm-up."""
 import argparse
 import asyncio
 import json
@@ -47,8 +49,10 @@ class MarketScaleResult:
         base = self.sizes[0]
         rows = []
         for size in self.sizes:
+            per_diff_us = size.cpu_percent / 100 / size.diffs_per_second * 1e6 if size.diffs_per_second else 0.0
             row = (f"RSS {size.rss_mb:.1f} MB (+{size.rss_mb - size.rss_before_mb:.1f} over the bare process), "
-                   f"CPU {size.cpu_percent:.1f}% of a core, {size.diffs_per_second:,.0f} depth diffs/s")
+                   f"CPU {size.cpu_percent:.1f}% of a core, {size.diffs_per_second:,.0f} depth updates/s "
+                   f"({per_diff_us:.0f} µs of CPU each)")
             if size is not base:
                 added = size.markets - base.markets
                 row += (f"; per added market: {(size.rss_mb - base.rss_mb) * 1024 / added:+.0f} KB, "

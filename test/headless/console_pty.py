@@ -48,6 +48,10 @@ class ConsoleSession:
                 return None
         return None
 
+    def screen_tail(self, chars: int = 1500) -> str:
+        """What the screen showed since the last match (whitespace removed), for failure messages."""
+        return self._screen[-chars:]
+
     def forget_screen(self) -> None:
         self._screen = ""
 

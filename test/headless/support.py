@@ -221,6 +221,13 @@ def quickstart_args(script: str, config: Optional[str] = None) -> List[str]:
     return ["--v2", config or script.replace(".py", ".yml")]
 
 
+def console_start_command(script: str, config: Optional[str] = None) -> str:
+    """The console's `start` for `script` on the line under test (the guide, section 4)."""
+    if LINE == DEFAULT_LINE:
+        return f"start --script {script}" + (f" --conf {config}" if config else "")
+    return f"start --v2 {config or script.replace('.py', '.yml')}"
+
+
 def write_script_configs(home: Path, env: Dict[str, str]) -> None:
     """The guide's config-file commands of this line, in `home` (the launches of this line name them)."""
     for name in SCRIPT_CONFIG_COMMANDS[LINE]:

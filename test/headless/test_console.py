@@ -4,7 +4,14 @@ import shlex
 import yaml
 
 from test.headless.console_pty import ConsoleSession
-from test.headless.support import BACKPACK_KEY_FILE_FIELDS, DOC_COMMANDS, PASSWORD, ROOT, base_env
+from test.headless.support import (
+    BACKPACK_KEY_FILE_FIELDS,
+    DOC_COMMANDS,
+    PASSWORD,
+    ROOT,
+    base_env,
+    console_start_command,
+)
 
 
 def test_console_first_start_then_connect_backpack_validates_and_stores_encrypted_keys(home, emulator):
@@ -46,3 +53,25 @@ def test_console_first_start_then_connect_backpack_validates_and_stores_encrypte
     assert manager.decrypt_secret_value("backpack_api_key", fields["backpack_api_key"]) == emulator.api_key
     assert manager.decrypt_secret_value("backpack_api_secret", fields["backpack_api_secret"]) == emulator.api_secret
     assert (home / "conf" / ".password_verification").exists()
+
+
+def test_console_start_runs_a_script_on_this_line(spot):
+    """The console's `start` (bin/hummingbot.py: UIStartListener / app.start with this line's arguments) runs
+    the auth test against the emulator with the stored keys; the console stays up until `exit`."""
+    emulator, home, env = spot
+    env = dict(env, TERM="xterm", COLUMNS="160", LINES="50")
+    console = ConsoleSession(shlex.split(DOC_COMMANDS["console"]), str(ROOT), env)
+    try:
+        assert console.wait_for("Enter your password"), console.screen_tail()
+        console.answer_dialog(PASSWORD)
+        assert console.wait_for(">>>"), console.screen_tail()
+        console.type(console_start_command("backpack_auth_test.py") + "\r")
+        # the end of "Auth test passed: ... order placement and cancellation all work" (the log pane redraws
+        # while it scrolls, so only a short run of it is reliably contiguous on the screen)
+        assert console.wait_for("cancellation all work", timeout=90), console.screen_tail()
+        console.type("exit\r")
+        assert console.wait_exit() == 0
+    finally:
+        console.kill()
+    account = emulator.admin("state", api_key=emulator.api_key)["accounts"][emulator.api_key]
+    assert account["openOrders"] == []

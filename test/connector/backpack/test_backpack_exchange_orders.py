@@ -597,6 +597,25 @@ class BackpackOrderTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         listener.cancel()
         self.assertEqual(OrderState.CANCELED, order.current_state)
 
+    async def test_cancel_answered_202_leaves_an_order_of_unknown_outcome_pending_creation(self):
+        """202 "accepted, not yet executed" says nothing about whether the order exists: an order of unknown
+        outcome stays so (PENDING_CREATE, never given up as lost by the polls), to be cancelled when it shows up."""
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (3600.0,)  # only the polls look meanwhile
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), exception=asyncio.TimeoutError())
+        self.nowhere()
+        await self.create()
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=202, body="", repeat=True)
+        self.assertIsNone(await self.exchange._execute_cancel("SOL-USDC", "700"))
+        await asyncio.sleep(0)
+        order = self.exchange.in_flight_orders["700"]
+        self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+        self.assertEqual(["700"], list(self.exchange.orders_with_unknown_outcome))
+        self.assertTrue(self.exchange._unknown_outcomes["700"].cancel_requested)
+        for _ in range(2 * self.exchange._order_tracker.lost_order_count_limit):
+            await self.exchange._update_order_status()
+        self.assertEqual((OrderState.PENDING_CREATE, {}), (order.current_state, self.exchange._order_tracker.lost_orders))
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
+
     async def test_cancel_answered_202_is_repeated_while_not_confirmed(self):
         self.exchange.CANCEL_CONFIRM_DELAYS_S = (0.01, 0.01)
         order = self.track("906", "6")

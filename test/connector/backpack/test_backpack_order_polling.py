@@ -14,6 +14,7 @@ from backpack_emulator.server import EmulatorServer
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderSearchCutShort
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
 from test.connector.backpack.helpers import close_shared_http_session
@@ -169,6 +170,44 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
             for entry in list(self.exchange._unknown_outcomes.values()):
                 if entry.task is not None:
                     entry.task.cancel()
+
+    async def test_an_unknown_outcome_is_not_failed_on_a_history_search_cut_short(self):
+        """An order of unknown outcome (no exchange id) is searched among the newest history rows: a search
+        stopped at its page limit before reaching the order's creation proves nothing, however late it is."""
+        ex = self.server.exchange
+        ex.execute_order(self.maker_key, {"symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit",
+                                          "quantity": "1", "price": "100"})
+        ours = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                               "quantity": "2", "price": "100", "clientId": 904})  # 1 of 2 filled
+        ex.cancel_order(self.api_key, "SOL_USDC", ours.id, None)
+        for client_id in range(905, 912):  # newer orders of the account, closed too
+            other = ex.execute_order(self.api_key, {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit",
+                                                    "quantity": "1", "price": "50", "clientId": client_id})
+            ex.cancel_order(self.api_key, "SOL_USDC", other.id, None)
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)  # the resolver waits: this test runs the checks
+        self.exchange.restore_tracking_states({"904": InFlightOrder(
+            client_order_id="904", exchange_order_id=None, trading_pair="SOL-USDC", order_type=OrderType.LIMIT,
+            trade_type=TradeType.BUY, amount=Decimal(2), price=Decimal(100), creation_timestamp=time.time() - 1,
+            initial_state=OrderState.PENDING_CREATE).to_json()})
+        entry = self.exchange._unknown_outcomes["904"]
+        try:
+            entry.expires_server_ms = 0  # its window ended long ago
+            order = self.exchange.in_flight_orders["904"]
+            self.exchange.ORDER_HISTORY_MAX_PAGES = 2  # 2 pages of 3 rows: 6 of the 7 newer orders
+            with self.assertRaises(BackpackOrderSearchCutShort):  # the resolver logs it and checks again later
+                await self.exchange._check_unknown_outcome(order, entry)
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.PENDING_CREATE, order.current_state)
+            self.assertIn("904", self.exchange.orders_with_unknown_outcome)
+
+            self.exchange.ORDER_HISTORY_MAX_PAGES = 5  # far enough: found, with its fill
+            await self.exchange._check_unknown_outcome(order, entry)
+            await self.wait_for_updates()
+            self.assertEqual((OrderState.CANCELED, ours.id, Decimal(1)),
+                             (order.current_state, order.exchange_order_id, order.executed_amount_base))
+        finally:
+            if entry.task is not None:
+                entry.task.cancel()
 
     async def wait_for_updates(self):
         for _ in range(5):  # the tracker applies order updates in tasks of their own

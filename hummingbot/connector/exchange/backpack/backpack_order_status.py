@@ -15,6 +15,11 @@ class BackpackOrderNotFound(IOError):
     """The order is neither resting (`/api/v1/order`) nor in order or fill history."""
 
 
+class BackpackOrderSearchCutShort(IOError):
+    """The order was not found, but the history search stopped at its page limit before the order's creation:
+    no proof that it is not there (it is never counted as "not found")."""
+
+
 class BackpackOrderStatusMixin:
     HISTORY_PAGE_LIMIT = CONSTANTS.HISTORY_PAGE_LIMIT
     FILL_HISTORY_MAX_PAGES = 20  # bounds the paging of one order's fills (20 x 1000 rows)
@@ -60,26 +65,34 @@ class BackpackOrderStatusMixin:
         if order.exchange_order_id:
             params["orderId"] = order.exchange_order_id
         # Newest first: an order without its exchange id is looked for among the account's latest orders.
+        cut_short: List[str] = []
         async for rows in self._history_pages(CONSTANTS.ORDER_HISTORY_PATH_URL, params, order, CONSTANTS.SORT_DESC,
-                                              1 if order.exchange_order_id else self.ORDER_HISTORY_MAX_PAGES):
+                                              1 if order.exchange_order_id else self.ORDER_HISTORY_MAX_PAGES,
+                                              cut_short):
             for row in rows:
                 status = OrderStatus.from_rest(row)
                 if self._is_same_order(order, status.exchange_order_id, status.client_order_id):
                     return status
-        fills = await self._fills_for_order(order, symbol)
+        fills = await self._fills_for_order(order, symbol, cut_short)
         filled = sum((f.amount for f in fills), Decimal("0"))
         if fills and filled >= order.amount:
             return OrderStatus(exchange_order_id=fills[0].exchange_order_id, client_order_id=order.client_order_id,
                                symbol=symbol, status="Filled", executed_quantity=filled, timestamp=None)
+        if cut_short:
+            raise BackpackOrderSearchCutShort(
+                f"Order {order.client_order_id} not found on {self.name} in the newest pages of "
+                f"{' and '.join(cut_short)} ({len(fills)} fills); older rows were not searched.")
         raise BackpackOrderNotFound(f"Order {order.client_order_id} not found on {self.name} "
                                     f"(not resting, not in order history, {len(fills)} fills).")
 
     async def _history_pages(self, path_url: str, params: Dict[str, Any], order: InFlightOrder, direction: str,
-                             max_pages: int) -> AsyncIterator[List[Dict[str, Any]]]:
+                             max_pages: int, cut_short: Optional[List[str]] = None
+                             ) -> AsyncIterator[List[Dict[str, Any]]]:
         """Pages of a history endpoint in an explicit `sortDirection` (Backpack documents no default).
 
-        Stops at a short page, at a page with nothing new (a server ignoring `offset`), after `max_pages`, and,
-        newest first, at rows older than the order (with a margin for clock skew): nothing of it is further on."""
+        Stops at a short page, at a page with nothing new (a server ignoring `offset`), after `max_pages` (then
+        `path_url` is added to `cut_short`: rows of the order may be further on), and, newest first, at rows older
+        than the order (with a margin for clock skew): nothing of it is further on."""
         limit = self.HISTORY_PAGE_LIMIT
         seen: set = set()
         for page in range(max_pages):
@@ -95,6 +108,8 @@ class BackpackOrderStatusMixin:
                 return
             if direction == CONSTANTS.SORT_DESC and self._older_than(rows[-1], order):
                 return
+        if cut_short is not None:
+            cut_short.append(path_url)
 
     @staticmethod
     def _history_row_key(row: Dict[str, Any]) -> str:
@@ -117,7 +132,8 @@ class BackpackOrderStatusMixin:
 
     # ----- fills -----
 
-    async def _fills_for_order(self, order: InFlightOrder, symbol: Optional[str] = None) -> List[Fill]:
+    async def _fills_for_order(self, order: InFlightOrder, symbol: Optional[str] = None,
+                               cut_short: Optional[List[str]] = None) -> List[Fill]:
         """The order's fills, each trade id once. With its exchange id: every page of them, oldest first (new
         fills then land after the pages already read), bounded by FILL_HISTORY_MAX_PAGES. Without it: the
         market's newest fills back to the order's creation, matched by clientId."""
@@ -129,7 +145,8 @@ class BackpackOrderStatusMixin:
         else:
             direction, max_pages = CONSTANTS.SORT_DESC, self.ORDER_HISTORY_MAX_PAGES
         fills: Dict[str, Fill] = {}
-        async for rows in self._history_pages(CONSTANTS.FILL_HISTORY_PATH_URL, params, order, direction, max_pages):
+        async for rows in self._history_pages(CONSTANTS.FILL_HISTORY_PATH_URL, params, order, direction, max_pages,
+                                              cut_short):
             for fill in (Fill.from_history(row) for row in rows):
                 if self._is_same_order(order, fill.exchange_order_id, fill.client_order_id):
                     fills.setdefault(fill.trade_id, fill)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack.backpack_order_cancellation import CancelAnswer
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
 from hummingbot.core.utils.async_utils import safe_ensure_future
@@ -172,13 +173,16 @@ class BackpackUnknownOutcomeMixin:
 
     async def _execute_order_cancel(self, order: InFlightOrder) -> Optional[str]:
         """A cancel of an order of unknown outcome is sent by clientId; "not found" is no proof of anything
-        (the order may appear later, and is then cancelled), so it never counts towards giving it up as lost."""
+        (the order may appear later, and is then cancelled), so it never counts towards giving it up as lost.
+        Nor is a 202 "accepted, not yet executed": the order stays of unknown outcome (not PENDING_CANCEL, which
+        would end that and let the polls give it up as lost) and is cancelled again when it shows up."""
         entry = self._unknown_outcomes.get(order.client_order_id)
         if entry is None or not self._outcome_unknown(order):
             return await super()._execute_order_cancel(order)
         entry.cancel_requested = True
         try:
-            if await self._execute_order_cancel_and_process_update(order=order):
+            if await self._request_cancel(order) is CancelAnswer.CANCELLED:
+                self._set_order_state(order, OrderState.CANCELED)
                 return order.client_order_id
         except asyncio.CancelledError:
             raise
