@@ -56,9 +56,8 @@ class BackpackPostOnlyMaker(BackpackScriptBase):
     def __init__(self, connectors: Dict[str, ConnectorBase], config: Optional[BackpackPostOnlyMakerConfig] = None):
         super().__init__(connectors, config)
         self.config = config or BackpackPostOnlyMakerConfig()
-        self._started_at: Optional[float] = None
         self._next_refresh = 0.0
-        self._finishing = False
+        self._run = app_control.RunDuration(self.config.run_duration_s)
 
     @property
     def connector(self) -> ConnectorBase:
@@ -69,14 +68,7 @@ class BackpackPostOnlyMaker(BackpackScriptBase):
         return "perpetual" in self.config.exchange
 
     def on_tick(self):
-        if self._finishing:
-            return
-        self._started_at = self._started_at or self.current_timestamp
-        duration = self.config.run_duration_s
-        if duration > 0 and self.current_timestamp - self._started_at >= duration:
-            self._finishing = True
-            self.logger().info(f"Run duration of {duration:.0f} s reached: stopping")
-            app_control.finish(app_control.EXIT_OK)
+        if self._run.over(self.current_timestamp, self.logger()):
             return
         if self.current_timestamp < self._next_refresh:
             return

@@ -47,8 +47,7 @@ class BackpackV2Controllers(StrategyV2Base):
         config = config or BackpackV2ControllersConfig()
         super().__init__(connectors, config)
         self.config = config
-        self._started_at: Optional[float] = None
-        self._finishing = False
+        self._run = app_control.RunDuration(self.config.run_duration_s)
 
     def apply_initial_setting(self):
         """Position mode and leverage of the perpetual controllers, each asked once per connector / pair (the
@@ -72,14 +71,7 @@ class BackpackV2Controllers(StrategyV2Base):
             self.connectors[connector].set_leverage(pair, leverage)
 
     def on_tick(self):
-        if self._finishing:
-            return
-        self._started_at = self._started_at or self.current_timestamp
-        duration = self.config.run_duration_s
-        if duration > 0 and self.current_timestamp - self._started_at >= duration:
-            self._finishing = True
-            self.logger().info(f"Run duration of {duration:.0f} s reached: stopping")
-            app_control.finish(app_control.EXIT_OK)
+        if self._run.over(self.current_timestamp, self.logger()):
             return
         super().on_tick()
 

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+from typing import Optional
 
 from hummingbot.core.utils.async_utils import safe_ensure_future
 
@@ -27,6 +28,26 @@ def finish(exit_code: int) -> None:
         return
     _finishing = True
     safe_ensure_future(_stop_then_exit(exit_code))
+
+
+class RunDuration:
+    """Ends a run `duration_s` after its first tick (0 = no limit), once, with exit status 0."""
+
+    def __init__(self, duration_s: float):
+        self._duration_s = duration_s
+        self._started_at: Optional[float] = None
+        self.finished = False
+
+    def over(self, now: float, logger: logging.Logger) -> bool:
+        """True once the run has ended: the script then does nothing more."""
+        if self.finished:
+            return True
+        self._started_at = self._started_at or now
+        if 0 < self._duration_s <= now - self._started_at:
+            self.finished = True
+            logger.info(f"Run duration of {self._duration_s:.0f} s reached: stopping")
+            finish(EXIT_OK)
+        return self.finished
 
 
 async def _stop_then_exit(exit_code: int) -> None:
