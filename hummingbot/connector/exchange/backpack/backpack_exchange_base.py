@@ -181,7 +181,8 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return BackpackAPIUserStreamDataSource(
             auth=self._auth, api_factory=self._web_assistants_factory, ws_url=self._ws_base_url,
-            streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch)
+            streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch,
+            message_handler=self._process_user_stream_message)
 
     def _set_order_book_tracker(self, order_book_tracker: OrderBookTracker):
         # Replaces Hummingbot's tracker, which builds the initial books one per second (see the class).

@@ -69,18 +69,22 @@ class BackpackOrderCancellationMixin:
     async def _execute_order_cancel_and_process_update(self, order: InFlightOrder) -> bool:
         answer = await self._request_cancel(order)
         if answer is CancelAnswer.CANCELLED:
-            self._set_order_state(order, OrderState.CANCELED)
+            await self._order_tracker.apply_order_update(self._state_update(order, OrderState.CANCELED))
         elif answer is CancelAnswer.ACCEPTED:
             self._cancel_accepted(order)
         return answer is not CancelAnswer.NOT_CANCELLED
 
-    def _set_order_state(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None):
+    def _state_update(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None
+                      ) -> OrderUpdate:
         timestamp = self.current_timestamp
         if timestamp is None or math.isnan(timestamp):
             timestamp = self._time()
-        self._order_tracker.process_order_update(OrderUpdate(
+        return OrderUpdate(
             client_order_id=order.client_order_id, exchange_order_id=exchange_order_id or order.exchange_order_id,
-            trading_pair=order.trading_pair, update_timestamp=timestamp, new_state=state))
+            trading_pair=order.trading_pair, update_timestamp=timestamp, new_state=state)
+
+    def _set_order_state(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None):
+        self._order_tracker.process_order_update(self._state_update(order, state, exchange_order_id))
 
     def _cancel_accepted(self, order: InFlightOrder):
         """202: PENDING_CANCEL until confirmed; a confirmation task repeats the cancel while it stays pending."""
