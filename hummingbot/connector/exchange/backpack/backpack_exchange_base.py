@@ -43,6 +43,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_placement import Back
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_signed_post import BackpackSignedPost
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
@@ -90,6 +91,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> newest fill of its last complete scan
+        self._signed_post: Optional[BackpackSignedPost] = None  # created at the first order
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()
@@ -171,6 +173,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
         pool = shared_request_pool(self.api_key)
         self._throttler = pool.throttler
+        self._request_pool = pool
         return web_utils.build_api_factory(
             throttler=self._throttler, time_synchronizer=self._time_synchronizer, auth=self._auth,
             pool=pool, base_url=self._rest_base_url)
@@ -211,6 +214,28 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
                 raise
         text = await response.text()
         return response.status, (json.loads(text) if text.strip() else None)
+
+    async def _post_signed(self, path_url: str, payload: Any) -> Any:
+        """A signed JSON POST straight on the shared session (backpack_signed_post: the order create's fast path),
+        re-synced and retried once on "Request has expired", as Hummingbot's `_api_request` does."""
+        if self._signed_post is None:
+            factory = self._web_assistants_factory
+
+            async def session():
+                return (await factory._connections_factory.get_rest_connection())._client_session
+            self._signed_post = BackpackSignedPost(
+                auth=self._auth, throttler=self._throttler, backoff=self._request_pool.backoff,
+                time_synchronizer=self._time_synchronizer, sync_clock=self._update_time_synchronizer,
+                session=session)
+        url = await self._api_request_url(path_url=path_url, is_auth_required=True)
+        for attempt in range(2):
+            try:
+                return await self._signed_post.post(url, path_url, payload)
+            except IOError as error:
+                if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
+                    await self._update_time_synchronizer()
+                    continue
+                raise
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False):
         try:

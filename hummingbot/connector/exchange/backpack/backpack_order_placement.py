@@ -132,7 +132,7 @@ class BackpackOrderPlacementMixin:
         payload = await self._order_payload(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
         try:
             response = await asyncio.wait_for(
-                self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=payload, is_auth_required=True),
+                self._post_signed(CONSTANTS.ORDER_PATH_URL, payload),
                 self.ORDER_CREATE_TIMEOUT_S)
         except asyncio.CancelledError:
             raise
