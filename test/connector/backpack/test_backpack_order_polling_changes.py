@@ -66,7 +66,8 @@ class PollChangesTests(PollingEmulatorCase):
         self.sell_to_us("SOL_USDC", "1", "100")
         self.assertEqual({OPEN_ORDERS: 1, FILLS: 1}, await self.poll())
         self.assertEqual(["SOL_USDC"], [e["params"]["symbol"] for e in self.requests(FILLS)])
-        self.assertEqual((Decimal(1), OrderState.PARTIALLY_FILLED), (self.executed(self.sol[1]), self.state(self.sol[1])))
+        self.assertEqual((Decimal(1), OrderState.PARTIALLY_FILLED),
+                         (self.executed(self.sol[1]), self.state(self.sol[1])))
         self.assertEqual({OPEN_ORDERS: 1}, await self.poll())
 
     async def test_an_order_filled_between_two_polls(self):
