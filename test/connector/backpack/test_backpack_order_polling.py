@@ -131,22 +131,21 @@ class OrderPollingTests(PollingEmulatorCase):
 
     async def test_a_failed_open_orders_request_falls_back_to_per_market_then_per_order_lookups(self):
         order = self.order("SOL_USDC", 0, rest=1)
-        self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400, remaining=1,
-                                                       code="INVALID_CLIENT_REQUEST", message="refused"))
-        self.server.request_log.clear()
-        await self.exchange._update_orders()
-        await self.wait_for_updates()
-        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+
+        async def poll_status_with_refusals(count: int):
+            self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400,
+                                                           remaining=count, code="INVALID_CLIENT_REQUEST",
+                                                           message="refused"))
+            self.server.request_log.clear()
+            await self.exchange._update_orders()
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+
+        await poll_status_with_refusals(1)
         self.assertEqual([None, "SOL_USDC"],  # the one for every market (refused), then per market
                          [(r["params"] or {}).get("symbol") for r in self.requests(OPEN_ORDERS)])
         self.assertEqual(0, len(self.requests(ORDER)))
-
-        self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400, remaining=2,
-                                                       code="INVALID_CLIENT_REQUEST", message="refused"))
-        self.server.request_log.clear()
-        await self.exchange._update_orders()
-        await self.wait_for_updates()
-        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+        await poll_status_with_refusals(2)  # the market's too: then the order's own lookup
         self.assertEqual(1, len(self.requests(ORDER)))
 
     async def test_an_order_restored_while_pending_creation_is_never_failed_on_a_guess(self):

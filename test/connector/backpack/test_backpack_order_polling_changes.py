@@ -37,6 +37,19 @@ class PollChangesTests(PollingEmulatorCase):
     def state(self, order_id: str) -> OrderState:
         return self.exchange._order_tracker.all_fillable_orders[order_id].current_state
 
+    def restore_pending_creation(self, client_order_id: str, price: str):
+        """A buy of 1 SOL saved while its create was pending: its outcome is unknown (no exchange id)."""
+        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)  # the resolver waits: the polls find the order
+        self.exchange.restore_tracking_states({client_order_id: InFlightOrder(
+            client_order_id=client_order_id, exchange_order_id=None, trading_pair="SOL-USDC",
+            order_type=OrderType.LIMIT, trade_type=TradeType.BUY, amount=Decimal(1), price=Decimal(price),
+            creation_timestamp=time.time() - 1, initial_state=OrderState.PENDING_CREATE).to_json()})
+
+    def stop_resolvers(self):
+        for entry in list(self.exchange._unknown_outcomes.values()):
+            if entry.task is not None:
+                entry.task.cancel()
+
     async def at_rest(self):
         """Resting bids on both markets, one of them partly filled, all known to the tracker; the SOL bid at 100
         (`sol[1]`) is the best: a maker ask at 100 fills it."""
@@ -127,11 +140,7 @@ class PollChangesTests(PollingEmulatorCase):
 
     async def test_an_order_of_unknown_outcome_filled_meanwhile(self):
         await self.at_rest()
-        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)  # the resolver waits: the polls find the order
-        self.exchange.restore_tracking_states({"950": InFlightOrder(
-            client_order_id="950", exchange_order_id=None, trading_pair="SOL-USDC", order_type=OrderType.LIMIT,
-            trade_type=TradeType.BUY, amount=Decimal(1), price=Decimal(101), creation_timestamp=time.time() - 1,
-            initial_state=OrderState.PENDING_CREATE).to_json()})
+        self.restore_pending_creation("950", "101")
         try:
             self.server.exchange.execute_order(self.maker_key, {
                 "symbol": "SOL_USDC", "side": "Ask", "orderType": "Limit", "quantity": "1", "price": "101"})
@@ -143,19 +152,13 @@ class PollChangesTests(PollingEmulatorCase):
             self.assertEqual((OrderState.FILLED, placed.id, Decimal(1)),
                              (order.current_state, order.exchange_order_id, order.executed_amount_base))
         finally:
-            for entry in list(self.exchange._unknown_outcomes.values()):
-                if entry.task is not None:
-                    entry.task.cancel()
+            self.stop_resolvers()
 
     async def test_rows_of_another_market_do_not_describe_our_order(self):
         """Client ids are per account: an open order of another market (the perp connector's, another bot's)
         with the client id of ours not created yet is not ours."""
         await self.at_rest()
-        self.exchange.UNKNOWN_OUTCOME_RECHECK_S = (60.0,)
-        self.exchange.restore_tracking_states({"960": InFlightOrder(
-            client_order_id="960", exchange_order_id=None, trading_pair="SOL-USDC", order_type=OrderType.LIMIT,
-            trade_type=TradeType.BUY, amount=Decimal(1), price=Decimal(90), creation_timestamp=time.time() - 1,
-            initial_state=OrderState.PENDING_CREATE).to_json()})
+        self.restore_pending_creation("960", "90")
         try:
             self.server.exchange.execute_order(self.api_key, {
                 "symbol": "SOL_USDC_PERP", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "90",
@@ -164,9 +167,7 @@ class PollChangesTests(PollingEmulatorCase):
             order = self.exchange.in_flight_orders["960"]
             self.assertEqual((OrderState.PENDING_CREATE, None), (order.current_state, order.exchange_order_id))
         finally:
-            for entry in list(self.exchange._unknown_outcomes.values()):
-                if entry.task is not None:
-                    entry.task.cancel()
+            self.stop_resolvers()
 
     async def test_a_lost_order_keeps_its_own_lookups(self):
         await self.at_rest()

@@ -90,20 +90,24 @@ class BackpackOrderPollingMixin:
         await self._update_fills_per_order(list(self._order_tracker.lost_orders.values()))
         await self._update_lost_orders()
 
-    async def _fetch_open_orders(self) -> Optional["_OpenOrders"]:
-        """The account's open orders of every market, or None when the request fails (logged)."""
+    async def _fetch_open_orders(self, symbol: Optional[str] = None) -> Optional["_OpenOrders"]:
+        """The account's open orders of every market (or of `symbol`), or None when the request fails (logged)."""
         asked_at = self._time_synchronizer.time()  # before the request: the answer is no older
         try:
-            rows = await self._api_get(path_url=CONSTANTS.ORDERS_PATH_URL, is_auth_required=True)
+            rows = await self._api_get(path_url=CONSTANTS.ORDERS_PATH_URL, is_auth_required=True,
+                                       params=None if symbol is None else {"symbol": symbol})
             if not isinstance(rows, list):
                 raise IOError(f"unexpected open orders answer {rows!r}")
             statuses = [OrderStatus.from_rest(row) for row in rows if isinstance(row, dict)]
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.logger().warning(f"Failed to fetch the open orders ({error}); polling them market by market.")
+            self.logger().warning(
+                f"Failed to fetch the open orders of every market ({error}); polling them market by market."
+                if symbol is None else
+                f"Failed to fetch the open {symbol} orders ({error}); looking them up per order.")
             return None
-        return _OpenOrders(asked_at, statuses, self._is_same_order)
+        return _OpenOrders(asked_at, statuses, self._is_same_order, symbol)
 
     # ----- what changed -----
 
@@ -228,20 +232,11 @@ class BackpackOrderPollingMixin:
     async def _update_orders_per_market(self):
         """The fallback when the request for every market fails: one request per market, then per order."""
         for symbol, market_orders in (await self._orders_by_symbol(list(self.in_flight_orders.values()))).items():
-            try:
-                rows = await self._api_get(path_url=CONSTANTS.ORDERS_PATH_URL, is_auth_required=True,
-                                           params={"symbol": symbol})
-                if not isinstance(rows, list):
-                    raise IOError(f"unexpected open orders answer {rows!r}")
-                statuses = [OrderStatus.from_rest(row) for row in rows if isinstance(row, dict)]
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self.logger().warning(f"Failed to fetch the open {symbol} orders ({error}); "
-                                      f"looking them up per order.")
+            open_orders = await self._fetch_open_orders(symbol)
+            if open_orders is None:
                 await self._update_status_per_order(market_orders)
-                continue
-            await self._apply_open_orders(_OpenOrders(None, statuses, self._is_same_order, symbol), symbol)
+            else:
+                await self._apply_open_orders(open_orders, symbol)
 
     async def _update_status_per_order(self, orders: List[InFlightOrder]):
         await self._update_orders_with_error_handler(orders=orders,
