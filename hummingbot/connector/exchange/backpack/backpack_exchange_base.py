@@ -9,7 +9,7 @@ expired", trading rules and the symbol map from `/api/v1/markets`, and trading p
 The order logic comes from one mixin per job:
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
-- `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls per market, not per order,
+- `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
 - `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
@@ -90,7 +90,8 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._cancel_all_scope = backpack_cancel_all_scope
         self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
-        self._fill_scan_marks: Dict[str, float] = {}  # symbol -> newest fill of its last complete scan
+        self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
+        self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
         self._signed_post: Optional[BackpackSignedPost] = None  # created at the first order
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
