@@ -1,5 +1,5 @@
 """The order round trip's fast paths (bench/round_trip_bench.py) keep what Hummingbot's pipeline did:
-- an order create sent straight on the session (backpack_signed_post) is signed over its payload, honours
+- an order create sent straight on the session (backpack_signed_request) is signed over its payload, honours
   the 429 back-off, syncs the clock first and raises Hummingbot's error text;
 - `buy()` tracks and sends the order before it returns (an eager task);
 - an order update and a stream frame are applied in the caller's task: the strategy's event has fired when
@@ -21,7 +21,15 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState, OrderUpdate
 from hummingbot.core.event.event_logger import EventLogger
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import API_KEY, API_SECRET, ClosesSharedHttpSession, order_update_frame
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
+from test.connector.backpack.helpers import (
+    API_KEY,
+    API_SECRET,
+    ClosesSharedHttpSession,
+    order_update_frame,
+    rest_order,
+    url_regex,
+)
 
 PAYLOAD = {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "2", "price": "180",
            "clientId": 7, "timeInForce": "GTC", "postOnly": False, "selfTradePrevention": "RejectTaker"}
@@ -60,13 +68,14 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         return json.dumps({"id": order_id, "clientId": 7, "symbol": "SOL_USDC", "status": status,
                            "createdAt": 1640780000000})
 
-    # ----- backpack_signed_post -----
+    # ----- backpack_signed_request -----
 
     async def test_order_create_is_signed_over_its_payload(self):
         self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
         self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.created_answer())
-        answer = await self.exchange._post_signed(CONSTANTS.ORDER_PATH_URL, PAYLOAD)
-        self.assertEqual("9001", answer["id"])
+        status, answer = await self.exchange._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL,
+                                                                      PAYLOAD)
+        self.assertEqual((200, "9001"), (status, answer["id"]))
         (call,) = self.posts()
         self.assertEqual(PAYLOAD, json.loads(call.kwargs["data"]))
         headers = call.kwargs["headers"]
@@ -82,7 +91,7 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         body = json.dumps({"code": "INVALID_ORDER", "message": "Price is too high"})
         self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=body)
         with self.assertRaises(IOError) as raised:
-            await self.exchange._post_signed(CONSTANTS.ORDER_PATH_URL, PAYLOAD)
+            await self.exchange._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, PAYLOAD)
         self.assertIn(f"Error executing request POST {self.url(CONSTANTS.ORDER_PATH_URL)}. HTTP status is 400.",
                       str(raised.exception))
         error = parse_error(raised.exception)
@@ -92,17 +101,39 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
         self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=429, body="", headers={"Retry-After": "7"})
         with self.assertRaises(IOError):
-            await self.exchange._post_signed(CONSTANTS.ORDER_PATH_URL, PAYLOAD)
+            await self.exchange._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, PAYLOAD)
         self.assertGreater(self.exchange._request_pool.backoff.remaining_pause(), 6)
 
     async def test_clock_is_synced_before_the_first_signed_order(self):
         self.exchange._time_synchronizer.clear_time_offset_ms_samples()
         self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000")
         self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.created_answer())
-        await self.exchange._post_signed(CONSTANTS.ORDER_PATH_URL, PAYLOAD)
+        await self.exchange._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, PAYLOAD)
         methods = [key[0] for key in self.mock_api.requests]
         self.assertEqual(["GET", "POST"], methods)
         self.assertTrue(self.exchange._time_synchronizer._time_offset_ms)
+
+    async def test_cancel_accepted_without_a_body_gives_its_status(self):
+        self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=202, body="")
+        answer = await self.exchange._api_request_with_status(RESTMethod.DELETE, CONSTANTS.ORDER_PATH_URL,
+                                                              {"symbol": "SOL_USDC", "clientId": 7})
+        self.assertEqual((202, None), answer)
+        (call,) = [c for key, calls in self.mock_api.requests.items() for c in calls if key[0] == "DELETE"]
+        self.assertEqual({"symbol": "SOL_USDC", "clientId": 7}, json.loads(call.kwargs["data"]))
+        self.assertEqual(1, self.exchange._throttler.used(CONSTANTS.ORDER_PATH_URL))
+
+    async def test_order_create_answered_without_an_order_is_looked_up_not_failed(self):
+        self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
+        self.exchange.ORDER_LOOKUP_RETRY_DELAYS_S = ()
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=200, body="")
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), body=json.dumps(rest_order(
+            "9001", 7, "SOL_USDC", "New", Decimal("2"), Decimal("180"))))
+        self.track()
+        order = self.exchange.in_flight_orders["7"]
+        exchange_order_id = await self.exchange._place_order_and_process_update(order)
+        self.assertEqual("9001", exchange_order_id)
+        self.assertEqual([], self.events[MarketEvent.OrderFailure].event_log)
 
     # ----- eager order start -----
 

@@ -22,7 +22,6 @@ Hooks the subclass provides:
   `PRIVATE_STREAMS` and `_process_private_event(stream, data)` for streams other than order updates.
 """
 import asyncio
-import json
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -43,7 +42,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_placement import Back
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
-from hummingbot.connector.exchange.backpack.backpack_signed_post import BackpackSignedPost
+from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
@@ -92,7 +91,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
         self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
-        self._signed_post: Optional[BackpackSignedPost] = None  # created at the first order
+        self._signed_request: Optional[BackpackSignedRequest] = None  # created at the first signed request
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()
@@ -198,40 +197,24 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     async def _api_request_with_status(self, method: RESTMethod, path_url: str,
                                        data: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
-        """A signed request whose answer may have no body (202 "accepted, not yet executed" on cancels, 200 on
-        PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body or None).
-        Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once."""
-        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
-        url = await self._api_request_url(path_url=path_url, is_auth_required=True)
-        for attempt in range(2):
-            try:
-                response = await rest_assistant.execute_request_and_get_response(
-                    url=url, throttler_limit_id=path_url, data=data, method=method, is_auth_required=True)
-                break
-            except IOError as error:
-                if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
-                    await self._update_time_synchronizer()
-                    continue
-                raise
-        text = await response.text()
-        return response.status, (json.loads(text) if text.strip() else None)
-
-    async def _post_signed(self, path_url: str, payload: Any) -> Any:
-        """A signed JSON POST straight on the shared session (backpack_signed_post: the order create's fast path),
-        re-synced and retried once on "Request has expired", as Hummingbot's `_api_request` does."""
-        if self._signed_post is None:
+        """A signed request with a JSON body whose answer may have no body (202 "accepted, not yet executed" on
+        cancels, 200 on PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body
+        or None). Sent straight on the shared session (backpack_signed_request: the fast path of order creates
+        and cancels). Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once,
+        as Hummingbot's `_api_request` does."""
+        if self._signed_request is None:
             factory = self._web_assistants_factory
 
             async def session():
                 return (await factory._connections_factory.get_rest_connection())._client_session
-            self._signed_post = BackpackSignedPost(
+            self._signed_request = BackpackSignedRequest(
                 auth=self._auth, throttler=self._throttler, backoff=self._request_pool.backoff,
                 time_synchronizer=self._time_synchronizer, sync_clock=self._update_time_synchronizer,
                 session=session)
         url = await self._api_request_url(path_url=path_url, is_auth_required=True)
         for attempt in range(2):
             try:
-                return await self._signed_post.post(url, path_url, payload)
+                return await self._signed_request.send(method, url, path_url, data if data is not None else {})
             except IOError as error:
                 if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
                     await self._update_time_synchronizer()

@@ -13,6 +13,7 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather, safe_wrapper
 
 
@@ -131,8 +132,8 @@ class BackpackOrderPlacementMixin:
                            order_type: OrderType, price: Decimal, **kwargs) -> Tuple[str, float]:
         payload = await self._order_payload(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
         try:
-            response = await asyncio.wait_for(
-                self._post_signed(CONSTANTS.ORDER_PATH_URL, payload),
+            _, response = await asyncio.wait_for(
+                self._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, payload),
                 self.ORDER_CREATE_TIMEOUT_S)
         except asyncio.CancelledError:
             raise
@@ -143,6 +144,10 @@ class BackpackOrderPlacementMixin:
             if not errors.is_outcome_unknown(error):
                 raise
             return await self._order_placed_despite(order_id, error, self._signed_request_expiry_ms())
+        if not isinstance(response, dict) or "id" not in response:  # no order in the answer: it may exist anyway
+            return await self._order_placed_despite(order_id, IOError(f"Order create answered without an order: "
+                                                                      f"{response!r}"),
+                                                    self._signed_request_expiry_ms())
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
         return str(response["id"]), created
 

@@ -1,6 +1,7 @@
-"""`BackpackSignedPost`: the signed `POST` of an order create, sent straight on the connector's aiohttp session.
+"""`BackpackSignedRequest`: a signed request with a JSON body (order create, cancel, account change), sent
+straight on the connector's aiohttp session.
 
-An order create is the request whose latency a trader feels. Through Hummingbot's `RESTAssistant` it passes
+An order create or cancel is the request whose latency a trader feels. Through Hummingbot's `RESTAssistant` it passes
 several layers before it is sent (a new assistant per request, the body dumped to JSON and parsed back for
 signing, pre-processors, the response wrapped and post-processed), which cost as much as the ED25519
 signature itself (bench/round_trip_bench.py). This sends the same request with the same steps, in order:
@@ -10,13 +11,14 @@ signature itself (bench/round_trip_bench.py). This sends the same request with t
   after parsing the JSON back) and sends its JSON;
 - books the request in the shared throttler (same limit id, the path);
 - records a 429 (or a success) in the back-off, as the post-processor does;
-- raises Hummingbot's `IOError("Error executing request POST <url>. HTTP status is <status>. Error: <body>")`
+- raises Hummingbot's `IOError("Error executing request <METHOD> <url>. HTTP status is <status>. Error: <body>")`
   for an error answer, so `backpack_errors` reads it as before, and lets aiohttp's own errors and timeouts
-  through unchanged (`is_outcome_unknown`: the order may exist).
+  through unchanged (`is_outcome_unknown`: the order may exist);
+- returns the HTTP status with the decoded body, None for an answer without one (a 202 cancel).
 The session is Hummingbot's shared one (its connections factory), so aioresponses and proxies see it too.
 """
 import json
-from typing import Any, Awaitable, Callable, Dict, List, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 
 import aiohttp
 
@@ -29,7 +31,7 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 TOO_MANY_REQUESTS = 429
 
 
-class BackpackSignedPost:
+class BackpackSignedRequest:
     def __init__(self, auth: BackpackAuth, throttler: AsyncThrottler, backoff: RateLimitBackoff,
                  time_synchronizer: TimeSynchronizer, sync_clock: Callable[[], Awaitable[None]],
                  session: Callable[[], Awaitable[aiohttp.ClientSession]]):
@@ -40,15 +42,16 @@ class BackpackSignedPost:
         self._sync_clock = sync_clock
         self._session = session
 
-    async def post(self, url: str, limit_id: str, payload: Union[Dict[str, Any], List[Dict[str, Any]]]) -> Any:
+    async def send(self, method: RESTMethod, url: str, limit_id: str,
+                   payload: Union[Dict[str, Any], List[Dict[str, Any]]]) -> Tuple[int, Optional[Any]]:
         await self._backoff.wait_if_paused()
         if not self._time_synchronizer._time_offset_ms:
             await self._sync_clock()
-        headers = self._auth.signed_request_headers(RESTMethod.POST, url, payload)
+        headers = self._auth.signed_request_headers(method, url, payload)
         body = json.dumps(payload)
         session = await self._session()
         async with self._throttler.execute_task(limit_id=limit_id):
-            async with session.post(url, data=body, headers=headers) as response:
+            async with session.request(method.value, url, data=body, headers=headers) as response:
                 status, text = response.status, await response.text()
                 if status == TOO_MANY_REQUESTS:
                     self._backoff.on_rate_limited(retry_after_seconds(response.headers))
@@ -56,5 +59,5 @@ class BackpackSignedPost:
                     self._backoff.on_success()
         if status >= 400:
             error_text = "N/A" if "<html" in text else text
-            raise IOError(f"Error executing request POST {url}. HTTP status is {status}. Error: {error_text}")
-        return json.loads(text)
+            raise IOError(f"Error executing request {method.name} {url}. HTTP status is {status}. Error: {error_text}")
+        return status, (json.loads(text) if text.strip() else None)
