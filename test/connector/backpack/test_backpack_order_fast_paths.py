@@ -175,3 +175,46 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         await self.exchange._process_user_stream_message(frame)
         self.assertEqual(["7"], [e.order_id for e in self.events[MarketEvent.OrderFilled].event_log])
         self.assertEqual(["7"], [e.order_id for e in self.events[MarketEvent.BuyOrderCompleted].event_log])
+
+
+class EventReportingTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+    """Hummingbot's EventReporter built a dict of every event even with its log level off; ours asks first."""
+
+    def created_event(self):
+        from hummingbot.core.event.events import BuyOrderCreatedEvent
+        return BuyOrderCreatedEvent(1640780000, OrderType.LIMIT, "SOL-USDC", Decimal("2"), Decimal("180"), "7",
+                                    1640780000, exchange_order_id="9001")
+
+    async def test_no_event_dict_is_built_while_event_log_is_off(self):
+        from unittest.mock import patch
+        from hummingbot.core.event.event_reporter import EventReporter
+        exchange = BackpackExchange(API_KEY, API_SECRET, trading_pairs=["SOL-USDC"])
+        for tag in exchange.MARKET_EVENTS:
+            self.assertFalse([l for l in exchange.get_listeners(tag) if isinstance(l, EventReporter)])
+        with patch("dataclasses.asdict") as asdict:
+            exchange.trigger_event(MarketEvent.BuyOrderCreated, self.created_event())
+        asdict.assert_not_called()
+        self.assertEqual(1, len(exchange.event_logs))  # Hummingbot's event logger still records it
+
+    async def test_events_are_logged_while_event_log_is_on(self):
+        import logging
+        from hummingbot.core.event.event_reporter import EventReporter
+        from hummingbot.logger.struct_logger import EVENT_LOG_LEVEL
+        exchange = BackpackExchange(API_KEY, API_SECRET, trading_pairs=["SOL-USDC"])
+        logger = EventReporter.logger()
+        records = []
+        handler = logging.Handler(level=EVENT_LOG_LEVEL)
+        handler.emit = records.append
+        previous = logger.level
+        logger.setLevel(EVENT_LOG_LEVEL)
+        logger.addHandler(handler)
+        try:
+            exchange.trigger_event(MarketEvent.BuyOrderCreated, self.created_event())
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(previous)
+        (record,) = records
+        self.assertEqual("BuyOrderCreatedEvent", record.dict_msg["event_name"])
+        self.assertEqual(exchange.display_name, record.dict_msg["event_source"])
+        self.assertEqual("7", record.dict_msg["order_id"])
+        self.assertEqual(Decimal("180"), record.dict_msg["price"])

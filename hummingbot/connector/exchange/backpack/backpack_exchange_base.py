@@ -36,14 +36,15 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
     BackpackAPIUserStreamDataSource,
 )
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
+from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
-from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
+from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
 from hummingbot.connector.trading_rule import TradingRule
@@ -97,6 +98,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._ws_base_url = web_utils.ws_base_url()
         super().__init__(**kwargs)
         self.real_time_balance_update = False  # Backpack has no balance stream: balances are polled
+        self._event_reports = report_events_only_when_logged(self)  # no event dict built for a log that is off
 
     # ----- identity and configuration -----
 
