@@ -124,10 +124,15 @@ async def running_connector(connector: BackpackExchange, ready_timeout: float = 
 @contextlib.asynccontextmanager
 async def running_connectors(connectors: List[BackpackExchange], ready_timeout: float = 120.0
                              ) -> AsyncIterator[List[BackpackExchange]]:
-    """Started together (as Hummingbot starts a bot's connectors), yielded once all are ready."""
-    tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
+    """Started together (as Hummingbot starts a bot's connectors), yielded once all are ready.
+
+    The clock starts ticking once `start_network()` has returned, as a tick right after the start: a tick
+    before it would be lost (`start_network` resets the status poll), and ready would wait for the next
+    one, a second later, whatever the connector does (the balances come from that poll)."""
+    tickers: List[asyncio.Future] = []
     try:
         await asyncio.gather(*(connector.start_network() for connector in connectors))
+        tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
         await wait_for(lambda: all(connector.ready for connector in connectors), "the connectors to be ready",
                        timeout=ready_timeout, poll_s=0.01)
         yield connectors

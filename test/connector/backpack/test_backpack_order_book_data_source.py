@@ -2,12 +2,16 @@ import asyncio
 import json
 from decimal import Decimal
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
-from unittest.mock import AsyncMock, MagicMock
+from unittest.mock import AsyncMock, MagicMock, patch
 
 from aioresponses import CallbackResult, aioresponses
 from bidict import bidict
 
-from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack import (
+    backpack_api_order_book_data_source as data_source_module,
+    backpack_constants as CONSTANTS,
+    backpack_web_utils as web_utils,
+)
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.order_book import OrderBook
@@ -81,8 +85,32 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual(1, ws.send.call_count)
         payload = ws.send.call_args[0][0].payload
         self.assertEqual({"method": "SUBSCRIBE",
-                          "params": ["depth.SOL_USDC", "trade.SOL_USDC", "depth.BTC_USDC", "trade.BTC_USDC"]},
+                          "params": ["depth.SOL_USDC", "trade.SOL_USDC", "depth.BTC_USDC", "trade.BTC_USDC"],
+                          "id": 1},
                          payload)
+        await self.data_source._subscribe_channels(ws)  # a reconnect: a new request, a new id
+        self.assertEqual(2, ws.send.call_args[0][0].payload["id"])
+
+    async def test_the_subscribe_answer_makes_the_streams_live_without_a_timed_wait(self):
+        """On a quiet market the exchange's answer to the SUBSCRIBE is the only frame: the books are rebuilt
+        as soon as it arrives (the fallback wait is an hour here), with nothing asked for before it."""
+        book = await self.track("SOL-USDC", snapshot(10))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(30)))
+        ws = AsyncMock()
+        with patch.object(data_source_module, "STREAMS_LIVE_WAIT_S", 3600.0):
+            await self.data_source._subscribe_channels(ws)
+            await asyncio.sleep(0.05)
+            self.assertEqual(1, len(self.depth_requests()))  # the tracker's only: nothing before the answer
+            answer = {"result": None, "id": ws.send.call_args[0][0].payload["id"]}
+
+            async def messages():
+                yield WSResponse(answer)
+            frames = MagicMock()
+            frames.iter_messages = messages
+            with self.assertNoLogs(self.data_source.logger(), level="WARNING"):
+                await self.data_source._process_websocket_messages(frames)
+                await asyncio.wait_for(self.data_source._rebuild_task, 3)
+        self.assertEqual((30, 2), (book.snapshot_uid, len(self.depth_requests())))
 
     async def test_connect_rebuilds_every_book_even_without_diffs(self):
         sol = await self.track("SOL-USDC", snapshot(10))

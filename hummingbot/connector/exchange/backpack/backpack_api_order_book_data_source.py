@@ -7,10 +7,13 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
   from REST snapshots; Hummingbot's tracker holds the same book object and applies the trades;
 - a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
   replaced the book (never a silently stale book);
-- snapshots wait until the streams are live: the first frame after the SUBSCRIBE (or, on a quiet
-  market, `STREAMS_LIVE_WAIT_S`). A snapshot asked for sooner may be served before the exchange has
-  started the streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits
-  for the same moment before it creates the books (`wait_until_streams_live`): one snapshot per book;
+- snapshots wait until the streams are live: the first frame after the SUBSCRIBE. The SUBSCRIBE carries
+  an `id`, which the exchange answers (`{"result": null, "id": <id>}`, before any frame of the new
+  streams): on a quiet market that answer is the first frame, so the books start a round trip after
+  the SUBSCRIBE, not after a timed wait (`STREAMS_LIVE_WAIT_S` only covers a server that neither
+  answers nor streams). A snapshot asked for sooner may be served before the exchange has started the
+  streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits for the same
+  moment before it creates the books (`wait_until_streams_live`): one snapshot per book;
 - every (re)connect takes a fresh snapshot of each book once the streams are live (updates may have
   been missed while disconnected, and a quiet market would send no diff to notice), and so does
   Hummingbot's hourly full refresh;
@@ -22,6 +25,7 @@ Subclasses (perp) may add streams with `_extra_streams(symbol)` and route them b
 `_channel_originating_message`.
 """
 import asyncio
+import itertools
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
     from hummingbot.connector.exchange_py_base import ExchangePyBase
 
 DEPTH_SNAPSHOT_LIMIT = 1000
-STREAMS_LIVE_WAIT_S = 1.0  # no frame by then (quiet markets): the subscription is taken as live
+STREAMS_LIVE_WAIT_S = 1.0  # no frame by then, not even the SUBSCRIBE's answer: the subscription is taken as live
 
 
 class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -58,6 +62,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._streams_live = asyncio.Event()  # the current connection's subscription is live
         self._rebuild_task: Optional[asyncio.Task] = None
         self._pairs_by_symbol: Dict[str, str] = {}
+        self._request_ids = itertools.count(1)  # the `id` of each SUBSCRIBE, echoed in the exchange's answer
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
 
@@ -138,7 +143,8 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                 streams += await self._streams_for(trading_pair)
             self._streams_live.clear()
             if streams:
-                await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams}))
+                await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams,
+                                                     "id": next(self._request_ids)}))
             self.logger().info("Subscribed to public order book and trade channels...")
             self._cancel_rebuild()
             self._rebuild_task = asyncio.ensure_future(self._rebuild_when_live())
@@ -190,7 +196,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             data = ws_response.data
             if data is None:  # disconnected
                 continue
-            if not live.is_set():  # the first frame after the SUBSCRIBE: the streams have started
+            if not live.is_set():  # the first frame after the SUBSCRIBE (its answer, or a stream's): live
                 self._on_streams_live()
             applied = self._apply_depth_frame(data)
             if applied is None:
