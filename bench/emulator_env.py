@@ -31,19 +31,11 @@ from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExc
 from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import close_shared_http_session
+from test.connector.backpack.helpers import close_shared_http_session, wait_for
 
 LOOPBACK = "127.0.0.1"
 TICK_S = 1.0  # Hummingbot's clock ticks once a second
 BIG_BALANCES = {"USDC": "100000000", "SOL": "1000000", "BTC": "1000"}
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0, poll_s: float = 0.005):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(poll_s)
 
 
 # ----- emulator in a subprocess -----
@@ -134,7 +126,7 @@ async def running_connectors(connectors: List[BackpackExchange], ready_timeout: 
         await asyncio.gather(*(connector.start_network() for connector in connectors))
         tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
         await wait_for(lambda: all(connector.ready for connector in connectors), "the connectors to be ready",
-                       timeout=ready_timeout, poll_s=0.01)
+                       timeout=ready_timeout, step=0.01)
         yield connectors
     finally:
         for ticker in tickers:

@@ -5,12 +5,10 @@ books must start from that answer (one snapshot per pair, each served while its 
 subscribed, so no diff can fall between the snapshot and the stream), not from a timed wait for a frame:
 the fallback waits are set to an hour here, so a start that depends on them never gets ready.
 """
-import asyncio
 import logging
 import os
-import time
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 from unittest.mock import patch
 
 from backpack_emulator import market_views
@@ -22,19 +20,10 @@ from hummingbot.connector.exchange.backpack import (
     backpack_order_book_tracker as tracker_module,
 )
 from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
-from test.connector.backpack.helpers import close_shared_http_session
+from test.connector.backpack.helpers import close_shared_http_session, wait_for
 
 PAIRS = ["SOL-USDC", "BTC-USDC"]
-WAIT_S = 10.0  # a bound for the test, far below the patched fallbacks (an hour)
-NO_FALLBACK_S = 3600.0
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_S):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+NO_FALLBACK_S = 3600.0  # far above the tests' bound (helpers.wait_for: 10 s)
 
 
 class QuietMarketBookStartTests(IsolatedAsyncioWrapperTestCase):
