@@ -6,7 +6,7 @@
 # test paths after --). Every line is run; the exit status is non-zero if any line failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-CURRENT_LINE_SUITES=${CURRENT_LINE_SUITES:-test/connector test/candles test/emulator test/headless test/reliability test/packaging test/scripts}
+CURRENT_LINE_SUITES=${CURRENT_LINE_SUITES:-test/connector test/candles test/emulator test/headless test/reliability test/packaging test/scripts test/strategy_v2 test/bench}
 lines=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do lines+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift

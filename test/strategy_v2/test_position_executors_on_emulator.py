@@ -1,30 +1,19 @@
 """Hummingbot's own PositionExecutor (Strategy V2) on the real perpetual connector against an in-process emulator
-(real sockets on 127.0.0.1), driven by Hummingbot's Clock like a running bot.
+(real sockets on 127.0.0.1), driven by Hummingbot's Clock like a running bot, on both Hummingbot lines (the host is the line's script base).
 
 (b) one executor at a time closes by take-profit, stop-loss and time limit; each ends flat, and its PnL and fees
     equal the emulator's fills and ledger;
-(c) two opposite executors overlap: Backpack perps are one-way, so the second nets the first to zero and both
-    reduce-only closes have nothing to reduce. The exchange expires them with ReduceOnlyNotReduced, the connector
-    reports failures, and the executors end (close type FAILED) after a bounded number of orders, flat.
+(c) two opposite executors overlap: Backpack perps are one-way, so the second nets the first to zero. On 20251103
+    both reduce-only closes have nothing to reduce: the exchange expires them with ReduceOnlyNotReduced, the
+    connector reports failures, and the executors end (close type FAILED) after a bounded number of orders, flat.
+    On 20260922 the closes are plain orders in a ONEWAY account: they net back to flat and both end by time limit.
 The market is moved through the emulator's generator (its fair price), the way a real market would move."""
-import asyncio
-import os
 import time
 from decimal import Decimal
-from typing import List, Tuple
-from unittest.mock import patch
+from typing import Dict, List, Tuple
 
-from backpack_emulator.keys import generate_keypair
-from backpack_emulator.server import EmulatorServer
-from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import (
-    BackpackPerpetualDerivative,
-)
-from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
-from hummingbot.core.clock import Clock
-from hummingbot.core.clock_mode import ClockMode
+from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.core.data_type.common import OrderType, TradeType
-from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
-from hummingbot.strategy.script_strategy_base import ScriptStrategyBase
 from hummingbot.strategy_v2.executors.position_executor.data_types import (
     PositionExecutorConfig,
     TripleBarrierConfig,
@@ -32,61 +21,34 @@ from hummingbot.strategy_v2.executors.position_executor.data_types import (
 from hummingbot.strategy_v2.executors.position_executor.position_executor import PositionExecutor
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executors import CloseType
-from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
+from scripts.backpack_support.script_base import BackpackScriptBase
+from test.strategy_v2.support import CONNECTOR, PAIR, PerpStrategyOnEmulatorTestCase, until
 
-CONNECTOR, PAIR, PERP, SPOT = "backpack_perpetual", "SOL-USDC", "SOL_USDC_PERP", "SOL_USDC"
 AMOUNT = Decimal("0.5")
 MAX_RETRIES = 4
 EXECUTOR_TIMEOUT_S = 40
+# Hummingbot 20260922's PositionExecutor sends its closes in a ONEWAY account as plain (netting) orders, 20251103's
+# as reduce-only ones: the line's own behaviour decides what (c) expects.
+NETTING_CLOSES = hasattr(PositionExecutor, "close_position_action")
 
 
-class Host(ScriptStrategyBase):
-    """The strategy an executor belongs to (what StrategyV2Base is for the orchestrator's executors)."""
+class Host(BackpackScriptBase):
+    """The strategy an executor belongs to: a script of the line (ScriptStrategyBase on 20251103; StrategyV2Base on
+    20260922, which removed the former and is what executors are typed against there)."""
     markets = {CONNECTOR: {PAIR}}
 
     def on_tick(self):
         pass
 
 
-class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
+class PositionExecutorsOnEmulatorTests(PerpStrategyOnEmulatorTestCase):
 
-    async def asyncSetUp(self):
-        await super().asyncSetUp()
-        ConnectionsFactory()._shared_client = None  # a session of an earlier test belongs to a closed loop
-        self.api_key, secret = generate_keypair()
-        self.server = EmulatorServer(host="127.0.0.1", port=0, seed=3, market_data=True, market_data_interval_s=0.05,
-                                     funding_interval_s=10 ** 7, accounts={self.api_key: {"USDC": "10000"}})
-        await self.server.start()
-        urls = {CONSTANTS.REST_URL_ENV_VAR: self.server.rest_url, CONSTANTS.WS_URL_ENV_VAR: self.server.ws_url}
-        with patch.dict(os.environ, urls):
-            self.connector = BackpackPerpetualDerivative(self.api_key, secret, trading_pairs=[PAIR])
-        self.host = Host({CONNECTOR: self.connector})
-        self.clock = Clock(ClockMode.REALTIME, tick_size=0.2)
-        self.clock.add_iterator(self.connector)
-        self.clock.add_iterator(self.host)
-        self.clock.__enter__()
-        self.clock_task = asyncio.ensure_future(self.clock.run())
-        await self.connector.start_network()
-        await self.until(lambda: self.connector.ready and self.server.hub.wants_private(self.api_key),
-                         "the connector to be ready", 30)
-
-    async def asyncTearDown(self):
-        await self.connector.stop_network()
-        self.clock_task.cancel()
-        await asyncio.gather(self.clock_task, return_exceptions=True)
-        self.clock.__exit__(None, None, None)
-        await self.server.stop()
-        await ConnectionsFactory().close()
-        await super().asyncTearDown()
-        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
+    def make_host(self, connectors: Dict[str, ConnectorBase]) -> Host:
+        return Host(connectors)
 
     @staticmethod
     async def until(condition, what: str, timeout: float = EXECUTOR_TIMEOUT_S):
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            await asyncio.sleep(0.05)
+        await until(condition, what, timeout)
 
     # ----- helpers -----
 
@@ -98,23 +60,6 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
         executor = PositionExecutor(self.host, config, update_interval=0.2, max_retries=MAX_RETRIES)
         executor.start()
         return executor
-
-    def move_market(self, ticks: int):
-        """Shift the generated fair price (the perp follows its spot market) by `ticks` of 0.01."""
-        self.server.generator.fair_ticks[SPOT] += ticks
-
-    def position(self) -> Decimal:
-        position = self.server.exchange.positions.get((self.api_key, PERP))
-        return position.net_quantity if position is not None else Decimal(0)
-
-    def fills(self) -> List[dict]:
-        return [fill for _, fill in self.server.exchange.fills[self.api_key]]
-
-    def usdc(self) -> Decimal:
-        return self.server.exchange.ledger.total(self.api_key, "USDC")
-
-    def orders_sent(self) -> int:
-        return len(self.server.request_log.entries(path="/api/v1/order", method="POST"))
 
     async def run_to_the_end(self, executor: PositionExecutor, move_ticks: int = 0) -> Tuple[List[dict], Decimal]:
         """Runs one executor to its end; returns the emulator fills it made and the ledger's USDC change."""
@@ -172,7 +117,7 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
     # ----- (c) -----
 
     async def test_overlapping_opposite_executors_net_out_and_end_with_a_bounded_number_of_orders(self):
-        started, orders_before = time.monotonic(), self.orders_sent()
+        started, orders_before = time.monotonic(), len(self.orders_sent())
         wide = {"take_profit": Decimal("0.05"), "stop_loss": Decimal("0.05")}
         long = self.executor(TradeType.BUY, time_limit=8, **wide)  # both open well before either closes
         await self.until(lambda: long._open_order is not None and long._open_order.is_filled, "the long to open")
@@ -182,14 +127,24 @@ class PositionExecutorsOnEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await self.until(lambda: long.status == RunnableStatus.TERMINATED and short.status == RunnableStatus.TERMINATED,
                          "both executors to end", 60)
         self.assertEqual(Decimal(0), self.position())
-        self.assertEqual((CloseType.FAILED, CloseType.FAILED), (long.close_type, short.close_type))
-        orders = self.orders_sent() - orders_before
-        # 2 opens, 2 resting take-profit limits, and per executor one close per two counted retries (a failure
-        # counts one, each 5 s shutdown cycle one more) until max_retries: MAX_RETRIES // 2 + 1 closes
-        self.assertLessEqual(orders, 4 + 2 * (MAX_RETRIES // 2 + 1))
-        expired = [o for history in [self.server.exchange.order_history[self.api_key]] for o in history
+        sent = self.orders_sent()[orders_before:]
+        expired = [o for o in self.server.exchange.order_history[self.api_key]
                    if o.expiry_reason == "ReduceOnlyNotReduced"]
-        self.assertGreaterEqual(len(expired), 2)
+        if NETTING_CLOSES:
+            # Hummingbot 20260922 closes in a ONEWAY account with plain orders: the long's close sells, the short's
+            # buys, they net back to flat, and both executors end by their time limit.
+            self.assertEqual((CloseType.TIME_LIMIT, CloseType.TIME_LIMIT), (long.close_type, short.close_type))
+            self.assertEqual(6, len(sent))  # 2 opens, 2 take-profit limits, 2 closes
+            self.assertEqual([], [o["params"] for o in sent if o["params"].get("reduceOnly")])
+            self.assertEqual([], expired)
+        else:
+            # Hummingbot 20251103 closes reduce-only: the exchange expires both, and the executors end FAILED.
+            self.assertEqual((CloseType.FAILED, CloseType.FAILED), (long.close_type, short.close_type))
+            # 2 opens, 2 resting take-profit limits, and per executor one close per two counted retries (a failure
+            # counts one, each 5 s shutdown cycle one more) until max_retries: MAX_RETRIES // 2 + 1 closes
+            self.assertLessEqual(len(sent), 4 + 2 * (MAX_RETRIES // 2 + 1))
+            self.assertGreaterEqual(len(expired), 2)
         self.assertEqual([], [order for order in self.connector.in_flight_orders.values() if not order.is_done])
-        print(f"\n[v2 overlap] {orders} orders sent, {len(expired)} closes expired ReduceOnlyNotReduced, both "
-              f"executors FAILED after {time.monotonic() - started:.1f} s, position flat")
+        self.assertEqual([], self.open_orders_in_the_emulator())
+        print(f"\n[v2 overlap] {len(sent)} orders sent, {len(expired)} closes expired ReduceOnlyNotReduced, executors "
+              f"{long.close_type.name}/{short.close_type.name} after {time.monotonic() - started:.1f} s, position flat")
