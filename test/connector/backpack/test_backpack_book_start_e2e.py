@@ -88,3 +88,15 @@ class QuietMarketBookStartTests(IsolatedAsyncioWrapperTestCase):
         for pair in PAIRS:
             book = tracker.order_books[pair]
             self.assertEqual(self.emulator_top(pair.replace("-", "_")), (book.get_price(False), book.get_price(True)))
+
+    async def test_a_pair_added_at_runtime_takes_its_snapshot_once_its_subscribe_is_answered(self):
+        await self.exchange.start_network()
+        tracker = self.exchange.order_book_tracker
+        await wait_for(lambda: tracker.ready, "the order books")
+        self.assertTrue(await self.exchange.remove_trading_pair("BTC-USDC"))
+        await wait_for(lambda: not self.server.hub.wants("depth.BTC_USDC"), "the unsubscribe")
+        self.snapshots.clear()
+        self.assertTrue(await self.exchange.add_trading_pair("BTC-USDC"))
+        self.assertEqual([("BTC_USDC", True)], self.snapshots)
+        book = tracker.order_books["BTC-USDC"]
+        self.assertEqual(self.emulator_top("BTC_USDC"), (book.get_price(False), book.get_price(True)))

@@ -18,7 +18,8 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
   been missed while disconnected, and a quiet market would send no diff to notice), and so does
   Hummingbot's hourly full refresh;
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
-  exchange symbol.
+  exchange symbol; a runtime SUBSCRIBE returns once the exchange has answered it (its `id`), so the new
+  pair's snapshot, asked for next, is served while its streams are live.
 Diffs skip Hummingbot's diff queues, `OrderBookMessage` and row building: that is most of the cost
 of a depth update (bench/depth_bench.py), and the book is current as soon as the frame is read.
 Subclasses (perp) may add streams with `_extra_streams(symbol)` and route them by overriding
@@ -63,6 +64,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._rebuild_task: Optional[asyncio.Task] = None
         self._pairs_by_symbol: Dict[str, str] = {}
         self._request_ids = itertools.count(1)  # the `id` of each SUBSCRIBE, echoed in the exchange's answer
+        self._awaited_answers: Dict[int, asyncio.Future] = {}  # runtime SUBSCRIBEs by id, until answered
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
 
@@ -206,6 +208,10 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     async def _route_message(self, data: Any, websocket_assistant: WSAssistant):
         """Everything but depth goes Hummingbot's way: a queue per channel, or the unknown-channel hook."""
+        if self._awaited_answers and isinstance(data, dict) and "stream" not in data:
+            answered = self._awaited_answers.pop(data.get("id"), None)
+            if answered is not None and not answered.done():
+                answered.set_result(None)
         channel = self._channel_originating_message(event_message=data)
         if channel in self._get_messages_queue_keys():
             self._message_queue[channel].put_nowait(data)
@@ -290,15 +296,24 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
     async def _send_to_live_connection(self, method: str, trading_pair: str) -> bool:
         if self._ws_assistant is None:
             return False
+        request_id = next(self._request_ids)
         try:
             streams = await self._streams_for(trading_pair)
-            await self._ws_assistant.send(WSJSONRequest(payload={"method": method, "params": streams}))
+            answered = asyncio.get_running_loop().create_future()
+            if method == "SUBSCRIBE":
+                self._awaited_answers[request_id] = answered
+            await self._ws_assistant.send(WSJSONRequest(payload={"method": method, "params": streams,
+                                                                 "id": request_id}))
+            if method == "SUBSCRIBE":  # a snapshot asked for sooner could miss the new streams' first diffs
+                await asyncio.wait([answered], timeout=STREAMS_LIVE_WAIT_S)
             return True
         except asyncio.CancelledError:
             raise
         except Exception:
             self.logger().error(f"Unexpected error sending {method} for {trading_pair} streams", exc_info=True)
             return False
+        finally:
+            self._awaited_answers.pop(request_id, None)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
         """Adds a pair at runtime (Hummingbot's tracker then creates its book with `get_new_order_book`).
