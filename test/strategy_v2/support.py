@@ -14,6 +14,7 @@ from backpack_emulator.keys import generate_keypair
 from backpack_emulator.server import EmulatorServer
 from hummingbot.client.config.client_config_map import ClientConfigMap, MarketDataCollectionConfigMap
 from hummingbot.client.config.config_helpers import ClientConfigAdapter
+from hummingbot.client.hummingbot_application import HummingbotApplication
 from hummingbot.connector.connector_base import ConnectorBase
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_derivative import (
     BackpackPerpetualDerivative,
@@ -78,6 +79,9 @@ class PerpStrategyOnEmulatorTestCase(IsolatedAsyncioWrapperTestCase):
         self.addCleanup(env.stop)
         self.home = Path(self.enterContext(tempfile.TemporaryDirectory()))
         self.connector = BackpackPerpetualDerivative(self.api_key, secret, trading_pairs=[PAIR])
+        # StrategyV2Base.start asks the main application whether MQTT is on; without one it would build it from
+        # conf/conf_client.yml, which each Hummingbot line writes in its own format (and refuses the other's).
+        HummingbotApplication.main_application(client_config_map=ClientConfigAdapter(ClientConfigMap()))
         self.recorder = start_trade_recorder([self.connector], self.home / "trades.sqlite", type(self).__name__)
         self.host = self.make_host({CONNECTOR: self.connector})
         self.clock = Clock(ClockMode.REALTIME, tick_size=self.tick_size)
