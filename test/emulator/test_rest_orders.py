@@ -51,6 +51,27 @@ class OrderRestTest(EmulatorTestCase):
         self.assertEqual("Cancelled", history[0]["status"])
         self.assertRegex(history[0]["createdAt"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$")
 
+    async def test_open_orders_of_every_market_or_of_one(self):
+        """`GET /api/v1/orders`: `symbol` and `marketType` are optional filters (official client
+        `get_open_orders(Option<&str>)`, OAS); without them every open order of the account, any market type;
+        no paging parameters."""
+        spot = await self.alice.order(symbol="SOL_USDC", side="Bid", orderType="Limit", price="150", quantity="1")
+        btc = await self.alice.order(symbol="BTC_USDC", side="Bid", orderType="Limit", price="100", quantity="1")
+        perp = await self.alice.order(symbol="SOL_USDC_PERP", side="Bid", orderType="Limit", price="150",
+                                      quantity="1")
+        await self.rest_ask(price="200")  # another account's: never among alice's
+
+        def ids(rows):
+            return [row["id"] for row in rows]
+        self.assertEqual([spot["id"], btc["id"], perp["id"]], ids(await self.alice.ok("GET", "/api/v1/orders")))
+        self.assertEqual([btc["id"]], ids(await self.alice.ok("GET", "/api/v1/orders", {"symbol": "BTC_USDC"})))
+        self.assertEqual([spot["id"], btc["id"]],
+                         ids(await self.alice.ok("GET", "/api/v1/orders", {"marketType": "SPOT"})))
+        self.assertEqual([perp["id"]], ids(await self.alice.ok("GET", "/api/v1/orders", {"marketType": "PERP"})))
+        for refused in ({"marketType": "Perp"}, {"limit": "10"}, {"offset": "0"}):
+            status, body, headers = await self.alice.call("GET", "/api/v1/orders", refused)
+            self.assertEqual((400, "text/plain"), (status, headers["Content-Type"].split(";")[0]), (refused, body))
+
     async def test_spot_fills_fees_and_history(self):
         ask = await self.rest_ask(price="180", quantity="2", clientId=9)
         bid = await self.alice.order(symbol="SOL_USDC", side="Bid", orderType="Limit", price="181",

@@ -1,6 +1,6 @@
-"""Status and fill polls per market, not per order (backpack_order_polling), against the emulator: every
-fill is still found (paging, a scan cut short, a failed scan), with a request count that follows the
-markets, not the orders."""
+"""Status and fill polls from one open-orders request, fill scans per market, not per order
+(backpack_order_polling), against the emulator: every fill is still found (paging, a scan cut short, a
+failed scan). What a poll asks at rest and after each kind of change: test_backpack_order_polling_changes."""
 import asyncio
 import os
 import time
@@ -22,7 +22,8 @@ from test.connector.backpack.helpers import close_shared_http_session
 FILLS, OPEN_ORDERS, ORDER = "/wapi/v1/history/fills", "/api/v1/orders", "/api/v1/order"
 
 
-class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
+class PollingEmulatorCase(IsolatedAsyncioWrapperTestCase):
+    """A spot connector on SOL-USDC and BTC-USDC of an emulator, with a maker account to fill its orders."""
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -47,10 +48,10 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         await close_shared_http_session()
         await super().asyncTearDown()
 
-    def order(self, symbol: str, fills: int, rest: int = 0) -> str:
+    def order(self, symbol: str, fills: int, rest: int = 0, price: str = "100") -> str:
         """Our buy of `fills + rest` taking `fills` maker asks of 1 each (one fill per maker order); the rest
         rests. Tracked by Hummingbot's client order id; returns it."""
-        ex, price = self.server.exchange, "100"
+        ex = self.server.exchange
         for _ in range(fills):
             ex.execute_order(self.maker_key, {"symbol": symbol, "side": "Ask", "orderType": "Limit",
                                               "quantity": "1", "price": price})
@@ -73,6 +74,13 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
 
     async def poll_fills(self):
         await self.exchange._update_orders_fills(list(self.exchange._order_tracker.all_fillable_orders.values()))
+
+    async def wait_for_updates(self):
+        for _ in range(5):  # the tracker applies order updates in tasks of their own
+            await asyncio.sleep(0)
+
+
+class OrderPollingTests(PollingEmulatorCase):
 
     async def test_every_fill_of_every_order_from_one_paged_scan_per_market(self):
         sol = [self.order("SOL_USDC", 4), self.order("SOL_USDC", 2), self.order("SOL_USDC", 1)]
@@ -106,7 +114,7 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         await self.poll_fills()
         self.assertEqual(Decimal(2), self.executed(order))
 
-    async def test_status_of_open_orders_from_one_request_per_market(self):
+    async def test_status_of_open_orders_from_one_request(self):
         filled = self.order("SOL_USDC", 2)  # closed: not among the open orders
         resting = [self.order("SOL_USDC", 0, rest=1), self.order("BTC_USDC", 1, rest=1),
                    self.order("BTC_USDC", 0, rest=1)]
@@ -116,18 +124,28 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         states = {o: self.exchange._order_tracker.all_fillable_orders[o].current_state for o in resting + [filled]}
         self.assertEqual([OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.OPEN, OrderState.FILLED],
                          [states[o] for o in resting + [filled]])
-        self.assertEqual(2, len(self.requests(OPEN_ORDERS)))  # one per market
+        self.assertEqual([{}], [r["params"] for r in self.requests(OPEN_ORDERS)])  # one, for every market
         self.assertEqual(1, len(self.requests(ORDER)))  # only the order not open any more, on its own
-        self.assertEqual(2, len(self.requests(FILLS)))  # one short page per market
+        # one short page per market with a change: SOL (an order not open any more), BTC (a partial fill)
+        self.assertEqual(["BTC_USDC", "SOL_USDC"], sorted(r["params"]["symbol"] for r in self.requests(FILLS)))
 
-    async def test_a_failed_open_orders_request_falls_back_to_per_order_lookups(self):
+    async def test_a_failed_open_orders_request_falls_back_to_per_market_then_per_order_lookups(self):
         order = self.order("SOL_USDC", 0, rest=1)
-        self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400, remaining=1,
-                                                       code="INVALID_CLIENT_REQUEST", message="refused"))
-        self.server.request_log.clear()
-        await self.exchange._update_orders()
-        await self.wait_for_updates()
-        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+
+        async def poll_status_with_refusals(count: int):
+            self.server.faults.failures.append(FailureRule(path=OPEN_ORDERS, method="GET", status=400,
+                                                           remaining=count, code="INVALID_CLIENT_REQUEST",
+                                                           message="refused"))
+            self.server.request_log.clear()
+            await self.exchange._update_orders()
+            await self.wait_for_updates()
+            self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders[order].current_state)
+
+        await poll_status_with_refusals(1)
+        self.assertEqual([None, "SOL_USDC"],  # the one for every market (refused), then per market
+                         [(r["params"] or {}).get("symbol") for r in self.requests(OPEN_ORDERS)])
+        self.assertEqual(0, len(self.requests(ORDER)))
+        await poll_status_with_refusals(2)  # the market's too: then the order's own lookup
         self.assertEqual(1, len(self.requests(ORDER)))
 
     async def test_an_order_restored_while_pending_creation_is_never_failed_on_a_guess(self):
@@ -208,10 +226,6 @@ class OrderPollingTests(IsolatedAsyncioWrapperTestCase):
         finally:
             if entry.task is not None:
                 entry.task.cancel()
-
-    async def wait_for_updates(self):
-        for _ in range(5):  # the tracker applies order updates in tasks of their own
-            await asyncio.sleep(0)
 
     async def test_rows_of_another_order_with_the_same_client_id_are_not_ours(self):
         """A clientId is unique among open orders only: another order of the account (another process, an

@@ -61,11 +61,31 @@ class UserStreamDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperT
         self.assertEqual(5, self.data_source._sleep.call_args[0][0])
 
     async def test_only_stream_frames_are_queued(self):
+        data_source = BackpackAPIUserStreamDataSource(auth=self.exchange._auth, api_factory=AsyncMock(), ws_url="")
         frame = {"stream": "account.orderUpdate", "data": {"e": "orderAccepted"}}
-        await self.data_source._process_event_message({"result": None, "id": 1}, self.queue)
-        await self.data_source._process_event_message(frame, self.queue)
+        await data_source._process_event_message({"result": None, "id": 1}, self.queue)
+        await data_source._process_event_message(frame, self.queue)
         self.assertEqual(frame, self.queue.get_nowait())
         self.assertTrue(self.queue.empty())
+
+    async def test_connector_handles_stream_frames_in_the_stream_task(self):
+        """The connector's data source hands each stream frame to the connector at once (no queue pass)."""
+        handled = []
+        self.exchange._process_user_stream_message = AsyncMock(side_effect=handled.append)
+        data_source = self.exchange._create_user_stream_data_source()
+        frame = {"stream": "account.orderUpdate", "data": {"e": "orderAccepted"}}
+        await data_source._process_event_message({"result": None, "id": 1}, self.queue)
+        await data_source._process_event_message(frame, self.queue)
+        self.assertEqual([frame], handled)
+        self.assertTrue(self.queue.empty())
+
+    async def test_a_frame_the_connector_fails_on_does_not_stop_the_stream(self):
+        self.exchange._process_user_stream_message = AsyncMock(side_effect=[KeyError("i"), None])
+        data_source = self.exchange._create_user_stream_data_source()
+        frame = {"stream": "account.orderUpdate", "data": {"e": "orderAccepted"}}
+        await data_source._process_event_message(frame, self.queue)  # logged, not raised
+        await data_source._process_event_message(frame, self.queue)
+        self.assertEqual(2, self.exchange._process_user_stream_message.await_count)
 
     async def test_market_data_only_instance_refuses_private_subscription(self):
         public = BackpackExchange(trading_required=False, trading_pairs=[])

@@ -117,7 +117,8 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return BackpackPerpetualAPIUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,
                                                         ws_url=self._ws_base_url,
-                                                        resync_clock=self._resync_clock_from_scratch)
+                                                        resync_clock=self._resync_clock_from_scratch,
+                                                        message_handler=self._process_user_stream_message)
 
     async def _pair_for_symbol(self, symbol: str) -> Optional[str]:
         try:

@@ -10,6 +10,11 @@ A refused subscription is retried: the clock is re-synced first (`resync_clock`,
 connector: a clock that drifted, or a server clock that moved, is the usual cause and no REST call
 may have noticed it yet), then, after a pause of 5 s doubling up to 60 s (a wrong key is not
 hammered), the stream reconnects and signs again.
+
+With a `message_handler` (the connector gives its own), each stream frame is handed to it in the stream's
+own task instead of the queue: the queue costs every order event one more event-loop pass before the
+connector sees it (bench/round_trip_bench.py). Frames keep their order; a handler error is logged and
+the stream goes on (the status poll corrects what an unprocessed event would have told).
 """
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, Iterable, Optional
@@ -39,8 +44,10 @@ class BackpackAPIUserStreamDataSource(UserStreamTrackerDataSource):
 
     def __init__(self, auth: Optional[BackpackAuth], api_factory: WebAssistantsFactory, ws_url: str,
                  streams: Iterable[str] = (CONSTANTS.ORDER_UPDATE_STREAM,),
-                 resync_clock: Optional[Callable[[], Awaitable[None]]] = None):
+                 resync_clock: Optional[Callable[[], Awaitable[None]]] = None,
+                 message_handler: Optional[Callable[[Dict[str, Any]], Awaitable[None]]] = None):
         super().__init__()
+        self._message_handler = message_handler
         self._auth = auth
         self._api_factory = api_factory
         self._ws_url = ws_url
@@ -73,7 +80,16 @@ class BackpackAPIUserStreamDataSource(UserStreamTrackerDataSource):
             await self._retry_refused_subscription(error)
         if isinstance(event_message, dict) and "stream" in event_message:
             self._refusals_in_a_row = 0
-            queue.put_nowait(event_message)
+            if self._message_handler is None:
+                queue.put_nowait(event_message)
+                return
+            try:
+                await self._message_handler(event_message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.logger().error(f"Unexpected error processing the private stream frame {event_message}.",
+                                    exc_info=True)
 
     async def _retry_refused_subscription(self, error: str):
         delay = min(REFUSED_RETRY_MAX_S, REFUSED_RETRY_FIRST_S * 2 ** self._refusals_in_a_row)

@@ -150,22 +150,27 @@ class BackpackAuth(AuthBase):
             "X-Window": str(self.window_ms),
         }
 
-    async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
-        instruction = self.instruction_for(request.method, request.url)
+    def signed_request_headers(self, method: RESTMethod, url: str, values: Any) -> Dict[str, str]:
+        """The headers of a signed request whose parameters are `values`: the query parameters, or the JSON body
+        (a dict, or a list for a batch), signed from the values themselves."""
+        instruction = self.instruction_for(method, url)
         timestamp_ms = self._timestamp_ms()
-        if request.method == RESTMethod.GET:
-            params = {k: signing_value(v) for k, v in (request.params or {}).items() if v is not None}
-            request.params = params  # what is sent is exactly what is signed
-            message = signing_string(instruction, params, timestamp_ms, self.window_ms)
+        if isinstance(values, list):
+            message = batch_signing_string(instruction, values, timestamp_ms, self.window_ms)
         else:
-            body = _literal_json(request.data) if request.data else {}
-            if isinstance(body, list):
-                message = batch_signing_string(instruction, body, timestamp_ms, self.window_ms)
-            else:
-                message = signing_string(instruction, body, timestamp_ms, self.window_ms)
-        headers = dict(request.headers or {})
-        headers.update(self.signed_headers(message, timestamp_ms))
+            message = signing_string(instruction, values, timestamp_ms, self.window_ms)
+        headers = self.signed_headers(message, timestamp_ms)
         headers["Content-Type"] = "application/json; charset=utf-8"
+        return headers
+
+    async def rest_authenticate(self, request: RESTRequest) -> RESTRequest:
+        if request.method == RESTMethod.GET:
+            values = {k: signing_value(v) for k, v in (request.params or {}).items() if v is not None}
+            request.params = values  # what is sent is exactly what is signed
+        else:
+            values = _literal_json(request.data) if request.data else {}
+        headers = dict(request.headers or {})
+        headers.update(self.signed_request_headers(request.method, request.url, values))
         request.headers = headers
         return request
 

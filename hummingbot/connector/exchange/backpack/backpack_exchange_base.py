@@ -9,7 +9,7 @@ expired", trading rules and the symbol map from `/api/v1/markets`, and trading p
 The order logic comes from one mixin per job:
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
-- `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls per market, not per order,
+- `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
 - `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
@@ -22,7 +22,6 @@ Hooks the subclass provides:
   `PRIVATE_STREAMS` and `_process_private_event(stream, data)` for streams other than order updates.
 """
 import asyncio
-import json
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -43,6 +42,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_placement import Back
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
@@ -89,7 +89,9 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._cancel_all_scope = backpack_cancel_all_scope
         self._unknown_outcomes: Dict[str, UnknownOutcome] = {}  # client order id -> create without clear answer
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
-        self._fill_scan_marks: Dict[str, float] = {}  # symbol -> newest fill of its last complete scan
+        self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
+        self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
+        self._signed_request: Optional[BackpackSignedRequest] = None  # created at the first signed request
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()
@@ -171,6 +173,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
         pool = shared_request_pool(self.api_key)
         self._throttler = pool.throttler
+        self._request_pool = pool
         return web_utils.build_api_factory(
             throttler=self._throttler, time_synchronizer=self._time_synchronizer, auth=self._auth,
             pool=pool, base_url=self._rest_base_url)
@@ -181,7 +184,8 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return BackpackAPIUserStreamDataSource(
             auth=self._auth, api_factory=self._web_assistants_factory, ws_url=self._ws_base_url,
-            streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch)
+            streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch,
+            message_handler=self._process_user_stream_message)
 
     def _set_order_book_tracker(self, order_book_tracker: OrderBookTracker):
         # Replaces Hummingbot's tracker, which builds the initial books one per second (see the class).
@@ -193,23 +197,29 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     async def _api_request_with_status(self, method: RESTMethod, path_url: str,
                                        data: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
-        """A signed request whose answer may have no body (202 "accepted, not yet executed" on cancels, 200 on
-        PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body or None).
-        Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once."""
-        rest_assistant = await self._web_assistants_factory.get_rest_assistant()
+        """A signed request with a JSON body whose answer may have no body (202 "accepted, not yet executed" on
+        cancels, 200 on PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body
+        or None). Sent straight on the shared session (backpack_signed_request: the fast path of order creates
+        and cancels). Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once,
+        as Hummingbot's `_api_request` does."""
+        if self._signed_request is None:
+            factory = self._web_assistants_factory
+
+            async def session():
+                return (await factory._connections_factory.get_rest_connection())._client_session
+            self._signed_request = BackpackSignedRequest(
+                auth=self._auth, throttler=self._throttler, backoff=self._request_pool.backoff,
+                time_synchronizer=self._time_synchronizer, sync_clock=self._update_time_synchronizer,
+                session=session)
         url = await self._api_request_url(path_url=path_url, is_auth_required=True)
         for attempt in range(2):
             try:
-                response = await rest_assistant.execute_request_and_get_response(
-                    url=url, throttler_limit_id=path_url, data=data, method=method, is_auth_required=True)
-                break
+                return await self._signed_request.send(method, url, path_url, data if data is not None else {})
             except IOError as error:
                 if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
                     await self._update_time_synchronizer()
                     continue
                 raise
-        text = await response.text()
-        return response.status, (json.loads(text) if text.strip() else None)
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False):
         try:

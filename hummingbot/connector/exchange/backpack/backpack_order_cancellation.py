@@ -60,8 +60,17 @@ class BackpackOrderCancellationMixin:
         if status == ACCEPTED:
             return CancelAnswer.ACCEPTED
         if isinstance(response, dict) and response.get("status") == "Cancelled":
+            self._note_cancelled(tracked_order, response)
             return CancelAnswer.CANCELLED
         return CancelAnswer.NOT_CANCELLED
+
+    def _note_cancelled(self, order: InFlightOrder, response: Dict[str, Any]):
+        """The cancel answer says how much of the order executed: the fill polls look for fills up to that."""
+        try:
+            status = OrderStatus.from_rest(response)
+        except (KeyError, ValueError, ArithmeticError):
+            return  # an answer without the order's fields: the polls then check its fills as if unknown
+        self._note_reported_executed(order, status)
 
     async def _place_cancel(self, order_id: str, tracked_order: InFlightOrder) -> bool:
         return await self._request_cancel(tracked_order) is CancelAnswer.CANCELLED
@@ -69,18 +78,22 @@ class BackpackOrderCancellationMixin:
     async def _execute_order_cancel_and_process_update(self, order: InFlightOrder) -> bool:
         answer = await self._request_cancel(order)
         if answer is CancelAnswer.CANCELLED:
-            self._set_order_state(order, OrderState.CANCELED)
+            await self._order_tracker.apply_order_update(self._state_update(order, OrderState.CANCELED))
         elif answer is CancelAnswer.ACCEPTED:
             self._cancel_accepted(order)
         return answer is not CancelAnswer.NOT_CANCELLED
 
-    def _set_order_state(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None):
+    def _state_update(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None
+                      ) -> OrderUpdate:
         timestamp = self.current_timestamp
         if timestamp is None or math.isnan(timestamp):
             timestamp = self._time()
-        self._order_tracker.process_order_update(OrderUpdate(
+        return OrderUpdate(
             client_order_id=order.client_order_id, exchange_order_id=exchange_order_id or order.exchange_order_id,
-            trading_pair=order.trading_pair, update_timestamp=timestamp, new_state=state))
+            trading_pair=order.trading_pair, update_timestamp=timestamp, new_state=state)
+
+    def _set_order_state(self, order: InFlightOrder, state: OrderState, exchange_order_id: Optional[str] = None):
+        self._order_tracker.process_order_update(self._state_update(order, state, exchange_order_id))
 
     def _cancel_accepted(self, order: InFlightOrder):
         """202: PENDING_CANCEL until confirmed; a confirmation task repeats the cancel while it stays pending."""
@@ -180,6 +193,7 @@ class BackpackOrderCancellationMixin:
             status = next((s for s in statuses if s.client_order_id == order.client_order_id
                            or s.exchange_order_id == order.exchange_order_id), None)
             if status is not None and status.state == OrderState.CANCELED:
+                self._note_reported_executed(order, status)
                 self._set_order_state(order, OrderState.CANCELED, status.exchange_order_id)
             results.append(CancellationResult(order.client_order_id, status is not None))
         await asyncio.sleep(0)  # let the tracker emit the cancel events it just scheduled

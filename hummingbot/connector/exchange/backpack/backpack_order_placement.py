@@ -13,10 +13,25 @@ from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.data_type.market_order import MarketOrder
-from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
+from hummingbot.core.web_assistant.connections.data_types import RESTMethod
+from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather, safe_wrapper
 
 
 s_decimal_NaN = Decimal("nan")
+
+
+def start_now(coroutine) -> asyncio.Future:
+    """Like Hummingbot's `safe_ensure_future`, but in a running loop the task starts at once (an eager task,
+    Python 3.12+): an order is tracked, signed and sent before `buy()`/`sell()` returns, instead of one
+    event-loop pass later (bench/round_trip_bench.py). Errors are logged as safe_ensure_future logs them."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return safe_ensure_future(coroutine)
+    try:
+        return asyncio.Task(safe_wrapper(coroutine), loop=loop, eager_start=True)
+    except TypeError:  # Python < 3.12: no eager tasks
+        return safe_ensure_future(coroutine)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -44,8 +59,8 @@ class BackpackOrderPlacementMixin:
 
         Optional kwarg `time_in_force`: "GTC" (default), "IOC" or "FOK"."""
         order_id = next_client_order_id()
-        safe_ensure_future(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
-                                              amount=amount, order_type=order_type, price=price, **kwargs))
+        start_now(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
+                                     amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
 
     def _validation_error(self, trading_pair: str, order_type: OrderType, price: Optional[Decimal],
@@ -117,8 +132,8 @@ class BackpackOrderPlacementMixin:
                            order_type: OrderType, price: Decimal, **kwargs) -> Tuple[str, float]:
         payload = await self._order_payload(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
         try:
-            response = await asyncio.wait_for(
-                self._api_post(path_url=CONSTANTS.ORDER_PATH_URL, data=payload, is_auth_required=True),
+            _, response = await asyncio.wait_for(
+                self._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, payload),
                 self.ORDER_CREATE_TIMEOUT_S)
         except asyncio.CancelledError:
             raise
@@ -129,8 +144,23 @@ class BackpackOrderPlacementMixin:
             if not errors.is_outcome_unknown(error):
                 raise
             return await self._order_placed_despite(order_id, error, self._signed_request_expiry_ms())
+        if not isinstance(response, dict) or "id" not in response:  # no order in the answer: it may exist anyway
+            return await self._order_placed_despite(order_id, IOError(f"Order create answered without an order: "
+                                                                      f"{response!r}"),
+                                                    self._signed_request_expiry_ms())
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
         return str(response["id"]), created
+
+    async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> str:
+        """Hummingbot's, with the OPEN update applied at once (`BackpackOrderTracker.apply_order_update`)
+        rather than in a task of its own: the order is reported created one event-loop pass earlier."""
+        exchange_order_id, update_timestamp = await self._place_order(
+            order_id=order.client_order_id, trading_pair=order.trading_pair, amount=order.amount,
+            trade_type=order.trade_type, order_type=order.order_type, price=order.price, **kwargs)
+        await self._order_tracker.apply_order_update(OrderUpdate(
+            client_order_id=order.client_order_id, exchange_order_id=str(exchange_order_id),
+            trading_pair=order.trading_pair, update_timestamp=update_timestamp, new_state=OrderState.OPEN))
+        return exchange_order_id
 
     async def _order_placed_despite(self, order_id: str, error: Exception, expires_server_ms: float
                                     ) -> Tuple[str, float]:

@@ -45,6 +45,7 @@ class BackpackOrderStatusMixin:
     def _order_update(self, order: InFlightOrder, status: OrderStatus, timestamp: float) -> OrderUpdate:
         """The tracker update for an order status from REST or the stream. A reduce-only order expired with
         nothing to reduce becomes a failure with the reason (see OrderStatus.nothing_left_to_reduce)."""
+        self._note_reported_executed(order, status)  # the fill polls compare it with the tracker's
         misc_updates = None
         if status.nothing_left_to_reduce:
             message = (f"Reduce-only order {order.client_order_id} ({order.trade_type.name} {order.amount} "

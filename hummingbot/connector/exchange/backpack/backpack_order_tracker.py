@@ -4,7 +4,13 @@ Backpack's private stream may deliver events late, twice or out of order, and th
 create can arrive after the stream already reported a fill. Hummingbot's tracker applies every update
 as it comes, so a late "New" would turn a partially filled order back into an open one. This tracker
 drops such stale updates (still learning the exchange order id from them). Shared by spot and perp.
+
+`apply_order_update` applies an update in the caller's task, where Hummingbot's `process_order_update`
+schedules a task for it: one event-loop pass less between an order's answer or stream event and the
+strategy's event. Only a FILLED update whose fills are not all in yet still goes to a task, because
+Hummingbot waits there (up to `TRADE_FILLS_WAIT_TIMEOUT`) for the missing fills.
 """
+import asyncio
 from collections import ChainMap
 from types import MappingProxyType
 from typing import Mapping, Optional
@@ -49,3 +55,16 @@ class BackpackOrderTracker(ClientOrderTracker):
                 tracked.update_exchange_order_id(order_update.exchange_order_id)
             return
         await super()._process_order_update(order_update)
+
+    async def apply_order_update(self, order_update: OrderUpdate):
+        tracked = self.fetch_order(order_update.client_order_id, order_update.exchange_order_id)
+        if tracked is not None and order_update.new_state == OrderState.FILLED and not tracked.is_done and \
+                not tracked.completely_filled_event.is_set():
+            self.process_order_update(order_update)  # Hummingbot's task waits for the missing fills
+            return
+        try:
+            await self._process_order_update(order_update)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # as a failed task would: logged, and the caller (a stream, an order) goes on
+            self.logger().error(f"Unexpected error applying the order update {order_update}.", exc_info=True)

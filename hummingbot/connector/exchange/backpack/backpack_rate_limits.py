@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Mapping, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
@@ -71,14 +71,14 @@ class BackoffRESTPostProcessor(RESTPostProcessorBase):
 
     async def post_process(self, response: RESTResponse) -> RESTResponse:
         if response.status == TOO_MANY_REQUESTS_STATUS:
-            self._backoff.on_rate_limited(_retry_after_seconds(response))
+            self._backoff.on_rate_limited(retry_after_seconds(response.headers))
         elif response.status < 400:
             self._backoff.on_success()
         return response
 
 
-def _retry_after_seconds(response: RESTResponse) -> Optional[float]:
-    value = (response.headers or {}).get("Retry-After")
+def retry_after_seconds(headers: Optional[Mapping[str, str]]) -> Optional[float]:
+    value = (headers or {}).get("Retry-After")
     try:
         return float(value) if value is not None else None
     except ValueError:

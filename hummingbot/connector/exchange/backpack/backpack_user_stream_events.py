@@ -1,5 +1,10 @@
 """Processing of the private stream's events shared by the spot and perp Backpack connectors
-(`account.orderUpdate`: order states and fills; other streams go to `_process_private_event`)."""
+(`account.orderUpdate`: order states and fills; other streams go to `_process_private_event`).
+
+The data source hands each frame to `_process_user_stream_message` in the stream's own task (frames that
+reach Hummingbot's user stream queue instead, e.g. put there by a test, take the listener path), and an
+order's new state is applied in that same task (`BackpackOrderTracker.apply_order_update`): the order is
+reported filled, cancelled or open as soon as its frame is read, not one or two event-loop passes later."""
 import asyncio
 from typing import Any, Dict, Mapping, Optional
 
@@ -12,17 +17,20 @@ class BackpackUserStreamEventsMixin:
     async def _user_stream_event_listener(self):
         async for event_message in self._iter_user_event_queue():
             try:
-                stream = event_message.get("stream", "")
-                data = event_message.get("data") or {}
-                if stream.startswith(CONSTANTS.ORDER_UPDATE_STREAM):
-                    await self._process_order_event(data)
-                else:
-                    await self._process_private_event(stream, data)
+                await self._process_user_stream_message(event_message)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.logger().error("Unexpected error in user stream listener loop.", exc_info=True)
                 await self._sleep(5.0)
+
+    async def _process_user_stream_message(self, event_message: Dict[str, Any]):
+        stream = event_message.get("stream", "")
+        data = event_message.get("data") or {}
+        if stream.startswith(CONSTANTS.ORDER_UPDATE_STREAM):
+            await self._process_order_event(data)
+        else:
+            await self._process_private_event(stream, data)
 
     async def _process_private_event(self, stream: str, data: Dict[str, Any]):
         pass  # spot listens to order updates only; perp overrides for positions
@@ -57,4 +65,4 @@ class BackpackUserStreamEventsMixin:
         updatable = self._tracked_order_for(self._order_tracker.all_updatable_orders, status.exchange_order_id,
                                             status.client_order_id, status.symbol, symbols_by_pair)
         if updatable is not None:
-            self._order_tracker.process_order_update(self._order_update(updatable, status, status.timestamp))
+            await self._order_tracker.apply_order_update(self._order_update(updatable, status, status.timestamp))

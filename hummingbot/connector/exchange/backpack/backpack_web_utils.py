@@ -6,7 +6,8 @@ Offers:
   real exchange as default;
 - `rest_url(path, base_url)`, and Hummingbot's conventional `public_rest_url` / `private_rest_url`;
 - `build_api_factory(...)`: a `WebAssistantsFactory` on the account's shared request pool (throttler +
-  429 backoff) with the time-synchronizer pre-processor, whose WS frames are decoded with ujson;
+  429 backoff) with the time-synchronizer pre-processor (backpack_web_assistants: WS frames decoded with ujson,
+  requests copied shallowly);
 - `get_current_server_time(...)`: `/api/v1/time` in milliseconds (the endpoint answers text/plain);
 - `json_or_none(response)`: the decoded body, or None for an answer without content (`204`, empty body).
 """
@@ -21,7 +22,7 @@ from hummingbot.connector.exchange.backpack.backpack_rate_limits import (
     RequestPool,
     shared_request_pool,
 )
-from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWebAssistantsFactory
+from hummingbot.connector.exchange.backpack.backpack_web_assistants import BackpackWebAssistantsFactory
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.connector.utils import TimeSynchronizerRESTPreProcessor
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler

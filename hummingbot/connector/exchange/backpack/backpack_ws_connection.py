@@ -1,4 +1,5 @@
-"""WS frames decoded with ujson (shared by spot and perp, public and private streams).
+"""WS frames decoded with ujson (shared by spot and perp, public and private streams; the assistants that use
+this connection are built in backpack_web_assistants).
 
 Decoding the JSON text is most of the cost of a depth update (bench/depth_bench.py): ujson, which
 Hummingbot already depends on, decodes Backpack's frames in about three quarters of the time of
@@ -13,8 +14,6 @@ import ujson
 
 from hummingbot.core.web_assistant.connections.data_types import WSResponse
 from hummingbot.core.web_assistant.connections.ws_connection import WSConnection
-from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
-from hummingbot.core.web_assistant.ws_assistant import WSAssistant
 
 _ujson_loads = ujson.loads
 
@@ -37,12 +36,3 @@ class BackpackWSConnection(WSConnection):
         if msg.type == aiohttp.WSMsgType.BINARY:
             return WSResponse(msg.data)
         return WSResponse(decode_frame(msg.data))
-
-
-class BackpackWebAssistantsFactory(WebAssistantsFactory):
-    """Hummingbot's factory, with WS assistants on `BackpackWSConnection` (same session, same processors)."""
-
-    async def get_ws_assistant(self) -> WSAssistant:
-        session = (await self._connections_factory.get_ws_connection())._client_session
-        return WSAssistant(BackpackWSConnection(aiohttp_client_session=session),
-                           self._ws_pre_processors, self._ws_post_processors, self._auth)
