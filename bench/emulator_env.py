@@ -31,19 +31,11 @@ from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExc
 from hummingbot.core.data_type.common import OrderType
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import close_shared_http_session
+from test.connector.backpack.helpers import close_shared_http_session, wait_for
 
 LOOPBACK = "127.0.0.1"
 TICK_S = 1.0  # Hummingbot's clock ticks once a second
 BIG_BALANCES = {"USDC": "100000000", "SOL": "1000000", "BTC": "1000"}
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0, poll_s: float = 0.005):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(poll_s)
 
 
 # ----- emulator in a subprocess -----
@@ -124,12 +116,17 @@ async def running_connector(connector: BackpackExchange, ready_timeout: float = 
 @contextlib.asynccontextmanager
 async def running_connectors(connectors: List[BackpackExchange], ready_timeout: float = 120.0
                              ) -> AsyncIterator[List[BackpackExchange]]:
-    """Started together (as Hummingbot starts a bot's connectors), yielded once all are ready."""
-    tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
+    """Started together (as Hummingbot starts a bot's connectors), yielded once all are ready.
+
+    The clock starts ticking once `start_network()` has returned, as a tick right after the start: a tick
+    before it would be lost (`start_network` resets the status poll), and ready would wait for the next
+    one, a second later, whatever the connector does (the balances come from that poll)."""
+    tickers: List[asyncio.Future] = []
     try:
         await asyncio.gather(*(connector.start_network() for connector in connectors))
+        tickers = [asyncio.ensure_future(_tick_forever(connector)) for connector in connectors]
         await wait_for(lambda: all(connector.ready for connector in connectors), "the connectors to be ready",
-                       timeout=ready_timeout, poll_s=0.01)
+                       timeout=ready_timeout, step=0.01)
         yield connectors
     finally:
         for ticker in tickers:

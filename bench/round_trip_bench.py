@@ -140,7 +140,7 @@ async def run(orders: int = 500, warmup: int = 20) -> RoundTripResult:
         async with running_connector(connector), AdminClient(rest_url) as admin, \
                 FloorClient(rest_url, ws_url, floor_key, floor_secret) as client:
             await wait_for(lambda: connector.get_price(PAIR, True) > 0 and connector.get_price(PAIR, False) > 0,
-                           "a two-sided book")
+                           "a two-sided book", 30)
             waiter, floor = OrderWaiter(connector), _FloorOrders(client)
             for _ in range(warmup):  # connections, caches and the JIT-less interpreter warm up
                 await _open_cancel_once(connector, waiter)

@@ -83,7 +83,8 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertEqual([1, 3], [s.pairs for s in result.samples])
         self.assertEqual([(1, 1, 2), (1, 1, 6)], [(s.public_connections, s.public_subscribes, s.public_streams)
                                                   for s in result.samples])
-        self.assertTrue(all(s.seconds > 0 for s in result.samples))
+        self.assertTrue(all(s.seconds > 0 and s.quiet_seconds > 0 and s.floor_seconds > 0 for s in result.samples))
+        self.assertEqual(2 + 2 + 1, len(result.rows()))  # per count: ready, ready / floor; the growth
 
     def test_rest_usage(self):
         result = self.run_async(rest_usage_bench.run(seconds=1.0, pair_counts=(1,)))

@@ -14,6 +14,10 @@ from unittest.mock import MagicMock, patch
 import pandas as pd
 
 import hummingbot.connector.exchange.backpack.backpack_utils  # noqa: F401  (the registry scan's import)
+from hummingbot.client.config.client_config_map import ClientConfigMap
+from hummingbot.client.config.config_helpers import ClientConfigAdapter
+from hummingbot.client.hummingbot_application import HummingbotApplication
+from hummingbot.client.settings import CLIENT_CONFIG_PATH
 from backpack_emulator.server import EmulatorServer
 from hummingbot.core.clock import Clock
 from hummingbot.core.clock_mode import ClockMode
@@ -97,6 +101,10 @@ class CandlesFromEmulatorTests(IsolatedAsyncioWrapperTestCase):
         recorder = MagicMock(**{"get_all_executors.return_value": [], "get_all_positions.return_value": []})
         with patch("hummingbot.connector.markets_recorder.MarketsRecorder.get_instance", return_value=recorder):
             script = CandlesScript()
+        # StrategyV2Base.start asks the main application whether MQTT is on; built from defaults here, it neither
+        # reads nor writes the user's conf/conf_client.yml (a file each Hummingbot line writes in its own format).
+        HummingbotApplication.main_application(client_config_map=ClientConfigAdapter(ClientConfigMap()))
+        client_config = CLIENT_CONFIG_PATH.exists() and CLIENT_CONFIG_PATH.stat().st_mtime_ns
         clock = Clock(ClockMode.REALTIME, tick_size=0.2)
         clock.add_iterator(script)
         deadline = time.time() + TIMEOUT_S
@@ -107,6 +115,7 @@ class CandlesFromEmulatorTests(IsolatedAsyncioWrapperTestCase):
             finally:
                 await script.on_stop()
         self.assertTrue(script.done.is_set(), "the feeds did not become ready in time")
+        self.assertEqual(client_config, CLIENT_CONFIG_PATH.exists() and CLIENT_CONFIG_PATH.stat().st_mtime_ns)
         for connector, symbol in (("backpack", "SOL_USDC"), ("backpack_perpetual", "SOL_USDC_PERP")):
             with self.subTest(connector=connector):
                 self.assert_candles_match_emulator(script.frames[connector], symbol)

@@ -1,7 +1,10 @@
-"""Shared fixtures for the spot connector tests: a fixed key pair, URL regexes and exchange payloads."""
+"""Shared fixtures for the spot connector tests: a fixed key pair, URL regexes, exchange payloads and
+`wait_for` (the e2e tests' bounded wait for a condition)."""
+import asyncio
 import re
+import time
 from decimal import Decimal
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from aioresponses import aioresponses
 
@@ -89,6 +92,14 @@ async def close_shared_http_session() -> None:
         await factory.close()
     except Exception:  # created on another, already closed loop: just forget it
         factory._shared_client = None
+
+
+async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0, step: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(step)
 
 
 class ClosesSharedHttpSession:

@@ -4,7 +4,7 @@ import os
 import time
 from decimal import Decimal
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
-from typing import Callable, Dict, List
+from typing import Dict, List
 from unittest.mock import patch
 
 from backpack_emulator.keys import generate_keypair
@@ -17,19 +17,10 @@ from hummingbot.core.data_type.in_flight_order import OrderState
 from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.event.event_logger import EventLogger
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import close_shared_http_session
+from test.connector.backpack.helpers import close_shared_http_session, wait_for
 
 PAIR = "SOL-USDC"
 SYMBOL = "SOL_USDC"
-WAIT_S = 10.0
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_S):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 class EmulatorTestCase(IsolatedAsyncioWrapperTestCase):

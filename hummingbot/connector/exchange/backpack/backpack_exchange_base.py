@@ -345,8 +345,9 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     async def add_trading_pair(self, trading_pair: str) -> bool:
         """Starts tracking a pair's order book while running: the pair's streams on the existing WS
-        connection first, then its book from a REST snapshot, which diffs continue without a gap (those
-        sent before the snapshot are in it, those during the request wait for it)."""
+        connection first (answered by the exchange), then its book from a REST snapshot, which diffs
+        continue without a gap (those sent before the snapshot are in it, those during the request wait
+        for it)."""
         tracker = self.order_book_tracker
         if trading_pair in tracker.order_books:
             return False
