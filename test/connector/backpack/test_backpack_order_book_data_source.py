@@ -85,32 +85,16 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual(1, ws.send.call_count)
         payload = ws.send.call_args[0][0].payload
         self.assertEqual({"method": "SUBSCRIBE",
-                          "params": ["depth.SOL_USDC", "trade.SOL_USDC", "depth.BTC_USDC", "trade.BTC_USDC"],
-                          "id": 1},
+                          "params": ["depth.SOL_USDC", "trade.SOL_USDC", "depth.BTC_USDC", "trade.BTC_USDC"]},
                          payload)
-        await self.data_source._subscribe_channels(ws)  # a reconnect: a new request, a new id
-        self.assertEqual(2, ws.send.call_args[0][0].payload["id"])
 
-    async def test_the_subscribe_answer_makes_the_streams_live_without_a_timed_wait(self):
-        """On a quiet market the exchange's answer to the SUBSCRIBE is the only frame: the books are rebuilt
-        as soon as it arrives (the fallback wait is an hour here), with nothing asked for before it."""
-        book = await self.track("SOL-USDC", snapshot(10))
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(30)))
+    async def test_subscribe_is_the_official_clients_request(self):
+        """No `id` (nor anything else) beyond what the official client sends: Backpack documents no `id`, and a
+        server refusing the field would leave every book without diffs."""
         ws = AsyncMock()
-        with patch.object(data_source_module, "STREAMS_LIVE_WAIT_S", 3600.0):
-            await self.data_source._subscribe_channels(ws)
-            await asyncio.sleep(0.05)
-            self.assertEqual(1, len(self.depth_requests()))  # the tracker's only: nothing before the answer
-            answer = {"result": None, "id": ws.send.call_args[0][0].payload["id"]}
-
-            async def messages():
-                yield WSResponse(answer)
-            frames = MagicMock()
-            frames.iter_messages = messages
-            with self.assertNoLogs(self.data_source.logger(), level="WARNING"):
-                await self.data_source._process_websocket_messages(frames)
-                await asyncio.wait_for(self.data_source._rebuild_task, 3)
-        self.assertEqual((30, 2), (book.snapshot_uid, len(self.depth_requests())))
+        await self.data_source._subscribe_channels(ws)
+        self.data_source._cancel_rebuild()
+        self.assertEqual({"method", "params"}, set(ws.send.call_args[0][0].payload))
 
     async def test_connect_rebuilds_every_book_even_without_diffs(self):
         sol = await self.track("SOL-USDC", snapshot(10))
@@ -298,10 +282,10 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertIn("4006 Invalid stream", logs.output[0])
 
     def answer_requests(self, ws: AsyncMock):
-        """The exchange answers each request with its id, as the emulator does."""
+        """The exchange starts each subscribed stream: a frame of its first stream follows the request."""
         async def answer(request):
             await asyncio.sleep(0)
-            await self.data_source._route_message({"result": None, "id": request.payload["id"]}, ws)
+            self.data_source._on_awaited_stream({"stream": request.payload["params"][0], "data": {}})
         ws.send.side_effect = lambda request: asyncio.ensure_future(answer(request))
 
     async def test_dynamic_pairs_subscribe_with_exchange_symbol(self):
@@ -309,7 +293,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.answer_requests(ws)
         self.data_source._ws_assistant = ws
         self.assertTrue(await self.data_source.subscribe_to_trading_pair("ETH-USDC"))
-        self.assertEqual({"method": "SUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"], "id": 1},
+        self.assertEqual({"method": "SUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"]},
                          ws.send.call_args[0][0].payload)
         self.assertIn("ETH-USDC", self.data_source._trading_pairs)
         book = await self.track("ETH-USDC", snapshot(7))  # Hummingbot's tracker creates the new pair's book
@@ -317,28 +301,29 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual((7, 8), (book.snapshot_uid, book.last_diff_uid))
 
         self.assertTrue(await self.data_source.unsubscribe_from_trading_pair("ETH-USDC"))
-        self.assertEqual({"method": "UNSUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"], "id": 2},
+        self.assertEqual({"method": "UNSUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"]},
                          ws.send.call_args[0][0].payload)
         self.assertNotIn("ETH-USDC", self.data_source._trading_pairs)
         await self.feed(depth_frame("ETH_USDC", 9, 9))  # late frame of a removed pair is ignored
         self.assertEqual(8, book.last_diff_uid)
 
-    async def test_runtime_subscribe_returns_once_the_exchange_has_answered_it(self):
-        """The new pair's snapshot is asked for once `subscribe_to_trading_pair` returns: only after the
-        exchange has answered the SUBSCRIBE are its streams live (the fallback wait is an hour here)."""
+    async def test_runtime_subscribe_returns_once_a_new_stream_streams(self):
+        """The new pair's snapshot is asked for once `subscribe_to_trading_pair` returns: only once a frame of
+        its streams has come are they live (the fallback wait is an hour here)."""
         ws = AsyncMock()
         self.data_source._ws_assistant = ws
         with patch.object(data_source_module, "STREAMS_LIVE_WAIT_S", 3600.0):
             subscribing = asyncio.ensure_future(self.data_source.subscribe_to_trading_pair("ETH-USDC"))
             await asyncio.sleep(0.05)
             self.assertFalse(subscribing.done())
-            request_id = ws.send.call_args[0][0].payload["id"]
-            await self.data_source._route_message({"result": None, "id": request_id + 1}, ws)  # another request's
+            self.assertEqual({"method": "SUBSCRIBE", "params": ["depth.ETH_USDC", "trade.ETH_USDC"]},
+                             ws.send.call_args[0][0].payload)
+            self.data_source._on_awaited_stream({"stream": "trade.SOL_USDC", "data": {}})  # another pair's
             await asyncio.sleep(0.01)
             self.assertFalse(subscribing.done())
-            await self.data_source._route_message({"result": None, "id": request_id}, ws)
+            self.data_source._on_awaited_stream({"stream": "trade.ETH_USDC", "data": {}})
             self.assertTrue(await asyncio.wait_for(subscribing, 1))
-        self.assertEqual({}, self.data_source._awaited_answers)
+        self.assertEqual({}, self.data_source._awaited_streams)
 
     async def test_subscribe_before_connection_is_deferred(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(1)), repeat=True)

@@ -7,26 +7,25 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
   from REST snapshots; Hummingbot's tracker holds the same book object and applies the trades;
 - a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
   replaced the book (never a silently stale book);
-- snapshots wait until the streams are live: the first frame after the SUBSCRIBE. The SUBSCRIBE carries
-  an `id`, which the exchange answers (`{"result": null, "id": <id>}`, before any frame of the new
-  streams): on a quiet market that answer is the first frame, so the books start a round trip after
-  the SUBSCRIBE, not after a timed wait (`STREAMS_LIVE_WAIT_S` only covers a server that neither
-  answers nor streams). A snapshot asked for sooner may be served before the exchange has started the
-  streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits for the same
-  moment before it creates the books (`wait_until_streams_live`): one snapshot per book;
+- snapshots wait until the streams are live: the first frame after the SUBSCRIBE (or, on a quiet
+  market, `STREAMS_LIVE_WAIT_S`). A snapshot asked for sooner may be served before the exchange has
+  started the streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits
+  for the same moment before it creates the books (`wait_until_streams_live`): one snapshot per book.
+  The SUBSCRIBE is the official client's, `{"method", "params"}` only: an `id` would make a server that
+  echoes it answer at once, but Backpack documents no `id` and no answer, and a server that refused the
+  field would leave every book without diffs;
 - every (re)connect takes a fresh snapshot of each book once the streams are live (updates may have
   been missed while disconnected, and a quiet market would send no diff to notice), and so does
   Hummingbot's hourly full refresh;
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
-  exchange symbol; a runtime SUBSCRIBE returns once the exchange has answered it (its `id`), so the new
-  pair's snapshot, asked for next, is served while its streams are live.
+  exchange symbol; a runtime SUBSCRIBE returns at the first frame of one of the new streams (or after
+  `STREAMS_LIVE_WAIT_S`), so the new pair's snapshot, asked for next, is served while they are live.
 Diffs skip Hummingbot's diff queues, `OrderBookMessage` and row building: that is most of the cost
 of a depth update (bench/depth_bench.py), and the book is current as soon as the frame is read.
 Subclasses (perp) may add streams with `_extra_streams(symbol)` and route them by overriding
 `_channel_originating_message`.
 """
 import asyncio
-import itertools
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
     from hummingbot.connector.exchange_py_base import ExchangePyBase
 
 DEPTH_SNAPSHOT_LIMIT = 1000
-STREAMS_LIVE_WAIT_S = 1.0  # no frame by then, not even the SUBSCRIBE's answer: the subscription is taken as live
+STREAMS_LIVE_WAIT_S = 1.0  # no frame by then (quiet markets): the subscription is taken as live
 
 
 class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -63,8 +62,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._streams_live = asyncio.Event()  # the current connection's subscription is live
         self._rebuild_task: Optional[asyncio.Task] = None
         self._pairs_by_symbol: Dict[str, str] = {}
-        self._request_ids = itertools.count(1)  # the `id` of each SUBSCRIBE, echoed in the exchange's answer
-        self._awaited_answers: Dict[int, asyncio.Future] = {}  # runtime SUBSCRIBEs by id, until answered
+        self._awaited_streams: Dict[str, asyncio.Future] = {}  # a runtime SUBSCRIBE's streams, until one streams
         self._trade_messages_queue_key = CONSTANTS.TRADE_EVENT_TYPE
         self._diff_messages_queue_key = CONSTANTS.DEPTH_EVENT_TYPE
 
@@ -145,8 +143,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                 streams += await self._streams_for(trading_pair)
             self._streams_live.clear()
             if streams:
-                await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams,
-                                                     "id": next(self._request_ids)}))
+                await ws.send(WSJSONRequest(payload={"method": "SUBSCRIBE", "params": streams}))
             self.logger().info("Subscribed to public order book and trade channels...")
             self._cancel_rebuild()
             self._rebuild_task = asyncio.ensure_future(self._rebuild_when_live())
@@ -198,8 +195,10 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             data = ws_response.data
             if data is None:  # disconnected
                 continue
-            if not live.is_set():  # the first frame after the SUBSCRIBE (its answer, or a stream's): live
+            if not live.is_set():  # the first frame after the SUBSCRIBE: the streams have started
                 self._on_streams_live()
+            if self._awaited_streams:
+                self._on_awaited_stream(data)
             applied = self._apply_depth_frame(data)
             if applied is None:
                 await self._route_message(data, websocket_assistant)
@@ -208,10 +207,6 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     async def _route_message(self, data: Any, websocket_assistant: WSAssistant):
         """Everything but depth goes Hummingbot's way: a queue per channel, or the unknown-channel hook."""
-        if self._awaited_answers and isinstance(data, dict) and "stream" not in data:
-            answered = self._awaited_answers.pop(data.get("id"), None)
-            if answered is not None and not answered.done():
-                answered.set_result(None)
         channel = self._channel_originating_message(event_message=data)
         if channel in self._get_messages_queue_keys():
             self._message_queue[channel].put_nowait(data)
@@ -293,19 +288,23 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     # ----- dynamic pairs -----
 
+    def _on_awaited_stream(self, data: Any):
+        streaming = self._awaited_streams.get(data.get("stream")) if isinstance(data, dict) else None
+        if streaming is not None and not streaming.done():
+            streaming.set_result(None)
+
     async def _send_to_live_connection(self, method: str, trading_pair: str) -> bool:
         if self._ws_assistant is None:
             return False
-        request_id = next(self._request_ids)
+        streams: List[str] = []
         try:
             streams = await self._streams_for(trading_pair)
-            answered = asyncio.get_running_loop().create_future()
+            streaming = asyncio.get_running_loop().create_future()
             if method == "SUBSCRIBE":
-                self._awaited_answers[request_id] = answered
-            await self._ws_assistant.send(WSJSONRequest(payload={"method": method, "params": streams,
-                                                                 "id": request_id}))
+                self._awaited_streams.update({stream: streaming for stream in streams})
+            await self._ws_assistant.send(WSJSONRequest(payload={"method": method, "params": streams}))
             if method == "SUBSCRIBE":  # a snapshot asked for sooner could miss the new streams' first diffs
-                await asyncio.wait([answered], timeout=STREAMS_LIVE_WAIT_S)
+                await asyncio.wait([streaming], timeout=STREAMS_LIVE_WAIT_S)
             return True
         except asyncio.CancelledError:
             raise
@@ -313,7 +312,8 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             self.logger().error(f"Unexpected error sending {method} for {trading_pair} streams", exc_info=True)
             return False
         finally:
-            self._awaited_answers.pop(request_id, None)
+            for stream in streams:
+                self._awaited_streams.pop(stream, None)
 
     async def subscribe_to_trading_pair(self, trading_pair: str) -> bool:
         """Adds a pair at runtime (Hummingbot's tracker then creates its book with `get_new_order_book`).
