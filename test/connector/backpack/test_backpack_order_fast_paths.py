@@ -167,6 +167,25 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual([], self.events[MarketEvent.BuyOrderCompleted].event_log)
         self.assertFalse(self.exchange.in_flight_orders["7"].is_done)
 
+    async def test_accepted_frame_of_an_order_already_open_is_skipped(self):
+        from unittest.mock import patch
+        self.track()
+        self.track("8")
+        self.exchange.in_flight_orders["7"].update_exchange_order_id("9001")
+        self.exchange.in_flight_orders["7"].current_state = OrderState.OPEN
+        accepted = order_update_frame("orderAccepted", "New", "9001", 7, "SOL_USDC", Decimal("2"), Decimal("180"))
+        pending = order_update_frame("orderAccepted", "New", "9002", 8, "SOL_USDC", Decimal("2"), Decimal("180"))
+        with patch("hummingbot.connector.exchange.backpack.backpack_messages.OrderStatus.from_ws",
+                   wraps=__import__("hummingbot.connector.exchange.backpack.backpack_messages",
+                                    fromlist=["OrderStatus"]).OrderStatus.from_ws) as parsed:
+            await self.exchange._process_user_stream_message(accepted)  # the create's answer came first
+            self.assertEqual(0, parsed.call_count)
+            await self.exchange._process_user_stream_message(pending)  # still pending: the frame opens it
+        self.assertEqual(1, parsed.call_count)
+        self.assertEqual(("9002", OrderState.OPEN), (self.exchange.in_flight_orders["8"].exchange_order_id,
+                                                     self.exchange.in_flight_orders["8"].current_state))
+        self.assertEqual(["8"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
+
     async def test_fill_frame_has_completed_the_order_when_handled(self):
         self.track()
         self.exchange.in_flight_orders["7"].update_exchange_order_id("9001")

@@ -9,8 +9,9 @@ import asyncio
 from typing import Any, Dict, Mapping, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_order_id_for
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill, OrderStatus
-from hummingbot.core.data_type.in_flight_order import InFlightOrder
+from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
 
 
 class BackpackUserStreamEventsMixin:
@@ -51,7 +52,18 @@ class BackpackUserStreamEventsMixin:
             return by_client_id  # looked up by key: this runs for every event (no walk over every order)
         return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and same_market(o)), None)
 
+    def _already_open(self, data: Dict[str, Any]) -> bool:
+        """An `orderAccepted` for an order the create's answer already opened under the same exchange id: it
+        tells nothing new (the usual case: the answer comes first), and skipping it takes its parsing off
+        the way of the fill frame that often follows."""
+        client_order_id = client_order_id_for(data.get("c"))
+        order = self._order_tracker.active_orders.get(client_order_id) if client_order_id is not None else None
+        return order is not None and order.current_state != OrderState.PENDING_CREATE and \
+            order.exchange_order_id is not None and order.exchange_order_id == str(data.get("i"))
+
     async def _process_order_event(self, data: Dict[str, Any]):
+        if data.get("e") == CONSTANTS.ORDER_ACCEPTED_EVENT and self._already_open(data):
+            return
         status = OrderStatus.from_ws(data)
         # Only a ready map: an event must not wait on a markets request.
         symbols_by_pair = (await self.trading_pair_symbol_map()).inverse if self.trading_pair_symbol_map_ready() \
