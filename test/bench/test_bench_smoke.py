@@ -62,12 +62,12 @@ class BenchSmokeTests(unittest.TestCase):
         self.assert_positive_ratio(result)
 
     def test_round_trip(self):
-        result = self.run_async(round_trip_bench.run(orders=3, warmup=1))
+        result = self.run_async(round_trip_bench.run(orders=3, warmup=1, accounts=2))  # pooled: 2 x 3 orders
         for latencies in (result.open, result.cancel, result.fill):
-            self.assertEqual((3, 3), (len(latencies.totals_ms), len(latencies.floor_ms)))
+            self.assertEqual((6, 6), (len(latencies.totals_ms), len(latencies.floor_ms)))
             self.assertTrue(all(0 < own <= total for own, total in zip(latencies.connector_ms, latencies.totals_ms)))
             self.assertTrue(all(floor > 0 for floor in latencies.floor_ms))
-        self.assertEqual((3, 0, 3), (len(result.open.connector_ms), len(result.cancel.connector_ms),
+        self.assertEqual((6, 0, 6), (len(result.open.connector_ms), len(result.cancel.connector_ms),
                                      len(result.fill.connector_ms)))
         self.assertGreater(result.emulator_processing_ms_p50, 0)
         self.assertEqual(6, len([row for row in result.rows() if "connector / floor" in row.measure]))

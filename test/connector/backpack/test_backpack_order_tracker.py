@@ -1,5 +1,6 @@
 import unittest
 from decimal import Decimal
+from types import MappingProxyType
 from unittest.mock import MagicMock
 
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
@@ -35,3 +36,18 @@ class FillableOrdersTests(unittest.TestCase):
     def test_a_lookup_does_not_walk_the_cache(self):
         self.tracker._cached_orders.items = MagicMock(side_effect=AssertionError("walked the whole cache"))
         self.assertIs(self.cached, self.tracker.all_fillable_orders.get("cached"))
+
+
+class UpdatableOrdersViewTests(unittest.TestCase):
+    def test_updatable_orders_are_a_view_of_active_and_lost_orders(self):
+        """Hummingbot copied every active order into a new dict for each order event; the view copies none and
+        gives the same answer (a lost order wins over an active one of the same id, as in Hummingbot's merge)."""
+        tracker = BackpackOrderTracker(connector=MagicMock())
+        active, lost, both_active, both_lost = object(), object(), object(), object()
+        tracker._in_flight_orders.update({"1": active, "3": both_active})
+        tracker._lost_orders.update({"2": lost, "3": both_lost})
+        view = tracker.all_updatable_orders
+        self.assertIsInstance(view, MappingProxyType)
+        self.assertEqual({"1": active, "2": lost, "3": both_lost}, dict(view))
+        tracker._in_flight_orders["4"] = active  # a view: no rebuild needed to see a new order
+        self.assertIs(active, view["4"])

@@ -37,6 +37,13 @@ class BackpackOrderTracker(ClientOrderTracker):
         bench/round_trip_bench.py)."""
         return MappingProxyType(ChainMap(self._lost_orders, self._cached_orders, self._in_flight_orders))
 
+    @property
+    def all_updatable_orders(self) -> Mapping[str, InFlightOrder]:
+        """Hummingbot's mapping (active, then lost orders; the later wins), as a read-only view: Hummingbot
+        copies every active order into a new dict for each order event (with 3,000 open orders, nine tenths
+        of an event's cost)."""
+        return MappingProxyType(ChainMap(self._lost_orders, self._in_flight_orders))
+
     def fetch_order(self, client_order_id: Optional[str] = None,
                     exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
         # Same answer as Hummingbot's, without rebuilding a dict of every active and cached order (a TTL
