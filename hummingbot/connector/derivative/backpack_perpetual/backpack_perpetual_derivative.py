@@ -52,7 +52,6 @@ from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativ
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
-from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.event.events import AccountEvent, PositionModeChangeEvent
 from hummingbot.core.utils.async_utils import safe_ensure_future, safe_gather
 
@@ -72,6 +71,7 @@ def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[Positio
 
 class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBase):
     PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
+    USER_STREAM_DATA_SOURCE_CLASS = BackpackPerpetualAPIUserStreamDataSource
 
     def __init__(self,
                  backpack_perpetual_api_key: str = "",
@@ -113,12 +113,6 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         return BackpackPerpetualAPIOrderBookDataSource(trading_pairs=self._trading_pairs, connector=self,
                                                        api_factory=self._web_assistants_factory,
                                                        ws_url=self._ws_base_url)
-
-    def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
-        return BackpackPerpetualAPIUserStreamDataSource(auth=self._auth, api_factory=self._web_assistants_factory,
-                                                        ws_url=self._ws_base_url,
-                                                        resync_clock=self._resync_clock_from_scratch,
-                                                        message_handler=self._process_user_stream_message)
 
     async def _pair_for_symbol(self, symbol: str) -> Optional[str]:
         try:

@@ -23,7 +23,7 @@ Hooks the subclass provides:
 """
 import asyncio
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
 
 from bidict import bidict
 
@@ -62,6 +62,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
                             BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
+    USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
 
     def __init__(self,
                  backpack_api_key: str = "",
@@ -184,7 +185,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         return BackpackOrderTracker(connector=self)  # stale (late, reordered) updates never move a state back
 
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
-        return BackpackAPIUserStreamDataSource(
+        return self.USER_STREAM_DATA_SOURCE_CLASS(
             auth=self._auth, api_factory=self._web_assistants_factory, ws_url=self._ws_base_url,
             streams=self.PRIVATE_STREAMS, resync_clock=self._resync_clock_from_scratch,
             message_handler=self._process_user_stream_message)
