@@ -3,8 +3,8 @@ subscriptions, protocol pings from the server, and the private-event faults (dup
 
 A request is ``{"method", "params"}`` plus ``signature`` for ``account.*`` streams, as Backpack's
 docs (Streams, "Usage") and official client (``bpx-api-client`` ``client/src/ws/mod.rs``) send it.
-Neither documents an ``id`` or an answer to a subscription: no answer is sent, and a request with an
-``id`` is refused like any unknown field (a client relying on an answer would wait forever on live).
+Neither documents an ``id`` or an answer to a subscription, so none is sent, and a request with an
+``id`` is refused like any unknown field (4006, in ``refusals``): the doubtful form fails here, not on live.
 Errors are ``{"id": null, "error": {"code", "message"}}`` with code 4006 for an invalid request or
 stream and 4007 for a refused signature.
 """
