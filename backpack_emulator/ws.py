@@ -1,9 +1,12 @@
 """WebSocket streams: SUBSCRIBE/UNSUBSCRIBE, the ``{"stream","data"}`` envelope, signed ``account.*``
 subscriptions, protocol pings from the server, and the private-event faults (duplicate / reorder).
 
-No acknowledgement is documented for SUBSCRIBE, so none is sent unless the request carries an
-``id`` (then ``{"result": null, "id": <id>}``). Errors are ``{"id": <id|null>, "error": {"code",
-"message"}}`` with code 4006 for an invalid stream and 4007 for a refused signature.
+A request is ``{"method", "params"}`` plus ``signature`` for ``account.*`` streams, as Backpack's
+docs (Streams, "Usage") and official client (``bpx-api-client`` ``client/src/ws/mod.rs``) send it.
+Neither documents an ``id`` or an answer to a subscription, so none is sent, and a request with an
+``id`` is refused like any unknown field (4006, in ``refusals``): the doubtful form fails here, not on live.
+Errors are ``{"id": null, "error": {"code", "message"}}`` with code 4006 for an invalid request or
+stream and 4007 for a refused signature.
 """
 import asyncio
 import json
@@ -22,7 +25,7 @@ from backpack_emulator.klines import INTERVAL_SECONDS
 
 PUBLIC_KINDS = ("depth", "trade", "bookTicker", "markPrice", "ticker", "kline", "openInterest")
 PRIVATE_KINDS = ("account.orderUpdate", "account.positionUpdate", "account.rfqUpdate")
-REQUEST_KEYS = frozenset({"method", "params", "signature", "id"})
+REQUEST_KEYS = frozenset({"method", "params", "signature"})
 INVALID_STREAM = 4006
 INVALID_SIGNATURE = 4007
 REORDER_FLUSH_S = 0.5
@@ -203,8 +206,6 @@ class WsHub:
             account = self._verify(connection, request)
             if account is None:
                 return
-        if "id" in request:  # the answer goes out before any snapshot frame of the new streams
-            connection.send(json.dumps({"result": None, "id": request["id"]}))
         if request["method"] == "SUBSCRIBE":
             self._subscribe(connection, streams, account)
         else:
@@ -270,9 +271,9 @@ class WsHub:
         return api_key
 
     def _error(self, connection: Connection, request: Any, code: int, message: str, malformed: bool = True) -> None:
-        """`malformed`: the request itself is wrong (logged in `refusals`), not a signature that expired."""
-        request_id = request.get("id") if isinstance(request, dict) else None
+        """`malformed`: the request itself is wrong (logged in `refusals`), not a signature that expired.
+        `id` is always null: no accepted request carries one."""
         if malformed:
             self.refusals.append({"request": request, "code": code, "message": message})
-        connection.send(json.dumps({"id": request_id, "error": {"code": code, "message": message}}))
+        connection.send(json.dumps({"id": None, "error": {"code": code, "message": message}}))
 

@@ -4,8 +4,10 @@ import asyncio
 import math
 import unittest
 
+from backpack_emulator.server import EmulatorServer
 from bench import (
     depth_bench,
+    emulator_bench,
     market_scale_bench,
     memory_bench,
     order_polling_bench,
@@ -71,6 +73,18 @@ class BenchSmokeTests(unittest.TestCase):
                                      len(result.fill.connector_ms)))
         self.assertGreater(result.emulator_processing_ms_p50, 0)
         self.assertEqual(6, len([row for row in result.rows() if "connector / floor" in row.measure]))
+
+    def test_emulator_ws_throughput_subscribes_without_refusals(self):
+        async def bench_ws():
+            server = EmulatorServer(port=0, seed=1, market_data=True, market_data_interval_s=3600)
+            await server.start()
+            try:
+                return await emulator_bench.bench_ws(server, seconds=0.3, clients=2), server.refusals()
+            finally:
+                await server.stop()
+        (published, received, elapsed), refusals = self.run_async(bench_ws())
+        self.assertEqual([], refusals)
+        self.assertTrue(published > 0 and received > 0 and elapsed >= 0.3, (published, received, elapsed))
 
     def test_startup_at_scale_takes_one_snapshot_per_book(self):
         result = self.run_async(scale_startup_bench.run(pairs=4, settle_s=0.5), timeout=60)

@@ -12,6 +12,7 @@ from nacl.signing import SigningKey
 from backpack_emulator.admin_client import AdminClient
 from backpack_emulator.keys import generate_keypair
 from backpack_emulator.server import EmulatorServer
+from test.waiting import wait_for  # noqa: F401 (the emulator tests' bounded wait)
 
 INSTRUCTION = {
     ("GET", "/api/v1/account"): "accountQuery", ("PATCH", "/api/v1/account"): "accountUpdate",
@@ -138,23 +139,21 @@ class EmulatorTestCase(__import__("unittest").IsolatedAsyncioTestCase):
         public = [s for s in streams if not s.startswith("account.")]
         private = [s for s in streams if s.startswith("account.")]
         if public:
-            await ws.send_json({"method": "SUBSCRIBE", "params": public, "id": 1})
-            await self.ack(ws)
+            await self.subscribe(ws, {"method": "SUBSCRIBE", "params": public})
         if private:
-            message = (client or self.alice).subscribe_message(private)
-            message["id"] = 2
-            await ws.send_json(message)
-            await self.ack(ws)
+            await self.subscribe(ws, (client or self.alice).subscribe_message(private))
         return ws
 
-    @staticmethod
-    async def ack(ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Wait for the subscription answer (sent because the request carried an id)."""
-        async def wait() -> None:
-            while True:
-                frame = json.loads((await ws.receive()).data)
-                if "result" in frame:
-                    return
-                if "error" in frame:
-                    raise AssertionError(frame)
-        await asyncio.wait_for(wait(), 5)
+    async def subscribe(self, ws: aiohttp.ClientWebSocketResponse, request: Dict[str, Any]) -> None:
+        """Sends the documented SUBSCRIBE (Backpack answers none) and waits until the emulator has one more
+        subscriber on each of its streams; a refused request fails with the emulator's refusal."""
+        def subscribers(stream: str) -> int:
+            return sum(stream in c.public or stream in c.private for c in self.server.hub.connections)
+        before = {stream: subscribers(stream) for stream in request["params"]}
+        refusals = len(self.server.hub.refusals)
+        await ws.send_json(request)
+        await wait_for(lambda: len(self.server.hub.refusals) > refusals
+                       or all(subscribers(s) > n for s, n in before.items()), f"the subscription to {request['params']}",
+                       timeout=5)
+        if len(self.server.hub.refusals) > refusals:
+            raise AssertionError(self.server.hub.refusals[-1])

@@ -7,7 +7,7 @@ import time
 from nacl.signing import SigningKey
 
 from backpack_emulator import request_schema
-from test.emulator.support import EmulatorTestCase, sign
+from test.emulator.support import EmulatorTestCase, sign, wait_for
 
 LIMIT = {"symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "price": "150", "quantity": "1"}
 
@@ -144,9 +144,9 @@ class NullParameterSigningTest(EmulatorTestCase):
 
 class StrictWsDecodingTest(EmulatorTestCase):
     async def refused(self, ws, message):
-        await ws.send_json({**message, "id": 5})
+        await ws.send_json(message)
         frame = json.loads((await ws.receive(timeout=5)).data)
-        self.assertEqual(5, frame["id"], frame)
+        self.assertIsNone(frame["id"], frame)
         return frame["error"]
 
     async def test_timestamp_and_window_inside_the_signature_must_be_strings(self):
@@ -160,15 +160,52 @@ class StrictWsDecodingTest(EmulatorTestCase):
                 self.assertEqual(4007, error["code"])
         self.assertEqual(3, len(self.server.hub.refusals))
         good = {"method": "SUBSCRIBE", "params": ["account.orderUpdate"],
-                "signature": [self.alice.api_key, signature, str(timestamp), "5000"], "id": 6}
-        await ws.send_json(good)
-        self.assertEqual({"result": None, "id": 6}, json.loads((await ws.receive(timeout=5)).data))
+                "signature": [self.alice.api_key, signature, str(timestamp), "5000"]}
+        await self.subscribe(ws, good)
+        self.assertTrue(self.server.hub.wants_private(self.alice.api_key))
         await ws.close()
 
     async def test_unknown_request_field_is_refused(self):
         ws = await self.session.ws_connect(self.server.ws_url)
         error = await self.refused(ws, {"method": "SUBSCRIBE", "params": ["depth.SOL_USDC"], "stream": "x"})
         self.assertEqual((4006, "Invalid request: unknown field `stream`"), (error["code"], error["message"]))
+        await ws.close()
+
+    async def test_a_request_id_is_refused_and_subscribes_nothing(self):
+        """Backpack's docs and official client send `{"method", "params"}` (+ `signature`) and document
+        neither an `id` nor an answer: an `id` is refused like any unknown field, nothing is subscribed."""
+        ws = await self.session.ws_connect(self.server.ws_url)
+        requests = [{"method": "SUBSCRIBE", "params": ["depth.SOL_USDC"], "id": 1},
+                    {**self.alice.subscribe_message(["account.orderUpdate"]), "id": 2}]
+        for request in requests:
+            await ws.send_json(request)
+            self.assertEqual({"id": None, "error": {"code": 4006, "message": "Invalid request: unknown field `id`"}},
+                             json.loads((await ws.receive(timeout=5)).data))
+        self.assertFalse(self.server.hub.wants("depth.SOL_USDC"))
+        self.assertFalse(self.server.hub.wants_private(self.alice.api_key))
+        self.assertEqual([{"ws": request, "refusal": "Invalid request: unknown field `id`"} for request in requests],
+                         await self.admin.refusals())
+        await ws.close()
+
+    async def test_an_unsubscribe_with_an_id_is_refused_and_the_streams_stay(self):
+        ws = await self.ws("depth.SOL_USDC")
+        await ws.send_json({"method": "UNSUBSCRIBE", "params": ["depth.SOL_USDC"], "id": 3})
+        self.assertEqual(4006, json.loads((await ws.receive(timeout=5)).data)["error"]["code"])
+        self.assertTrue(self.server.hub.wants("depth.SOL_USDC"))
+        self.assertEqual(1, len(await self.admin.refusals()))
+        await ws.close()
+
+    async def test_the_documented_subscribe_streams_without_an_answer(self):
+        """Public and signed private SUBSCRIBE without `id`: no answer frame, the streams' frames come first."""
+        ws = await self.session.ws_connect(self.server.ws_url)
+        await ws.send_json({"method": "SUBSCRIBE", "params": ["depth.SOL_USDC"]})
+        await ws.send_json(self.alice.subscribe_message(["account.orderUpdate"]))
+        await wait_for(lambda: self.server.hub.wants("depth.SOL_USDC")
+                       and self.server.hub.wants_private(self.alice.api_key), "both subscriptions")
+        await self.alice.order(symbol="SOL_USDC", side="Bid", orderType="Limit", price="150", quantity="1")
+        streams = {json.loads((await ws.receive(timeout=5)).data).get("stream") for _ in range(2)}
+        self.assertEqual({"depth.SOL_USDC", "account.orderUpdate"}, streams)
+        self.assertEqual([], await self.admin.refusals())
         await ws.close()
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import aiohttp
 
-from test.emulator.support import EmulatorTestCase, next_frame, settle
+from test.emulator.support import EmulatorTestCase, next_frame, settle, wait_for
 
 ORDER_LETTERS = {"e", "E", "s", "S", "o", "f", "q", "p", "X", "i", "z", "Z", "V", "T", "O", "y", "r"}
 
@@ -104,11 +104,11 @@ class PublicStreamTest(EmulatorTestCase):
         await ws.send_json({"method": "SUBSCRIBE", "params": ["depth.NOPE_USDC"]})
         error = json.loads((await ws.receive(timeout=3)).data)
         self.assertEqual(4006, error["error"]["code"])
-        await ws.send_json({"method": "SUBSCRIBE", "params": ["trade.SOL_USDC"], "id": 5})
-        await self.ack(ws)
-        await ws.send_json({"method": "UNSUBSCRIBE", "params": ["trade.SOL_USDC"], "id": 6})
-        await self.ack(ws)
-        self.assertFalse(self.server.hub.wants("trade.SOL_USDC"))
+        await self.subscribe(ws, {"method": "SUBSCRIBE", "params": ["trade.SOL_USDC"]})
+        self.assertTrue(self.server.hub.wants("trade.SOL_USDC"))
+        await ws.send_json({"method": "UNSUBSCRIBE", "params": ["trade.SOL_USDC"]})
+        await wait_for(lambda: not self.server.hub.wants("trade.SOL_USDC"), "the unsubscription", timeout=5)
+        self.assertEqual(1, len(self.server.hub.refusals))  # the invalid stream only
         await ws.close()
 
 
@@ -187,8 +187,7 @@ class PrivateStreamTest(EmulatorTestCase):
 
     async def test_ws_also_served_on_root_path(self):
         ws = await self.session.ws_connect(self.server.rest_url)
-        await ws.send_json({"method": "SUBSCRIBE", "params": ["depth.SOL_USDC"], "id": 1})
-        await self.ack(ws)
+        await self.subscribe(ws, {"method": "SUBSCRIBE", "params": ["depth.SOL_USDC"]})
         await ws.close()
 
 

@@ -7,7 +7,7 @@ event they emit, and offers a counterparty that trades in-process against the co
 import asyncio
 import os
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 from unittest.mock import patch
 
 from backpack_emulator.admin_client import AdminClient
@@ -24,21 +24,13 @@ from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
 from test.reliability.report import SECRETS_USED
+from test.waiting import wait_for  # noqa: F401 (re-exported for the reliability tests)
 
 PAIR = "SOL-USDC"
 SPOT_SYMBOL = "SOL_USDC"
 PERP_SYMBOL = "SOL_USDC_PERP"
-WAIT_S = 10.0
 FAST_POLL_S = 1.0  # status / balance polls every second (Hummingbot: 5 s or 120 s) to keep the suite short
 STARTING_BALANCES = {"USDC": "100000", "SOL": "1000"}
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_S, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(step)
 
 
 async def close_shared_http_session() -> None:

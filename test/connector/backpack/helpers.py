@@ -1,14 +1,13 @@
 """Shared fixtures for the spot connector tests: a fixed key pair, URL regexes, exchange payloads and
 `wait_for` (the e2e tests' bounded wait for a condition)."""
-import asyncio
 import re
-import time
 from decimal import Decimal
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 from aioresponses import aioresponses
 
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
+from test.waiting import wait_for  # noqa: F401 (re-exported for the e2e tests)
 
 # RFC 8032 TEST 1 key (backpack_api.md §2.9, key A)
 API_KEY = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
@@ -92,14 +91,6 @@ async def close_shared_http_session() -> None:
         await factory.close()
     except Exception:  # created on another, already closed loop: just forget it
         factory._shared_client = None
-
-
-async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(step)
 
 
 class ClosesSharedHttpSession:

@@ -1,7 +1,7 @@
 """Order books at start on a quiet market, over real sockets to an in-process emulator on 127.0.0.1.
 
-No depth diff, no trade, and the SUBSCRIBE is the official client's (no `id`, so no answer): no frame
-follows it. The books start after the quiet-market wait (shortened here), with one snapshot per pair,
+No depth diff, no trade, and the SUBSCRIBE is the official client's (no `id`; Backpack answers none): no
+frame follows it. The books start after the quiet-market wait (shortened here), with one snapshot per pair,
 each served while its streams were already subscribed, so no diff can fall between the snapshot and the
 stream, and the diffs that come later continue it without a gap.
 """
