@@ -16,6 +16,7 @@ import json
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 from urllib.parse import urlparse
 
+from nacl.bindings import crypto_sign, crypto_sign_BYTES, crypto_sign_seed_keypair
 from nacl.signing import SigningKey
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
@@ -112,6 +113,9 @@ class BackpackAuth(AuthBase):
             raise ValueError(f"X-Window must be between 1 and {CONSTANTS.MAX_WINDOW_MS} ms, got {window_ms}.")
         self.api_key = api_key
         self._signing_key = decode_signing_key(secret_key)
+        # The 64-byte secret libsodium signs with, derived once: `SigningKey.sign` wraps every signature in a
+        # SignedMessage object on top of the same call.
+        self._secret_key_bytes = crypto_sign_seed_keypair(bytes(self._signing_key))[1]
         self.time_provider = time_provider
         self._offset_samples: tuple = ()
         self._offset_ms = 0.0
@@ -125,7 +129,8 @@ class BackpackAuth(AuthBase):
         return base64.b64encode(bytes(self._signing_key.verify_key)).decode()
 
     def sign(self, message: str) -> str:
-        return base64.b64encode(self._signing_key.sign(message.encode("utf-8")).signature).decode()
+        signed = crypto_sign(message.encode("utf-8"), self._secret_key_bytes)  # signature || message
+        return base64.b64encode(signed[:crypto_sign_BYTES]).decode()
 
     def _timestamp_ms(self) -> int:
         provider = self.time_provider
