@@ -33,7 +33,22 @@ def state_progress(state: OrderState) -> int:
     return _PROGRESS.get(state, _FINAL)
 
 
-class OrdersView(Mapping):
+class _ReadThroughGet:
+    """Item access and `in` by the class's own `get` (one dict lookup), instead of Mapping's defaults."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> InFlightOrder:
+        order = self.get(key)
+        if order is None:
+            raise KeyError(key)
+        return order
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+
+class OrdersView(_ReadThroughGet, Mapping):
     """A read-only union of order maps, the first map holding a key winning (Hummingbot merges them into a new
     dict, the last map winning: give them here in reverse)."""
 
@@ -49,15 +64,6 @@ class OrdersView(Mapping):
                 return order
         return default
 
-    def __getitem__(self, key: str) -> InFlightOrder:
-        order = self.get(key)
-        if order is None:
-            raise KeyError(key)
-        return order
-
-    def __contains__(self, key) -> bool:
-        return self.get(key) is not None
-
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys(key for orders in self._maps for key in orders))
 
@@ -65,7 +71,7 @@ class OrdersView(Mapping):
         return len(set().union(*self._maps))
 
 
-class CompletedOrders(MutableMapping):
+class CompletedOrders(_ReadThroughGet, MutableMapping):
     """Hummingbot's cache of completed orders (a `TTLCache` of `maxsize` orders kept `ttl` seconds), as an
     insertion-ordered dict of (expiry, order). The lifetime is the same for every order, so the oldest entry
     always expires first, and it is the one dropped when the cache is full (the TTLCache drops the least
@@ -90,15 +96,6 @@ class CompletedOrders(MutableMapping):
         if entry is None or entry[0] <= self.timer():
             return default
         return entry[1]
-
-    def __getitem__(self, key: str) -> InFlightOrder:
-        order = self.get(key)
-        if order is None:
-            raise KeyError(key)
-        return order
-
-    def __contains__(self, key) -> bool:
-        return self.get(key) is not None
 
     def __setitem__(self, key: str, order: InFlightOrder):
         now = self.timer()
