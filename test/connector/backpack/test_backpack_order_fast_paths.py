@@ -113,6 +113,27 @@ class OrderFastPathTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase
         self.assertEqual(["GET", "POST"], methods)
         self.assertTrue(self.exchange._time_synchronizer._time_offset_ms)
 
+    async def test_the_status_polls_sync_the_clock_once_a_minute(self):
+        """Hummingbot syncs the clock before every status poll (every 5 s while the order stream is quiet):
+        12 `GET /api/v1/time` a minute at rest. Once a minute is enough; cleared samples (never synced, or a
+        "Request has expired" answer) are synced at once."""
+        now = [1000.0]
+        self.exchange._monotonic = lambda: now[0]
+        self.exchange._time_synchronizer.clear_time_offset_ms_samples()
+        self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000", repeat=True)
+
+        def time_requests() -> int:
+            return sum(len(calls) for key, calls in self.mock_api.requests.items() if key[0] == "GET")
+        synced = []
+        for step in (0.0, 5.0, 5.0, 49.0, 1.5, 5.0):  # polls at 0, 5, 10, 59, 60.5 and 65.5 s
+            now[0] += step
+            await self.exchange._update_time_synchronizer()
+            synced.append(time_requests())
+        self.assertEqual([1, 1, 1, 1, 2, 2], synced)
+        self.exchange._time_synchronizer.clear_time_offset_ms_samples()  # as after "Request has expired"
+        await self.exchange._update_time_synchronizer()
+        self.assertEqual(3, time_requests())
+
     async def test_cancel_accepted_without_a_body_gives_its_status(self):
         self.exchange._time_synchronizer.add_time_offset_ms_sample(0)
         self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=202, body="")

@@ -22,6 +22,7 @@ Hooks the subclass provides:
   `PRIVATE_STREAMS` and `_process_private_event(stream, data)` for streams other than order updates.
 """
 import asyncio
+import time
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
 
@@ -64,6 +65,9 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
+    CLOCK_SYNC_INTERVAL_S = 60.0  # a signature's window is 5 s; an expired request re-syncs at once anyway
+    _last_clock_sync_s = float("-inf")
+    _monotonic = staticmethod(time.monotonic)
 
     def __init__(self,
                  backpack_api_key: str = "",
@@ -229,10 +233,17 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
                 raise
 
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False):
+        """Hummingbot calls this before every status poll: every 5 s while the order stream is quiet, a
+        `GET /api/v1/time` each time. A clock synced less than CLOCK_SYNC_INTERVAL_S ago is not synced again;
+        without samples (never synced, or cleared after "Request has expired") it always is."""
+        if self._time_synchronizer._time_offset_ms and \
+                self._monotonic() - self._last_clock_sync_s < self.CLOCK_SYNC_INTERVAL_S:
+            return
         try:
             await self._time_synchronizer.update_server_time_offset_with_time_provider(
                 time_provider=web_utils.get_current_server_time(
                     throttler=self._throttler, base_url=self._rest_base_url))
+            self._last_clock_sync_s = self._monotonic()
         except asyncio.CancelledError:
             raise
         except Exception:
