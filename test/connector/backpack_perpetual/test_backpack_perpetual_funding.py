@@ -12,7 +12,7 @@ from hummingbot.connector.exchange.backpack import backpack_constants as CONSTAN
 from hummingbot.core.data_type.funding_info import FundingInfoUpdate
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import url_regex
+from test.connector.backpack.helpers import ClosesSharedHttpSession, url_regex
 from test.connector.backpack_perpetual.helpers import (
     OTHER_PAIR,
     OTHER_SYMBOL,
@@ -140,7 +140,7 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))
 
 
-class FundingOfManyPairsTests(IsolatedAsyncioWrapperTestCase):
+class FundingOfManyPairsTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
     """Every pair's payments from one request per poll (`/wapi/v1/history/funding` without `symbol`), where
     Hummingbot's loop made one per pair: 100 of the ~418 requests of a 100-pair start, again at each poll."""
 
@@ -220,6 +220,12 @@ class FundingOfManyPairsTests(IsolatedAsyncioWrapperTestCase):
         await self.derivative._update_all_funding_payments(fire_event_on_new=True)
         self.assertEqual(3, len(self.requests()))
         self.assertEqual([(self.PAIRS[1], T0 + HOUR, Decimal("0.3"))], self.reported())
+
+    async def test_a_pair_without_symbol_fails_the_round_without_ending_the_poll_loop(self):
+        from bidict import bidict
+        self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS[1:]}))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)  # logged, not raised
+        self.assertEqual(([], {}), (self.requests(), self.derivative._last_funding_fee_payment_ts))
 
     async def test_failed_request_reports_nothing_and_the_next_poll_catches_up(self):
         self.answer([funding_row(self.symbol(p), T0, "0.0001", "-1") for p in self.PAIRS])

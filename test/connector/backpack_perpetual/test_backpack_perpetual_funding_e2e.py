@@ -19,6 +19,7 @@ from hummingbot.connector.exchange.backpack import backpack_constants as CONSTAN
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
+from test.connector.backpack.helpers import close_shared_http_session
 from test.connector.backpack.test_backpack_e2e_emulator import wait_for
 from test.connector.backpack_perpetual.helpers import funding_row
 
@@ -32,6 +33,7 @@ class FundingOfTenPairsAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
+        await close_shared_http_session()  # one an earlier test left, bound to its closed loop
         self.api_key, secret = generate_keypair()
         # no periodic payment during the test (1 h interval): only the rows written below
         self.server = EmulatorServer(host="127.0.0.1", port=0, seed=1, market_data=False, funding_interval_s=3600.0,
@@ -74,7 +76,7 @@ class FundingOfTenPairsAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
         self.pay(T0 - HOUR, "-0.1")
         self.pay(T0, "-0.2")
         await self.derivative.start_network()
-        await wait_for(lambda: self.derivative.ready, "the connector to be ready")
+        await wait_for(lambda: self.derivative.ready, "the connector to be ready", timeout=30)
         await wait_for(lambda: len(self.derivative._last_funding_fee_payment_ts) == len(PAIRS),
                        "the last payment of every pair")
         # Hummingbot's start: the round recording each pair's last payment, then the poll of the clock's first tick

@@ -354,13 +354,13 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         than the mark was already seen by that walk and given to its pair. The overlap re-reads the last
         intervals, so a payment the exchange writes a little after another market's of the same or the
         previous interval is still found (emitted once: only payments newer than the pair's last one are)."""
-        symbols = {pair: await self.exchange_symbol_associated_to_pair(trading_pair=pair) for pair in trading_pairs}
         last = {pair: self._last_funding_fee_payment_ts.get(pair) for pair in trading_pairs}
         initializing = [pair for pair in trading_pairs if not fire_event_on_new or last[pair] is None]
         mark = self._funding_history_mark
         cursors = [ts if mark is None else max(ts, mark) for pair, ts in last.items() if pair not in initializing]
         until = min(cursors) - PERP_CONSTANTS.FUNDING_HISTORY_OVERLAP_S if cursors else None
-        try:
+        try:  # the symbol lookup too: an error must not end Hummingbot's funding poll loop
+            symbols = {pair: await self.exchange_symbol_associated_to_pair(trading_pair=pair) for pair in trading_pairs}
             history = await read_funding_history(self._read_funding_page, {symbols[p] for p in initializing}, until,
                                                  PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES)
         except asyncio.CancelledError:
