@@ -202,7 +202,8 @@ class FundingOfManyPairsTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTes
         self.answer(history)  # nothing new: nothing reported again
         await self.derivative._update_all_funding_payments(fire_event_on_new=True)
         self.assertEqual(4, len(self.requests()))
-        self.assertEqual([(self.PAIRS[0], T0 + 2 * HOUR, Decimal("-0.7")), (self.PAIRS[-1], T0 + HOUR, Decimal("-4.5"))],
+        self.assertEqual([(self.PAIRS[0], T0 + 2 * HOUR, Decimal("-0.7")),
+                          (self.PAIRS[-1], T0 + HOUR, Decimal("-4.5"))],
                          sorted(self.reported()[4:]))
         self.assertEqual(6, len(set((pair, ts) for pair, ts, _ in self.reported())))
         self.assertEqual({**{p: T0 + HOUR for p in self.PAIRS}, self.PAIRS[0]: T0 + 2 * HOUR},
@@ -214,7 +215,8 @@ class FundingOfManyPairsTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTes
         self.answer(old[1000:])  # the end of the history: the other pairs were never paid
         await self.derivative._update_all_funding_payments(fire_event_on_new=False)
         self.assertEqual(["0", "1000"], [r["offset"] for r in self.requests()])
-        self.assertEqual({**{p: 0 for p in self.PAIRS}, self.PAIRS[0]: T0}, self.derivative._last_funding_fee_payment_ts)
+        self.assertEqual({**{p: 0 for p in self.PAIRS}, self.PAIRS[0]: T0},
+                         self.derivative._last_funding_fee_payment_ts)
         newest = [funding_row(self.symbol(self.PAIRS[1]), T0 + HOUR, "0.0001", "0.3")] + old[:999]
         self.answer(newest)  # a full page, its oldest row long before the previous walk's newest
         await self.derivative._update_all_funding_payments(fire_event_on_new=True)

@@ -366,14 +366,15 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         except asyncio.CancelledError:
             raise
         except Exception:
-            names = ", ".join(trading_pairs)
+            names = trading_pairs[0] if len(trading_pairs) == 1 else f"{len(trading_pairs)} pairs"
             self.logger().network(
                 f"Unexpected error while fetching funding payments for {names}.", exc_info=True,
                 app_warning_msg=f"Could not fetch funding payments for {names}. Check network connection.")
             return False
         if not history.complete:
-            self.logger().warning(f"The funding history was read {PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES} pages "
-                                  f"deep only: older funding payments may be missing.")
+            self.logger().warning(f"The funding history walk stopped short of the last known payments (after "
+                                  f"{PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES} pages, or the server ignored `offset`): "
+                                  f"older funding payments may be missing.")
         for pair in trading_pairs:
             payments = history.of(symbols[pair])
             if pair in initializing:  # earlier payments are history
