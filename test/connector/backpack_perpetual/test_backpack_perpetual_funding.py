@@ -28,12 +28,19 @@ HOUR = 3600
 T0 = 1757620800  # 2025-09-11T20:00:00Z
 
 
-class FundingTests(IsolatedAsyncioWrapperTestCase):
+class FundingCase(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+    """A derivative of `PAIRS` (symbols `symbol(pair)`), its FundingPaymentCompleted events, mocked REST."""
+    PAIRS = [PAIR]
+
+    @staticmethod
+    def symbol(pair: str) -> str:
+        return pair.replace("-", "_") + "_PERP"
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
-        self.derivative = make_derivative(trading_pairs=[PAIR])
-        self.data_source = self.derivative._create_order_book_data_source()
+        from bidict import bidict
+        self.derivative = make_derivative(trading_pairs=self.PAIRS)
+        self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS}))
         self.payments = []
         self.forwarder = EventForwarder(self.payments.append)  # keeps every event (EventLogger keeps 50)
         self.derivative.add_listener(MarketEvent.FundingPaymentCompleted, self.forwarder)
@@ -43,6 +50,13 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
     async def asyncTearDown(self):
         self.mock_api.stop()
         await super().asyncTearDown()
+
+
+class FundingTests(FundingCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.data_source = self.derivative._create_order_book_data_source()
 
     async def test_funding_info_from_rest_in_seconds(self):
         self.mock_api.get(MARK_PRICES_URL, body=json.dumps([
@@ -140,30 +154,11 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
         self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))
 
 
-class FundingOfManyPairsTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+class FundingOfManyPairsTests(FundingCase):
     """Every pair's payments from one request per poll (`/wapi/v1/history/funding` without `symbol`), where
-    Hummingbot's loop made one per pair: 100 of the ~418 requests of a 100-pair start, again at each poll."""
+    Hummingbot's loop made one per pair: 200 of the 418 requests of a 100-pair start (bench/RESULTS.md)."""
 
     PAIRS = [f"S{i}-USDC" for i in range(5)]
-
-    async def asyncSetUp(self):
-        await super().asyncSetUp()
-        from bidict import bidict
-        self.derivative = make_derivative(trading_pairs=self.PAIRS)
-        self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS}))
-        self.payments = []
-        self.forwarder = EventForwarder(self.payments.append)
-        self.derivative.add_listener(MarketEvent.FundingPaymentCompleted, self.forwarder)
-        self.mock_api = aioresponses()
-        self.mock_api.start()
-
-    async def asyncTearDown(self):
-        self.mock_api.stop()
-        await super().asyncTearDown()
-
-    @staticmethod
-    def symbol(pair: str) -> str:
-        return pair.replace("-", "_") + "_PERP"
 
     def answer(self, rows):
         """The exchange's answer: newest first, as asked (`sortDirection=Desc`)."""

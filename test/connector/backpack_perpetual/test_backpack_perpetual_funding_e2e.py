@@ -3,9 +3,7 @@ request per round for all of them (was one per pair): 2 at start (Hummingbot's i
 the clock's first tick; were 20), 1 per poll (were 10), every payment reported once."""
 import asyncio
 import os
-import time
 from decimal import Decimal
-from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 from unittest.mock import patch
 
 from backpack_emulator.admin_client import AdminClient
@@ -18,9 +16,9 @@ from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_deriv
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
 from test.connector.backpack.helpers import close_shared_http_session
 from test.connector.backpack.test_backpack_e2e_emulator import wait_for
+from test.connector.backpack_perpetual.emulator_case import PerpetualOnEmulatorCase
 from test.connector.backpack_perpetual.helpers import funding_row
 
 PAIRS = ["SOL-USDC", "BTC-USDC"] + [f"SYN{i:03d}-USDC" for i in range(8)]
@@ -29,7 +27,7 @@ T0 = 1757620800  # 2025-09-11T20:00:00Z
 HOUR = 3600
 
 
-class FundingOfTenPairsAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
+class FundingOfTenPairsAgainstEmulatorTests(PerpetualOnEmulatorCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -49,18 +47,8 @@ class FundingOfTenPairsAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
         self.clock_task = asyncio.ensure_future(self.drive_clock())
 
     async def asyncTearDown(self):
-        await self.derivative.stop_network()
-        self.clock_task.cancel()
-        await asyncio.gather(self.clock_task, self.admin.close(), return_exceptions=True)
-        await self.server.stop()
-        await ConnectionsFactory().close()  # Hummingbot's shared aiohttp session is bound to this test's loop
+        await self.admin.close()
         await super().asyncTearDown()
-        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
-
-    async def drive_clock(self, period_s: float = 0.1):
-        while await asyncio.sleep(period_s, result=True):
-            self.derivative._set_current_timestamp(time.time())
-            self.derivative.tick(self.derivative.current_timestamp)
 
     def pay(self, interval_end_s: int, amount: str, pairs=PAIRS):
         """Rows as the emulator's settlement writes them, for each pair's market (positions not needed)."""
