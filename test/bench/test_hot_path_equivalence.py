@@ -3,6 +3,7 @@ import asyncio
 import json
 import unittest
 
+import aiohttp
 from bidict import bidict
 
 from bench import depth_bench
@@ -16,6 +17,7 @@ from hummingbot.connector.exchange.backpack.backpack_web_utils import build_api_
 from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWSConnection, decode_frame
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.core.api_throttler.data_types import RateLimit
+from hummingbot.core.web_assistant.connections.ws_connection import WSConnection
 from hummingbot.core.data_type.order_book import OrderBook
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from test.connector.backpack.helpers import API_KEY, API_SECRET
@@ -119,6 +121,65 @@ class FrameDecodingTests(unittest.TestCase):
             return await factory.get_ws_assistant()
         ws = asyncio.run(assistant())
         self.assertIsInstance(ws._connection, BackpackWSConnection)
+
+
+class _ScriptedSocket:
+    """The aiohttp socket under a WSConnection: hands out the given messages, records pongs and closing."""
+
+    def __init__(self, *messages: aiohttp.WSMessage):
+        self.messages = list(messages)
+        self.pongs, self.closed, self.close_code = [], False, 1000
+
+    async def receive(self, timeout=None):
+        return self.messages.pop(0)
+
+    async def pong(self, data):
+        self.pongs.append(data)
+
+    async def close(self, *args, **kwargs):
+        self.closed = True
+
+
+class FrameReadingTests(unittest.IsolatedAsyncioTestCase):
+    """`BackpackWSConnection.receive` builds a text frame at once and gives every other kind Hummingbot's checks:
+    same frames, pongs, closing and errors as Hummingbot's `WSConnection.receive`."""
+
+    @staticmethod
+    def connected(socket: _ScriptedSocket, connection_class=BackpackWSConnection) -> WSConnection:
+        connection = connection_class(aiohttp_client_session=None)
+        connection._connection, connection._connected = socket, True
+        return connection
+
+    async def test_frames_and_pongs_as_hummingbot_reads_them(self):
+        def messages():
+            return (aiohttp.WSMessage(aiohttp.WSMsgType.PING, b"p1", None),
+                    aiohttp.WSMessage(aiohttp.WSMsgType.PONG, b"", None),
+                    aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, '{"stream":"s","data":{"a":1}}', None),
+                    aiohttp.WSMessage(aiohttp.WSMsgType.BINARY, b"raw", None))
+        ours, theirs = _ScriptedSocket(*messages()), _ScriptedSocket(*messages())
+        reader, reference = self.connected(ours), self.connected(theirs, WSConnection)
+        for _ in range(2):
+            self.assertEqual((await reference.receive()).data, (await reader.receive()).data)
+        self.assertEqual((["p1"], ["p1"]), ([bytes(p).decode() for p in ours.pongs],
+                                            [bytes(p).decode() for p in theirs.pongs]))
+        self.assertGreater(reader.last_recv_time, 0)
+
+    async def test_a_close_or_an_error_disconnects_and_raises_as_in_hummingbot(self):
+        for message, error in ((aiohttp.WSMessage(aiohttp.WSMsgType.CLOSE, 1006, None), ConnectionError),
+                               (aiohttp.WSMessage(aiohttp.WSMsgType.ERROR, ValueError("x"), None), ConnectionError)):
+            socket = _ScriptedSocket(message)
+            reader = self.connected(socket)
+            with self.assertRaises(error):
+                await reader.receive()
+            self.assertTrue(socket.closed)
+            self.assertFalse(reader.connected)
+
+    async def test_a_receive_timeout_reads_as_hummingbot_s(self):
+        class Silent(_ScriptedSocket):
+            async def receive(self, timeout=None):
+                raise asyncio.TimeoutError()
+        with self.assertRaisesRegex(asyncio.TimeoutError, "Message receive timed out."):
+            await self.connected(Silent()).receive()
 
 
 class TimestampTests(unittest.TestCase):

@@ -1,9 +1,8 @@
 import unittest
 from decimal import Decimal
-from types import MappingProxyType
 from unittest.mock import MagicMock
 
-from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker, CompletedOrders
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 
@@ -47,7 +46,68 @@ class UpdatableOrdersViewTests(unittest.TestCase):
         tracker._in_flight_orders.update({"1": active, "3": both_active})
         tracker._lost_orders.update({"2": lost, "3": both_lost})
         view = tracker.all_updatable_orders
-        self.assertIsInstance(view, MappingProxyType)
         self.assertEqual({"1": active, "2": lost, "3": both_lost}, dict(view))
+        self.assertEqual(3, len(view))
+        with self.assertRaises(TypeError):  # read-only
+            view["5"] = active
         tracker._in_flight_orders["4"] = active  # a view: no rebuild needed to see a new order
         self.assertIs(active, view["4"])
+
+
+class CompletedOrdersTests(unittest.TestCase):
+    """The tracker's cache of completed orders: Hummingbot's TTLCache semantics (size, lifetime, an expired order is
+    gone) with a dict lookup per read."""
+
+    def setUp(self):
+        self.now = 100.0
+        self.cache = CompletedOrders(maxsize=3, ttl=30.0, timer=lambda: self.now)
+
+    def test_an_order_is_kept_for_its_lifetime_then_gone(self):
+        first = order("1")
+        self.cache["1"] = first
+        self.now = 129.9
+        self.assertIs(first, self.cache.get("1"))
+        self.assertIn("1", self.cache)
+        self.assertEqual(["1"], list(self.cache))
+        self.now = 130.0
+        self.assertIsNone(self.cache.get("1"))
+        self.assertNotIn("1", self.cache)
+        with self.assertRaises(KeyError):
+            self.cache["1"]
+        self.assertEqual(0, len(self.cache))
+        self.assertEqual({}, dict(self.cache.items()))
+
+    def test_when_full_the_oldest_order_goes_first(self):
+        for index in range(4):
+            self.now += 1
+            self.cache[str(index)] = order(str(index))
+        self.assertEqual(["1", "2", "3"], list(self.cache))
+        self.assertEqual(3, len(self.cache))
+
+    def test_storing_an_order_again_renews_its_lifetime(self):
+        self.cache["1"] = order("1")
+        self.now = 105.0
+        self.cache["2"] = order("2")
+        self.now = 120.0
+        self.cache["1"] = again = order("1")
+        self.assertEqual(["2", "1"], list(self.cache))
+        self.now = 136.0
+        self.assertEqual({"1": again}, dict(self.cache.items()))
+
+    def test_delete(self):
+        self.cache["1"] = order("1")
+        del self.cache["1"]
+        self.assertNotIn("1", self.cache)
+        with self.assertRaises(KeyError):
+            del self.cache["1"]
+
+    def test_the_tracker_keeps_completed_orders_in_it(self):
+        tracker = BackpackOrderTracker(connector=MagicMock())
+        done = order("done")
+        tracker.start_tracking_order(done)
+        tracker.stop_tracking_order("done")
+        self.assertIsInstance(tracker._cached_orders, CompletedOrders)
+        self.assertIs(done, tracker.fetch_order("done"))
+        self.assertEqual({"done": done}, tracker.cached_orders)
+        self.assertEqual(tracker.MAX_CACHE_SIZE, tracker._cached_orders.maxsize)
+        self.assertEqual(tracker.CACHED_ORDER_TTL, tracker._cached_orders.ttl)

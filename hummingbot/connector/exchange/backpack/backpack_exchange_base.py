@@ -25,6 +25,7 @@ import asyncio
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
 
+import aiohttp
 from bidict import bidict
 
 from hummingbot.connector.exchange.backpack import (
@@ -206,10 +207,13 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         and cancels). Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once,
         as Hummingbot's `_api_request` does."""
         if self._signed_request is None:
-            factory = self._web_assistants_factory
+            connections = self._web_assistants_factory._connections_factory
 
             async def session():
-                return (await factory._connections_factory.get_rest_connection())._client_session
+                shared = getattr(connections, "_shared_client", None)  # Hummingbot's shared session, once made
+                if isinstance(shared, aiohttp.ClientSession) and not shared.closed:
+                    return shared
+                return (await connections.get_rest_connection())._client_session
             self._signed_request = BackpackSignedRequest(
                 auth=self._auth, throttler=self._throttler, backoff=self._request_pool.backoff,
                 time_synchronizer=self._time_synchronizer, sync_clock=self._update_time_synchronizer,

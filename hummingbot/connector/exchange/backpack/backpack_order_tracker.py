@@ -5,15 +5,21 @@ create can arrive after the stream already reported a fill. Hummingbot's tracker
 as it comes, so a late "New" would turn a partially filled order back into an open one. This tracker
 drops such stale updates (still learning the exchange order id from them). Shared by spot and perp.
 
+Every order event looks its order up in the tracker's maps (active, completed, lost), several times. The maps
+are read through `OrdersView` (no copy, a key looked up in each map in turn) and the completed orders are kept in
+`CompletedOrders` instead of Hummingbot's `cachetools.TTLCache`: same size and lifetime, a lookup is a dict
+lookup and a time check (the TTLCache's locking timer, expiry walk and LRU links cost more than the rest of a
+lookup, several times per fill: bench/round_trip_bench.py).
+
 `apply_order_update` applies an update in the caller's task, where Hummingbot's `process_order_update`
 schedules a task for it: one event-loop pass less between an order's answer or stream event and the
 strategy's event. Only a FILLED update whose fills are not all in yet still goes to a task, because
 Hummingbot waits there (up to `TRADE_FILLS_WAIT_TIMEOUT`) for the missing fills.
 """
 import asyncio
-from collections import ChainMap
-from types import MappingProxyType
-from typing import Mapping, Optional
+import time
+from collections.abc import Mapping, MutableMapping
+from typing import Callable, Dict, Iterator, Optional, Tuple
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
@@ -27,22 +33,113 @@ def state_progress(state: OrderState) -> int:
     return _PROGRESS.get(state, _FINAL)
 
 
+class OrdersView(Mapping):
+    """A read-only union of order maps, the first map holding a key winning (Hummingbot merges them into a new
+    dict, the last map winning: give them here in reverse)."""
+
+    __slots__ = ("_maps",)
+
+    def __init__(self, *maps: Mapping[str, InFlightOrder]):
+        self._maps = maps
+
+    def get(self, key, default=None):
+        for orders in self._maps:
+            order = orders.get(key)
+            if order is not None:
+                return order
+        return default
+
+    def __getitem__(self, key: str) -> InFlightOrder:
+        order = self.get(key)
+        if order is None:
+            raise KeyError(key)
+        return order
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for orders in self._maps for key in orders))
+
+    def __len__(self) -> int:
+        return len(set().union(*self._maps))
+
+
+class CompletedOrders(MutableMapping):
+    """Hummingbot's cache of completed orders (a `TTLCache` of `maxsize` orders kept `ttl` seconds), as an
+    insertion-ordered dict of (expiry, order). The lifetime is the same for every order, so the oldest entry
+    always expires first, and it is the one dropped when the cache is full (the TTLCache drops the least
+    recently read one; completed orders are read a few times right after completion, if at all)."""
+
+    def __init__(self, maxsize: int, ttl: float, timer: Callable[[], float] = time.monotonic):
+        self.maxsize = maxsize
+        self.ttl = ttl
+        self.timer = timer
+        self._entries: Dict[str, Tuple[float, InFlightOrder]] = {}
+
+    def _expire(self, now: float):
+        entries = self._entries
+        while entries:
+            oldest = next(iter(entries))
+            if entries[oldest][0] > now and len(entries) <= self.maxsize:
+                return
+            del entries[oldest]
+
+    def get(self, key, default=None):
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= self.timer():
+            return default
+        return entry[1]
+
+    def __getitem__(self, key: str) -> InFlightOrder:
+        order = self.get(key)
+        if order is None:
+            raise KeyError(key)
+        return order
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: str, order: InFlightOrder):
+        now = self.timer()
+        self._entries.pop(key, None)  # a new entry goes last, with a new lifetime
+        self._entries[key] = (now + self.ttl, order)
+        self._expire(now)
+
+    def __delitem__(self, key: str):
+        expiry, _ = self._entries.pop(key)
+        if expiry <= self.timer():
+            raise KeyError(key)  # expired: it was already gone
+
+    def __iter__(self) -> Iterator[str]:
+        self._expire(self.timer())
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        self._expire(self.timer())
+        return len(self._entries)
+
+
 class BackpackOrderTracker(ClientOrderTracker):
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._cached_orders = CompletedOrders(maxsize=self.MAX_CACHE_SIZE, ttl=self.CACHED_ORDER_TTL)
 
     @property
     def all_fillable_orders(self) -> Mapping[str, InFlightOrder]:
         """Hummingbot's mapping (active, then cached, then lost orders; the later wins), as a read-only view
-        instead of a new dict: Hummingbot rebuilds it, walking its TTL cache of up to 1000 completed orders,
+        instead of a new dict: Hummingbot rebuilds it, walking its cache of up to 1000 completed orders,
         for every fill (twice per fill event; a third of the connector's time on a fill in
         bench/round_trip_bench.py)."""
-        return MappingProxyType(ChainMap(self._lost_orders, self._cached_orders, self._in_flight_orders))
+        return OrdersView(self._lost_orders, self._cached_orders, self._in_flight_orders)
 
     @property
     def all_updatable_orders(self) -> Mapping[str, InFlightOrder]:
         """Hummingbot's mapping (active, then lost orders; the later wins), as a read-only view: Hummingbot
         copies every active order into a new dict for each order event (with 3,000 open orders, nine tenths
         of an event's cost)."""
-        return MappingProxyType(ChainMap(self._lost_orders, self._in_flight_orders))
+        return OrdersView(self._lost_orders, self._in_flight_orders)
 
     def fetch_order(self, client_order_id: Optional[str] = None,
                     exchange_order_id: Optional[str] = None) -> Optional[InFlightOrder]:
@@ -55,13 +152,19 @@ class BackpackOrderTracker(ClientOrderTracker):
             order = super().fetch_order(None, exchange_order_id)
         return order
 
+    @staticmethod
+    def _is_stale(tracked: Optional[InFlightOrder], order_update: OrderUpdate) -> bool:
+        """An update behind the order's state: dropped, but an exchange order id it brings is kept."""
+        if tracked is None or state_progress(order_update.new_state) >= state_progress(tracked.current_state):
+            return False
+        if tracked.exchange_order_id is None and order_update.exchange_order_id is not None:
+            tracked.update_exchange_order_id(order_update.exchange_order_id)
+        return True
+
     async def _process_order_update(self, order_update: OrderUpdate):
-        tracked = self.fetch_order(order_update.client_order_id, order_update.exchange_order_id)
-        if tracked is not None and state_progress(order_update.new_state) < state_progress(tracked.current_state):
-            if tracked.exchange_order_id is None and order_update.exchange_order_id is not None:
-                tracked.update_exchange_order_id(order_update.exchange_order_id)
-            return
-        await super()._process_order_update(order_update)
+        if not self._is_stale(self.fetch_order(order_update.client_order_id, order_update.exchange_order_id),
+                              order_update):
+            await super()._process_order_update(order_update)
 
     async def apply_order_update(self, order_update: OrderUpdate):
         tracked = self.fetch_order(order_update.client_order_id, order_update.exchange_order_id)
@@ -69,8 +172,10 @@ class BackpackOrderTracker(ClientOrderTracker):
                 not tracked.completely_filled_event.is_set():
             self.process_order_update(order_update)  # Hummingbot's task waits for the missing fills
             return
+        if self._is_stale(tracked, order_update):
+            return
         try:
-            await self._process_order_update(order_update)
+            await super()._process_order_update(order_update)  # the order is looked up once less
         except asyncio.CancelledError:
             raise
         except Exception:  # as a failed task would: logged, and the caller (a stream, an order) goes on

@@ -52,12 +52,14 @@ class BackpackSignedRequest:
         session = await self._session()
         async with self._throttler.execute_task(limit_id=limit_id):
             async with session.request(method.value, url, data=body, headers=headers) as response:
-                status, text = response.status, await response.text()
+                # The bytes, not `text()`: it looks for the charset in the headers on every answer; JSON is UTF-8.
+                status, raw = response.status, await response.read()
                 if status == TOO_MANY_REQUESTS:
                     self._backoff.on_rate_limited(retry_after_seconds(response.headers))
                 elif status < 400:
                     self._backoff.on_success()
         if status >= 400:
+            text = raw.decode("utf-8", "replace")
             error_text = "N/A" if "<html" in text else text
             raise IOError(f"Error executing request {method.name} {url}. HTTP status is {status}. Error: {error_text}")
-        return status, (json.loads(text) if text.strip() else None)
+        return status, (json.loads(raw) if raw.strip() else None)

@@ -89,6 +89,7 @@ class BackpackThrottler(AsyncThrottler):
     def set_rate_limits(self, rate_limits: List[RateLimit]):
         super().set_rate_limits(rate_limits)
         self._windows: Dict[str, LimitWindow] = {}
+        self._windows_of_request: Dict[str, List[Tuple[LimitWindow, int]]] = {}  # limit id -> its windows
 
     def _window(self, rate_limit: RateLimit) -> LimitWindow:
         window = self._windows.get(rate_limit.limit_id)
@@ -97,11 +98,14 @@ class BackpackThrottler(AsyncThrottler):
         return window
 
     def execute_task(self, limit_id: str) -> BackpackRequestContext:
-        rate_limit, related = self.get_related_limits(limit_id=limit_id)
-        windows: List[Tuple[LimitWindow, int]] = []
-        if rate_limit is not None:  # an unknown limit id is not throttled (as in Hummingbot)
-            windows.append((self._window(rate_limit), rate_limit.weight))
-            windows += [(self._window(limit), weight) for limit, weight in related]
+        windows = self._windows_of_request.get(limit_id)
+        if windows is None:  # the limits of a request never change once set: looked up once per limit id
+            rate_limit, related = self.get_related_limits(limit_id=limit_id)
+            windows = []
+            if rate_limit is not None:  # an unknown limit id is not throttled (as in Hummingbot)
+                windows.append((self._window(rate_limit), rate_limit.weight))
+                windows += [(self._window(limit), weight) for limit, weight in related]
+            self._windows_of_request[limit_id] = windows
         return BackpackRequestContext(windows, self._retry_interval)
 
     def used(self, limit_id: str) -> Optional[int]:

@@ -43,14 +43,14 @@ class BackpackUserStreamEventsMixin:
         market (e.g. another bot on the account reusing an id) must not touch ours, so the symbol must match
         too (unless the event or the pair's symbol is unknown), and so must the exchange id once ours is known
         (an id is unique among open orders only: another order may carry it before or after ours)."""
-        def same_market(order: InFlightOrder) -> bool:
-            return not symbol or symbols_by_pair.get(order.trading_pair) in (None, symbol)
         by_client_id = orders.get(client_order_id) if client_order_id is not None else None
-        if by_client_id is not None and same_market(by_client_id) and \
+        if by_client_id is not None and \
+                (not symbol or symbols_by_pair.get(by_client_id.trading_pair) in (None, symbol)) and \
                 by_client_id.exchange_order_id in (None, "", exchange_order_id) and \
                 not (by_client_id.is_failure and not by_client_id.exchange_order_id):  # refused: not ours
             return by_client_id  # looked up by key: this runs for every event (no walk over every order)
-        return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and same_market(o)), None)
+        return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and
+                     (not symbol or symbols_by_pair.get(o.trading_pair) in (None, symbol))), None)
 
     def _already_open(self, data: Dict[str, Any]) -> bool:
         """An `orderAccepted` for an order the create's answer already opened under the same exchange id: it
@@ -68,13 +68,19 @@ class BackpackUserStreamEventsMixin:
         # Only a ready map: an event must not wait on a markets request.
         symbols_by_pair = (await self.trading_pair_symbol_map()).inverse if self.trading_pair_symbol_map_ready() \
             else {}
+        tracker = self._order_tracker
+        updatable = None
         if data.get("e") == CONSTANTS.ORDER_FILL_EVENT and data.get("t") is not None:
             fill = Fill.from_ws(data)
-            fillable = self._tracked_order_for(self._order_tracker.all_fillable_orders, fill.exchange_order_id,
+            fillable = self._tracked_order_for(tracker.all_fillable_orders, fill.exchange_order_id,
                                                fill.client_order_id, fill.symbol, symbols_by_pair)
             if fillable is not None:
-                self._order_tracker.process_trade_update(self._trade_update(fillable, fill))
-        updatable = self._tracked_order_for(self._order_tracker.all_updatable_orders, status.exchange_order_id,
-                                            status.client_order_id, status.symbol, symbols_by_pair)
+                tracker.process_trade_update(self._trade_update(fillable, fill))
+                # The same ids and checks: the order filled is the one updated if it is still updatable.
+                if tracker.all_updatable_orders.get(fillable.client_order_id) is fillable:
+                    updatable = fillable
+        if updatable is None:
+            updatable = self._tracked_order_for(tracker.all_updatable_orders, status.exchange_order_id,
+                                                status.client_order_id, status.symbol, symbols_by_pair)
         if updatable is not None:
-            await self._order_tracker.apply_order_update(self._order_update(updatable, status, status.timestamp))
+            await tracker.apply_order_update(self._order_update(updatable, status, status.timestamp))
