@@ -218,6 +218,20 @@ class FundingOfManyPairsTests(FundingCase):
         self.assertEqual(3, len(self.requests()))
         self.assertEqual([(self.PAIRS[1], T0 + HOUR, Decimal("0.3"))], self.reported())
 
+    async def test_a_payment_written_late_below_a_full_page_is_still_found_once(self):
+        """The walk re-reads FUNDING_HISTORY_OVERLAP_S before the previous walk's newest row: stopping at that row
+        would miss a payment of the same interval the exchange lists after a full page."""
+        paid = [funding_row(self.symbol(p), T0, "0.0001", "-1") for p in self.PAIRS[:-1]]
+        self.answer(paid + [funding_row(self.symbol(self.PAIRS[-1]), T0 - HOUR, "0.0001", "-1")])
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        newer = [funding_row(self.symbol(self.PAIRS[0]), T0 + i, "0.0001", "-0.01") for i in range(996, 0, -1)]
+        self.mock_api.get(FUNDING_URL, body=json.dumps(newer + paid))  # a full page ending at the newest known rows
+        self.mock_api.get(FUNDING_URL, body=json.dumps([funding_row(self.symbol(self.PAIRS[-1]), T0, "0.0001", "-2")]))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(["0", "0", "1000"], [r["offset"] for r in self.requests()])
+        self.assertEqual([(self.PAIRS[-1], T0, Decimal("-2"))], [e for e in self.reported() if e[0] != self.PAIRS[0]])
+        self.assertEqual(996, len([e for e in self.reported() if e[0] == self.PAIRS[0]]))
+
     async def test_a_pair_without_symbol_fails_the_round_without_ending_the_poll_loop(self):
         from bidict import bidict
         self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS[1:]}))
