@@ -119,3 +119,30 @@ class PerpTest(EmulatorTestCase):
         self.assertEqual(-Decimal(row["quantity"]), Decimal(short["quantity"]))
         rates = await self.alice.ok("GET", "/api/v1/fundingRates", {"symbol": PERP})
         self.assertEqual(row["fundingRate"], rates[0]["fundingRate"])
+
+
+class FundingHistoryAllMarketsTest(EmulatorTestCase):
+    """`GET /wapi/v1/history/funding` without `symbol`: "If not set, all markets are returned" (OAS
+    `/wapi/v1/history/funding` parameter `symbol`), newest first when asked, paged over every market's rows."""
+    server_options = {"funding_interval_s": 3600.0}  # no periodic payment during the test: only those below
+
+    async def test_no_symbol_returns_every_market_newest_first_and_pages_across_them(self):
+        btc = "BTC_USDC_PERP"
+        await self.bob.order(symbol=PERP, side="Ask", orderType="Limit", price="180", quantity="2")
+        await self.alice.order(symbol=PERP, side="Bid", orderType="Market", quantity="2")
+        await self.bob.order(symbol=btc, side="Ask", orderType="Limit", price="95000", quantity="0.01")
+        await self.alice.order(symbol=btc, side="Bid", orderType="Market", quantity="0.01")
+        hour_ms = 3_600_000
+        for end_ms in (1757620800000, 1757620800000 + hour_ms):
+            for symbol in (PERP, btc):
+                self.server.exchange.settlement.pay_funding(symbol, Decimal("0.0001"), end_ms)
+        rows = await self.alice.ok("GET", "/wapi/v1/history/funding", {"sortDirection": "Desc"})
+        self.assertEqual([("2025-09-11T21:00:00", btc), ("2025-09-11T21:00:00", PERP),
+                          ("2025-09-11T20:00:00", btc), ("2025-09-11T20:00:00", PERP)],
+                         [(r["intervalEndTimestamp"], r["symbol"]) for r in rows])
+        pages = [await self.alice.ok("GET", "/wapi/v1/history/funding",
+                                     {"sortDirection": "Desc", "limit": 3, "offset": offset}) for offset in (0, 3)]
+        self.assertEqual(rows, pages[0] + pages[1])
+        only_sol = await self.alice.ok("GET", "/wapi/v1/history/funding", {"symbol": PERP, "sortDirection": "Asc"})
+        self.assertEqual([("2025-09-11T20:00:00", PERP), ("2025-09-11T21:00:00", PERP)],
+                         [(r["intervalEndTimestamp"], r["symbol"]) for r in only_sol])

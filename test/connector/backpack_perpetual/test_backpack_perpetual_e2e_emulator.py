@@ -4,9 +4,7 @@ close it reduce-only with an oversized order (no flip), see it gone, receive fun
 with balances and position equal to the emulator's ledger."""
 import asyncio
 import os
-import time
 from decimal import Decimal
-from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 from unittest.mock import patch
 
 from backpack_emulator.keys import generate_keypair
@@ -21,14 +19,14 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, Position
 from hummingbot.core.data_type.order_candidate import PerpetualOrderCandidate
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
 from test.connector.backpack.test_backpack_e2e_emulator import wait_for
+from test.connector.backpack_perpetual.emulator_case import PerpetualOnEmulatorCase
 
 PAIR = "SOL-USDC"
 PERP = "SOL_USDC_PERP"
 
 
-class PerpetualAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
+class PerpetualAgainstEmulatorTests(PerpetualOnEmulatorCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -53,20 +51,6 @@ class PerpetualAgainstEmulatorTests(IsolatedAsyncioWrapperTestCase):
         await wait_for(lambda: self.server.hub.wants_private(self.api_key), "the private subscription")
         await self.counterparty._update_time_synchronizer()
         await self.counterparty._update_trading_rules()
-
-    async def asyncTearDown(self):
-        await self.derivative.stop_network()
-        self.clock_task.cancel()
-        await asyncio.gather(self.clock_task, self.server.stop(), return_exceptions=True)
-        await ConnectionsFactory().close()  # Hummingbot's shared aiohttp session is bound to this test's loop
-        await super().asyncTearDown()
-        self.assertEqual([], self.server.refusals(), "requests the strict decoder refused")
-
-    async def drive_clock(self, period_s: float = 0.1):
-        """What Hummingbot's clock does: timestamps and ticks (status polling, funding poll notifier)."""
-        while await asyncio.sleep(period_s, result=True):
-            self.derivative._set_current_timestamp(time.time())
-            self.derivative.tick(self.derivative.current_timestamp)
 
     async def counterparty_order(self, side: TradeType, amount: str, price: str):
         await self.counterparty._place_order(order_id=next_client_order_id(), trading_pair=PAIR,

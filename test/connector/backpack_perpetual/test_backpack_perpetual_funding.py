@@ -12,7 +12,7 @@ from hummingbot.connector.exchange.backpack import backpack_constants as CONSTAN
 from hummingbot.core.data_type.funding_info import FundingInfoUpdate
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
-from test.connector.backpack.helpers import url_regex
+from test.connector.backpack.helpers import ClosesSharedHttpSession, url_regex
 from test.connector.backpack_perpetual.helpers import (
     OTHER_PAIR,
     OTHER_SYMBOL,
@@ -28,12 +28,19 @@ HOUR = 3600
 T0 = 1757620800  # 2025-09-11T20:00:00Z
 
 
-class FundingTests(IsolatedAsyncioWrapperTestCase):
+class FundingCase(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+    """A derivative of `PAIRS` (symbols `symbol(pair)`), its FundingPaymentCompleted events, mocked REST."""
+    PAIRS = [PAIR]
+
+    @staticmethod
+    def symbol(pair: str) -> str:
+        return pair.replace("-", "_") + "_PERP"
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
-        self.derivative = make_derivative(trading_pairs=[PAIR])
-        self.data_source = self.derivative._create_order_book_data_source()
+        from bidict import bidict
+        self.derivative = make_derivative(trading_pairs=self.PAIRS)
+        self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS}))
         self.payments = []
         self.forwarder = EventForwarder(self.payments.append)  # keeps every event (EventLogger keeps 50)
         self.derivative.add_listener(MarketEvent.FundingPaymentCompleted, self.forwarder)
@@ -43,6 +50,13 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
     async def asyncTearDown(self):
         self.mock_api.stop()
         await super().asyncTearDown()
+
+
+class FundingTests(FundingCase):
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.data_source = self.derivative._create_order_book_data_source()
 
     async def test_funding_info_from_rest_in_seconds(self):
         self.mock_api.get(MARK_PRICES_URL, body=json.dumps([
@@ -103,7 +117,7 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
                          [(e.timestamp, e.funding_rate, e.amount) for e in self.payments])
         self.assertEqual(("backpack_perpetual", PAIR), (self.payments[0].market, self.payments[0].trading_pair))
         params = self._requests()[1].kwargs["params"]
-        self.assertEqual({"symbol": SYMBOL, "limit": "1000", "offset": "0", "sortDirection": "Desc"}, params)
+        self.assertEqual({"limit": "1000", "offset": "0", "sortDirection": "Desc"}, params)  # every market
 
     async def test_pages_until_the_last_known_payment(self):
         self.derivative._last_funding_fee_payment_ts[PAIR] = T0
@@ -138,6 +152,102 @@ class FundingTests(IsolatedAsyncioWrapperTestCase):
                          await self.derivative._fetch_last_fee_payment(PAIR))
         self._funding_answer([])
         self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))
+
+
+class FundingOfManyPairsTests(FundingCase):
+    """Every pair's payments from one request per poll (`/wapi/v1/history/funding` without `symbol`), where
+    Hummingbot's loop made one per pair: 200 of the 418 requests of a 100-pair start (bench/RESULTS.md)."""
+
+    PAIRS = [f"S{i}-USDC" for i in range(5)]
+
+    def answer(self, rows):
+        """The exchange's answer: newest first, as asked (`sortDirection=Desc`)."""
+        rows = sorted(rows, key=lambda r: r["intervalEndTimestamp"], reverse=True)
+        self.mock_api.get(FUNDING_URL, body=json.dumps(rows))
+
+    def requests(self):
+        return [call.kwargs["params"] for calls in self.mock_api.requests.values() for call in calls]
+
+    def reported(self):
+        return [(e.trading_pair, e.timestamp, e.amount) for e in self.payments]
+
+    async def test_one_request_for_every_pair_at_start_and_at_each_poll_each_payment_once(self):
+        history = [funding_row(self.symbol(p), T0 - k * HOUR, "0.0001", f"-{i}.{k}")
+                   for i, p in enumerate(self.PAIRS) for k in (0, 1)]
+        history.append(funding_row("ETH_USDC_PERP", T0, "0.0001", "-9"))  # a market the bot does not trade
+        self.answer(history)
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        self.assertEqual(1, len(self.requests()))
+        self.assertEqual({"limit": "1000", "offset": "0", "sortDirection": "Desc"}, self.requests()[0])
+        self.assertEqual([], self.payments)  # what was paid before the start is history
+        self.assertEqual({p: T0 for p in self.PAIRS}, self.derivative._last_funding_fee_payment_ts)
+
+        # next interval: paid on every pair but the last, whose row the exchange writes a little later
+        history += [funding_row(self.symbol(p), T0 + HOUR, "0.0002", f"-{i}.5") for i, p in enumerate(self.PAIRS[:-1])]
+        self.answer(history)
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(2, len(self.requests()))
+        self.assertEqual([(p, T0 + HOUR, Decimal(f"-{i}.5")) for i, p in enumerate(self.PAIRS[:-1])],
+                         sorted(self.reported()))
+
+        history += [funding_row(self.symbol(self.PAIRS[-1]), T0 + HOUR, "0.0002", "-4.5"),
+                    funding_row(self.symbol(self.PAIRS[0]), T0 + 2 * HOUR, "0.0003", "-0.7")]
+        self.answer(history)
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.answer(history)  # nothing new: nothing reported again
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(4, len(self.requests()))
+        self.assertEqual([(self.PAIRS[0], T0 + 2 * HOUR, Decimal("-0.7")),
+                          (self.PAIRS[-1], T0 + HOUR, Decimal("-4.5"))],
+                         sorted(self.reported()[4:]))
+        self.assertEqual(6, len(set((pair, ts) for pair, ts, _ in self.reported())))
+        self.assertEqual({**{p: T0 + HOUR for p in self.PAIRS}, self.PAIRS[0]: T0 + 2 * HOUR},
+                         self.derivative._last_funding_fee_payment_ts)
+
+    async def test_a_pair_never_paid_does_not_make_each_poll_read_the_whole_history(self):
+        old = [funding_row(self.symbol(self.PAIRS[0]), T0 - k * 60, "0.0001", "-0.1") for k in range(1002)]
+        self.answer(old[:1000])
+        self.answer(old[1000:])  # the end of the history: the other pairs were never paid
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        self.assertEqual(["0", "1000"], [r["offset"] for r in self.requests()])
+        self.assertEqual({**{p: 0 for p in self.PAIRS}, self.PAIRS[0]: T0},
+                         self.derivative._last_funding_fee_payment_ts)
+        newest = [funding_row(self.symbol(self.PAIRS[1]), T0 + HOUR, "0.0001", "0.3")] + old[:999]
+        self.answer(newest)  # a full page, its oldest row long before the previous walk's newest
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(3, len(self.requests()))
+        self.assertEqual([(self.PAIRS[1], T0 + HOUR, Decimal("0.3"))], self.reported())
+
+    async def test_a_payment_written_late_below_a_full_page_is_still_found_once(self):
+        """The walk re-reads FUNDING_HISTORY_OVERLAP_S before the previous walk's newest row: stopping at that row
+        would miss a payment of the same interval the exchange lists after a full page."""
+        paid = [funding_row(self.symbol(p), T0, "0.0001", "-1") for p in self.PAIRS[:-1]]
+        self.answer(paid + [funding_row(self.symbol(self.PAIRS[-1]), T0 - HOUR, "0.0001", "-1")])
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        newer = [funding_row(self.symbol(self.PAIRS[0]), T0 + i, "0.0001", "-0.01") for i in range(996, 0, -1)]
+        self.mock_api.get(FUNDING_URL, body=json.dumps(newer + paid))  # a full page ending at the newest known rows
+        self.mock_api.get(FUNDING_URL, body=json.dumps([funding_row(self.symbol(self.PAIRS[-1]), T0, "0.0001", "-2")]))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(["0", "0", "1000"], [r["offset"] for r in self.requests()])
+        self.assertEqual([(self.PAIRS[-1], T0, Decimal("-2"))], [e for e in self.reported() if e[0] != self.PAIRS[0]])
+        self.assertEqual(996, len([e for e in self.reported() if e[0] == self.PAIRS[0]]))
+
+    async def test_a_pair_without_symbol_fails_the_round_without_ending_the_poll_loop(self):
+        from bidict import bidict
+        self.derivative._set_trading_pair_symbol_map(bidict({self.symbol(p): p for p in self.PAIRS[1:]}))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)  # logged, not raised
+        self.assertEqual(([], {}), (self.requests(), self.derivative._last_funding_fee_payment_ts))
+
+    async def test_failed_request_reports_nothing_and_the_next_poll_catches_up(self):
+        self.answer([funding_row(self.symbol(p), T0, "0.0001", "-1") for p in self.PAIRS])
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        self.mock_api.get(FUNDING_URL, status=503, body=json.dumps({"code": "SERVER_ERROR", "message": "down"}))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual([], self.payments)
+        self.answer([funding_row(self.symbol(p), T0 + k * HOUR, "0.0001", "-1") for p in self.PAIRS for k in (0, 1)])
+        await self.derivative._update_all_funding_payments(fire_event_on_new=True)
+        self.assertEqual(sorted((p, T0 + HOUR) for p in self.PAIRS), sorted((p, ts) for p, ts, _ in self.reported()))
+        self.assertEqual(3, len(self.requests()))
 
 
 class RuntimePairTests(IsolatedAsyncioWrapperTestCase):

@@ -18,5 +18,9 @@ POSITION_CLOSED_EVENT = "positionClosed"
 FUNDING_INFO_RETRY_S = 5.0
 # Funding is paid hourly; the history is polled a little more often than that.
 FUNDING_FEE_POLL_INTERVAL_S = 120
+# One walk of all markets' funding history per poll: at most this many pages of 1000 rows (100 positions paid
+# hourly fill 20 pages in 200 hours), and re-reading this much before the newest row of the previous walk.
+FUNDING_HISTORY_MAX_PAGES = 20
+FUNDING_HISTORY_OVERLAP_S = 3600.0
 # Leverage is account-wide and can be changed outside this bot (web UI, another bot): re-read it.
 LEVERAGE_REFRESH_INTERVAL_S = 60.0

@@ -10,8 +10,9 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
 - leverage: Backpack's `leverageLimit` is ACCOUNT-wide. `set_leverage` PATCHes it, applies it to every
   pair and warns when pairs ask for different values; it is re-read from `/api/v1/account` every
   LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
-- funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments from
-  `/wapi/v1/history/funding`, paged, each emitted once as a FundingPaymentCompleted event;
+- funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments of every pair from one
+  walk of `/wapi/v1/history/funding` without `symbol` per poll (backpack_perpetual_funding), each emitted
+  once as a FundingPaymentCompleted event;
 - balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
   free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
   positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
@@ -32,12 +33,12 @@ from hummingbot.connector.derivative.backpack_perpetual import (
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_api_order_book_data_source import (
     BackpackPerpetualAPIOrderBookDataSource,
 )
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_funding import read_funding_history
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_margin import (
     margin_change_from_fills,
     margin_held_by_orders,
 )
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_messages import (
-    FundingPayment,
     PositionRecord,
 )
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_user_stream_data_source import (
@@ -85,6 +86,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         self._next_leverage_refresh = 0.0
         self._leverage_changes = 0  # a re-read that started before a change must not undo it
         self._account_leverage: Optional[int] = None
+        self._funding_history_mark: Optional[float] = None  # see `_update_funding_payments`
         super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
                          backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_perpetual_cancel_all_scope, **kwargs)
@@ -320,48 +322,67 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
                     await self._sleep(PERP_CONSTANTS.FUNDING_INFO_RETRY_S)
             self._perpetual_trading.initialize_funding_info(funding_info)
 
-    async def _funding_payments(self, trading_pair: str, newer_than: Optional[float]) -> List[FundingPayment]:
-        """Payments of the pair, oldest first: all those newer than `newer_than`, or the newest page when None."""
-        symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        payments: List[FundingPayment] = []
-        offset = 0
-        while True:
-            rows = await self._api_get(path_url=CONSTANTS.FUNDING_HISTORY_PATH_URL, is_auth_required=True, params={
-                "symbol": symbol, "limit": CONSTANTS.HISTORY_PAGE_LIMIT, "offset": offset, "sortDirection": "Desc"})
-            rows = rows if isinstance(rows, list) else []
-            page = [FundingPayment.from_history(r) for r in rows]
-            page = [p for p in page if p.symbol in ("", symbol)]
-            payments += [p for p in page if newer_than is None or p.timestamp > newer_than]
-            reached_known = newer_than is None or any(p.timestamp <= newer_than for p in page)
-            if reached_known or len(rows) < CONSTANTS.HISTORY_PAGE_LIMIT:
-                break
-            offset += CONSTANTS.HISTORY_PAGE_LIMIT
-        return sorted(payments, key=lambda p: p.timestamp)
+    async def _read_funding_page(self, params: Dict[str, Any]) -> Any:
+        return await self._api_get(path_url=CONSTANTS.FUNDING_HISTORY_PATH_URL, is_auth_required=True, params=params)
 
     async def _fetch_last_fee_payment(self, trading_pair: str) -> Tuple[float, Decimal, Decimal]:
-        payments = await self._funding_payments(trading_pair, newer_than=None)
-        if not payments:
+        symbol = await self.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
+        history = await read_funding_history(self._read_funding_page, {symbol}, None,
+                                             PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES)
+        if not history.of(symbol):
             return 0, Decimal("-1"), Decimal("-1")
-        return payments[-1].timestamp, payments[-1].rate, payments[-1].amount
+        newest = history.of(symbol)[-1]
+        return newest.timestamp, newest.rate, newest.amount
+
+    async def _update_all_funding_payments(self, fire_event_on_new: bool):
+        """One walk of the funding history for every pair per poll, instead of Hummingbot's one request per pair
+        (`safe_gather` of `_update_funding_payment`): the poll loop is the only caller, one round at a time, so
+        no request needs sharing between concurrent callers."""
+        await self._update_funding_payments(list(self.trading_pairs), fire_event_on_new)
 
     async def _update_funding_payment(self, trading_pair: str, fire_event_on_new: bool) -> bool:
-        """Emits every payment made since the last poll (not only the newest), each exactly once."""
-        known = self._last_funding_fee_payment_ts.get(trading_pair)
-        initializing = not fire_event_on_new or known is None
-        try:
-            if initializing:
-                timestamp, _, _ = await self._fetch_last_fee_payment(trading_pair)
-                self._last_funding_fee_payment_ts[trading_pair] = timestamp  # earlier payments are history
-                return True
-            payments = await self._funding_payments(trading_pair, newer_than=known)
+        return await self._update_funding_payments([trading_pair], fire_event_on_new)
+
+    async def _update_funding_payments(self, trading_pairs: List[str], fire_event_on_new: bool) -> bool:
+        """Hummingbot's bookkeeping for each pair from one walk of all markets' payments: at start (or for a pair
+        without a last payment yet) the pair's newest payment is recorded without an event; after that every
+        payment newer than the pair's last one is emitted, oldest first, each exactly once.
+
+        How far back the walk reads: to the pair's last payment, but never below `_funding_history_mark` (the
+        newest row of the last walk applied to every pair) less FUNDING_HISTORY_OVERLAP_S. Without the mark a
+        pair that is never paid (no position) would make every poll read the whole history; every row older
+        than the mark was already seen by that walk and given to its pair. The overlap re-reads the last
+        intervals, so a payment the exchange writes a little after another market's of the same or the
+        previous interval is still found (emitted once: only payments newer than the pair's last one are)."""
+        last = {pair: self._last_funding_fee_payment_ts.get(pair) for pair in trading_pairs}
+        initializing = [pair for pair in trading_pairs if not fire_event_on_new or last[pair] is None]
+        mark = self._funding_history_mark
+        cursors = [ts if mark is None else max(ts, mark) for pair, ts in last.items() if pair not in initializing]
+        until = min(cursors) - PERP_CONSTANTS.FUNDING_HISTORY_OVERLAP_S if cursors else None
+        try:  # the symbol lookup too: an error must not end Hummingbot's funding poll loop
+            symbols = {pair: await self.exchange_symbol_associated_to_pair(trading_pair=pair) for pair in trading_pairs}
+            history = await read_funding_history(self._read_funding_page, {symbols[p] for p in initializing}, until,
+                                                 PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES)
         except asyncio.CancelledError:
             raise
         except Exception:
+            names = trading_pairs[0] if len(trading_pairs) == 1 else f"{len(trading_pairs)} pairs"
             self.logger().network(
-                f"Unexpected error while fetching funding payments for {trading_pair}.", exc_info=True,
-                app_warning_msg=f"Could not fetch funding payments for {trading_pair}. Check network connection.")
+                f"Unexpected error while fetching funding payments for {names}.", exc_info=True,
+                app_warning_msg=f"Could not fetch funding payments for {names}. Check network connection.")
             return False
-        for payment in payments:
-            self._emit_funding_payment_event(trading_pair, payment.timestamp, payment.rate, payment.amount,
-                                             fire_event_on_new=True)
+        if not history.complete:
+            self.logger().warning(f"The funding history walk stopped short of the last known payments (after "
+                                  f"{PERP_CONSTANTS.FUNDING_HISTORY_MAX_PAGES} pages, or the server ignored `offset`): "
+                                  f"older funding payments may be missing.")
+        for pair in trading_pairs:
+            payments = history.of(symbols[pair])
+            if pair in initializing:  # earlier payments are history
+                self._last_funding_fee_payment_ts[pair] = payments[-1].timestamp if payments else 0
+                continue
+            for payment in payments:
+                self._emit_funding_payment_event(pair, payment.timestamp, payment.rate, payment.amount,
+                                                 fire_event_on_new=True)
+        if history.newest is not None and set(self.trading_pairs) <= set(trading_pairs):
+            self._funding_history_mark = max(history.newest, mark if mark is not None else history.newest)
         return True
