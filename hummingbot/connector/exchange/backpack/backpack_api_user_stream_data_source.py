@@ -21,7 +21,6 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
-from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWSConnection
 from hummingbot.core.data_type.user_stream_tracker_data_source import UserStreamTrackerDataSource
 from hummingbot.core.web_assistant.connections.data_types import WSJSONRequest
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
@@ -74,18 +73,6 @@ class BackpackAPIUserStreamDataSource(UserStreamTrackerDataSource):
         except Exception:
             self.logger().error("Unexpected error occurred subscribing to private streams...", exc_info=True)
             raise
-
-    async def _process_websocket_messages(self, websocket_assistant: WSAssistant, queue: asyncio.Queue):
-        connection = getattr(websocket_assistant, "_connection", None)
-        if not isinstance(connection, BackpackWSConnection) or websocket_assistant._ws_post_processors:
-            await super()._process_websocket_messages(websocket_assistant, queue)
-            return
-        # Hummingbot's loop, without its async generator and (empty) post-processing: two coroutine layers
-        # less in front of every order event.
-        while connection.connected:
-            response = await connection.receive()
-            if response is not None:
-                await self._process_event_message(response.data, queue)
 
     async def _process_event_message(self, event_message: Dict[str, Any], queue: asyncio.Queue):
         if isinstance(event_message, dict) and "stream" in event_message:  # an event: nearly every frame

@@ -14,6 +14,11 @@ from hummingbot.connector.exchange.backpack.backpack_messages import Fill, Order
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState
 
 
+def _in_market(order: InFlightOrder, symbol: str, symbols_by_pair: Dict[str, str]) -> bool:
+    """The order is of the event's market (or either market is unknown)."""
+    return not symbol or symbols_by_pair.get(order.trading_pair) in (None, symbol)
+
+
 class BackpackUserStreamEventsMixin:
     async def _user_stream_event_listener(self):
         async for event_message in self._iter_user_event_queue():
@@ -44,13 +49,12 @@ class BackpackUserStreamEventsMixin:
         too (unless the event or the pair's symbol is unknown), and so must the exchange id once ours is known
         (an id is unique among open orders only: another order may carry it before or after ours)."""
         by_client_id = orders.get(client_order_id) if client_order_id is not None else None
-        if by_client_id is not None and \
-                (not symbol or symbols_by_pair.get(by_client_id.trading_pair) in (None, symbol)) and \
+        if by_client_id is not None and _in_market(by_client_id, symbol, symbols_by_pair) and \
                 by_client_id.exchange_order_id in (None, "", exchange_order_id) and \
                 not (by_client_id.is_failure and not by_client_id.exchange_order_id):  # refused: not ours
             return by_client_id  # looked up by key: this runs for every event (no walk over every order)
-        return next((o for o in orders.values() if o.exchange_order_id == exchange_order_id and
-                     (not symbol or symbols_by_pair.get(o.trading_pair) in (None, symbol))), None)
+        return next((o for o in orders.values()
+                     if o.exchange_order_id == exchange_order_id and _in_market(o, symbol, symbols_by_pair)), None)
 
     def _already_open(self, data: Dict[str, Any]) -> bool:
         """An `orderAccepted` for an order the create's answer already opened under the same exchange id: it
