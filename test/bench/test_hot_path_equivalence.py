@@ -13,11 +13,14 @@ from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 from hummingbot.connector.exchange.backpack.backpack_throttler import BackpackThrottler
+from hummingbot.connector.exchange.backpack.backpack_web_assistants import BackpackWSAssistant
 from hummingbot.connector.exchange.backpack.backpack_web_utils import build_api_factory
 from hummingbot.connector.exchange.backpack.backpack_ws_connection import BackpackWSConnection, decode_frame
 from hummingbot.connector.time_synchronizer import TimeSynchronizer
 from hummingbot.core.api_throttler.data_types import RateLimit
+from hummingbot.core.web_assistant.connections.data_types import WSResponse
 from hummingbot.core.web_assistant.connections.ws_connection import WSConnection
+from hummingbot.core.web_assistant.ws_post_processors import WSPostProcessorBase
 from hummingbot.core.data_type.order_book import OrderBook
 from hummingbot.core.data_type.order_book_message import OrderBookMessage, OrderBookMessageType
 from test.connector.backpack.helpers import API_KEY, API_SECRET
@@ -180,6 +183,38 @@ class FrameReadingTests(unittest.IsolatedAsyncioTestCase):
                 raise asyncio.TimeoutError()
         with self.assertRaisesRegex(asyncio.TimeoutError, "Message receive timed out."):
             await self.connected(Silent()).receive()
+
+
+class FrameIterationTests(unittest.IsolatedAsyncioTestCase):
+    """`BackpackWSAssistant.iter_messages` gives Hummingbot's frames, post-processed when there are
+    post-processors (the connectors set none, so no coroutine runs an empty list per frame)."""
+
+    @staticmethod
+    async def frames(post_processors) -> list:
+        socket = _ScriptedSocket(aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, '{"a":1}', None),
+                                 aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, '{"a":2}', None))
+        connection = FrameReadingTests.connected(socket)
+        assistant = BackpackWSAssistant(connection, ws_post_processors=post_processors)
+        seen = []
+        async for response in assistant.iter_messages():
+            seen.append(response.data)
+            if len(seen) == 2:
+                break
+        return seen
+
+    async def test_frames_without_post_processors(self):
+        self.assertEqual([{"a": 1}, {"a": 2}], await self.frames([]))
+
+    async def test_post_processors_still_apply(self):
+        class Tag(WSPostProcessorBase):
+            async def post_process(self, response: WSResponse) -> WSResponse:
+                return WSResponse({**response.data, "tagged": True})
+        self.assertEqual([{"a": 1, "tagged": True}, {"a": 2, "tagged": True}], await self.frames([Tag()]))
+
+    def test_connectors_iterate_with_it(self):
+        async def assistant():
+            return await build_api_factory().get_ws_assistant()
+        self.assertIsInstance(asyncio.run(assistant()), BackpackWSAssistant)
 
 
 class TimestampTests(unittest.TestCase):
