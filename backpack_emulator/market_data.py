@@ -51,10 +51,14 @@ class MarketDataGenerator:
 
     def step(self) -> None:
         for market in self.markets:
-            self._walk(market)
-            self._requote(market)
-            if self.rng.random() < TAKER_PROBABILITY:
-                self._take(market)
+            self.step_market(market)
+
+    def step_market(self, market: Market) -> None:
+        """One market's move: its fair price walks, the maker requotes, and now and then the taker trades."""
+        self._walk(market)
+        self._requote(market)
+        if self.rng.random() < TAKER_PROBABILITY:
+            self._take(market)
 
     def _walk(self, market: Market) -> None:
         start = int(market.initial_price / market.tick_size)

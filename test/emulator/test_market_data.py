@@ -1,5 +1,6 @@
 """The seeded market-data generator: deterministic, keeps both sides populated, moves and trades,
 conserves value through its internal accounts."""
+import asyncio
 import unittest
 from decimal import Decimal
 
@@ -79,3 +80,32 @@ class ExtraMarketsTest(unittest.TestCase):
             self.assertTrue(exchange.public_trades[symbol], symbol)
         with self.assertRaises(ValueError):
             synthetic_markets(-1)
+
+
+class MarketDataPacingTest(unittest.IsolatedAsyncioTestCase):
+    """The server moves one market at a time, evenly spread over the interval, instead of every market in
+    one go: an order is not held behind the requotes of all the markets at once."""
+
+    async def test_markets_step_one_at_a_time_spread_over_the_interval(self):
+        from backpack_emulator.server import EmulatorServer
+        server = EmulatorServer(host="127.0.0.1", port=0, seed=3, market_data=True, market_data_interval_s=0.2)
+        await server.start()
+        try:
+            loop = asyncio.get_running_loop()
+            steps = []
+            stepped = server.generator.step_market
+            server.generator.step_market = lambda market: (steps.append((loop.time(), market.symbol)),
+                                                           stepped(market))
+            await asyncio.sleep(0.9)
+        finally:
+            await server.stop()
+        markets = [m.symbol for m in server.generator.markets]
+        self.assertGreaterEqual(len(steps), 3 * len(markets))
+        self.assertEqual([symbol for _, symbol in steps], (markets * 10)[:len(steps)])  # in turn, each in its slot
+        gaps = [later - earlier for (earlier, _), (later, _) in zip(steps, steps[1:])]
+        slot = 0.2 / len(markets)
+        self.assertGreater(min(gaps), slot * 0.5)  # never two markets in one go
+        for symbol in markets:  # each market still moves once per interval
+            times = [t for t, s in steps if s == symbol]
+            per_interval = [later - earlier for earlier, later in zip(times, times[1:])]
+            self.assertAlmostEqual(sum(per_interval) / len(per_interval), 0.2, delta=0.04)
