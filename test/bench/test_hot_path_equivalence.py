@@ -1,5 +1,6 @@
 """The hot-path speedups made for the benchmarks give the same answers as the Hummingbot code they replace."""
 import asyncio
+import gc
 import json
 import unittest
 
@@ -52,6 +53,20 @@ class ThrottlerTests(unittest.TestCase):
             return waited, throttler.used("x")
 
         self.assertEqual((True, 1), asyncio.run(scenario()))
+
+    def test_booking_a_request_leaves_no_object_for_the_garbage_collector(self):
+        throttler = BackpackThrottler([RateLimit(limit_id="x", limit=10_000, time_interval=60)])
+        context = throttler.execute_task("x")
+        gc.collect()
+        gc.disable()
+        try:
+            before = len(gc.get_objects())
+            granted = sum(context._try_take() for _ in range(500))
+            grown = len(gc.get_objects()) - before
+        finally:
+            gc.enable()
+        self.assertEqual(500, granted)
+        self.assertLess(grown, 20)  # a (time, weight) tuple per request would be 500 more
 
     def test_connectors_use_it(self):
         async def pool_throttler():

@@ -21,27 +21,32 @@ WAIT_WARNING_INTERVAL_S = 10.0
 
 
 class LimitWindow:
-    """The requests of one rate limit still inside its (safety-widened) time window."""
+    """The requests of one rate limit still inside its (safety-widened) time window: their times and weights
+    in two queues rather than a (time, weight) tuple each, which would be one more object per request for
+    the garbage collector to count and scan for the whole window (a minute: up to 2,000 of them)."""
 
-    __slots__ = ("limit_id", "limit", "span_s", "entries", "used")
+    __slots__ = ("limit_id", "limit", "span_s", "times", "weights", "used")
 
     def __init__(self, rate_limit: RateLimit, safety_margin_pct: float):
         self.limit_id = rate_limit.limit_id
         self.limit = rate_limit.limit
         self.span_s = rate_limit.time_interval * (1 + safety_margin_pct)
-        self.entries: Deque[Tuple[float, int]] = deque()
+        self.times: Deque[float] = deque()
+        self.weights: Deque[int] = deque()
         self.used = 0
 
     def expire(self, now: float):
-        entries = self.entries
-        while entries and now - entries[0][0] > self.span_s:
-            self.used -= entries.popleft()[1]
+        times = self.times
+        while times and now - times[0] > self.span_s:
+            times.popleft()
+            self.used -= self.weights.popleft()
 
     def has_room(self, weight: int) -> bool:
         return self.used + weight <= self.limit
 
     def add(self, now: float, weight: int):
-        self.entries.append((now, weight))
+        self.times.append(now)
+        self.weights.append(weight)
         self.used += weight
 
 
