@@ -8,6 +8,7 @@ Connector and floor alternate order by order, so load on the (shared) machine hi
 `ACCOUNTS` pairs of accounts one after the other (samples pooled). p50/p99 of each, their ratio, and the
 connector's share: its total minus the emulator's processing time of the order's `POST /api/v1/order` as
 the emulator reports it (its request log, `processingUs`)."""
+import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,9 +41,12 @@ TARGET_RATIO = 1.3
 BLOCK = 1  # orders per kind before switching between connector and floor: a load spike hits both alike
 # Accounts measured one after the other, samples pooled: a p99 of 500 orders is their 5th worst, one load
 # spike away from another figure. More orders on one account would exceed its 2000/min request budget.
-# Six accounts give 3,000 orders of each kind: their p99 is the 30th worst (with 1,500, the same code read
-# 1.04x to 1.45x from one run to the next on a quiet machine).
-ACCOUNTS = 6
+# Twelve accounts give 6,000 orders of each kind, their p99 the 60th worst. The tail is made of the
+# machine's slow moments (every process slowed for a few ms), so the p99 ratio of 3,000 orders still
+# swung by +-0.12 between runs of the same code (its bootstrap spread was the same); 6,000 halve that.
+ACCOUNTS = 12
+BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_SEED = 1
 
 
 def _fmt(values: List[float]) -> str:
@@ -62,9 +66,27 @@ class Latencies:
             rows.append(Row("round trip", f"{what}: connector share (total - emulator processing)",
                             _fmt(self.connector_ms)))
         for name, q in (("p50", 0.5), ("p99", 0.99)):
+            low, high = ratio_interval(self.totals_ms, self.floor_ms, q)
             rows.append(Row.ratio("round trip", f"{what}: connector / floor, {name}",
-                                  percentile(self.totals_ms, q) / percentile(self.floor_ms, q), TARGET_RATIO))
+                                  percentile(self.totals_ms, q) / percentile(self.floor_ms, q), TARGET_RATIO,
+                                  note=f"(90% bootstrap interval {low:.2f}-{high:.2f})"))
         return rows
+
+
+def ratio_interval(connector_ms: List[float], floor_ms: List[float], q: float,
+                   resamples: int = BOOTSTRAP_RESAMPLES) -> Tuple[float, float]:
+    """5th and 95th percentiles of the ratio of the q-quantiles over bootstrap resamples: how far the ratio
+    read from these orders may be from the ratio of the connector itself. Connector and floor orders are
+    drawn in pairs (the same index: they ran one after the other, under the same machine load)."""
+    pairs = min(len(connector_ms), len(floor_ms))
+    if pairs == 0:
+        return float("nan"), float("nan")
+    rng = random.Random(BOOTSTRAP_SEED)
+    ratios = []
+    for _ in range(resamples):
+        picks = [rng.randrange(pairs) for _ in range(pairs)]
+        ratios.append(percentile([connector_ms[i] for i in picks], q) / percentile([floor_ms[i] for i in picks], q))
+    return percentile(ratios, 0.05), percentile(ratios, 0.95)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,17 @@ class BenchSmokeTests(unittest.TestCase):
                                      len(result.fill.connector_ms)))
         self.assertGreater(result.emulator_processing_ms_p50, 0)
         self.assertEqual(6, len([row for row in result.rows() if "connector / floor" in row.measure]))
+        self.assertTrue(all("bootstrap interval" in row.value for row in result.rows() if "/ floor" in row.measure))
+
+    def test_round_trip_ratio_interval(self):
+        floor = [1.0 + (i % 97) / 50 for i in range(2000)]
+        self.assertEqual((1.2, 1.2), tuple(round(x, 6) for x in round_trip_bench.ratio_interval(
+            [1.2 * f for f in floor], floor, 0.99)))
+        noisy = [f * (1.1 + (i * 7919 % 13) / 40) for i, f in enumerate(floor)]
+        low, high = round_trip_bench.ratio_interval(noisy, floor, 0.99)
+        point = percentile(noisy, 0.99) / percentile(floor, 0.99)
+        self.assertLess(low, high)
+        self.assertTrue(low <= point <= high)
 
     def test_emulator_ws_throughput_subscribes_without_refusals(self):
         async def bench_ws():
