@@ -157,6 +157,7 @@ class OrderWaiter:
 
     def __init__(self, connector: BackpackExchange):
         self._futures: Dict[Tuple[MarketEvent, str], asyncio.Future] = {}
+        self.cpu_seen: Dict[Tuple[MarketEvent, str], float] = {}  # process_time() when the event came
         self._forwarders = []  # listeners are held weakly by the connector: keep them alive here
         for event in self.EVENTS:
             forwarder = EventForwarder(lambda e, tag=event: self._on_event(tag, e))
@@ -170,6 +171,7 @@ class OrderWaiter:
         future = self._future(event, payload.order_id)
         if not future.done():
             future.set_result(time.perf_counter())
+            self.cpu_seen[(event, payload.order_id)] = time.process_time()
         if event is MarketEvent.OrderFailure:  # whoever waits for this order learns it failed
             for (other, order_id), waiting in list(self._futures.items()):
                 if order_id == payload.order_id and other is not event and not waiting.done():
@@ -185,6 +187,7 @@ class OrderWaiter:
     def forget(self, order_id: str, keep: Optional[MarketEvent] = None) -> None:
         for key in [k for k in self._futures if k[1] == order_id and k[0] is not keep]:
             self._futures.pop(key, None)
+            self.cpu_seen.pop(key, None)
 
 
 async def place_resting_orders(connector: BackpackExchange, pairs: List[str], count: int,

@@ -35,6 +35,7 @@ class FloorClient:
         self._ws: Optional[aiohttp.ClientWebSocketResponse] = None
         self._reader: Optional[asyncio.Task] = None
         self._waiting: Dict[Tuple[str, str], asyncio.Future] = {}  # (event, clientId) -> perf_counter() seen
+        self.cpu_seen: Dict[Tuple[str, str], float] = {}  # (event, clientId) -> process_time() seen
 
     def _signed(self, instruction: str, params: Dict[str, Any]) -> Dict[str, str]:
         timestamp = int(time.time() * 1000)
@@ -79,6 +80,7 @@ class FloorClient:
         future = self._future(event, client_id)
         if not future.done():
             future.set_result(time.perf_counter())
+            self.cpu_seen[(event, client_id)] = time.process_time()
 
     async def _request(self, method: str, path: str, body: Dict[str, Any]) -> Dict[str, Any]:
         headers = self._signed(INSTRUCTIONS[(method, path)], body)
@@ -102,6 +104,7 @@ class FloorClient:
         finally:
             await answering  # the order's REST answer is in before the next order goes out
             self._waiting.pop((event, client_id), None)
+            self.cpu_seen.pop((event, client_id), None)
 
     async def open(self, order: Dict[str, Any]) -> float:
         """Places a resting limit order; perf_counter() when it is known OPEN."""

@@ -9,6 +9,7 @@ Connector and floor alternate order by order, so load on the (shared) machine hi
 connector's share: its total minus the emulator's processing time of the order's `POST /api/v1/order` as
 the emulator reports it (its request log, `processingUs`)."""
 import random
+import statistics
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,6 +59,10 @@ class Latencies:
     totals_ms: List[float]
     connector_ms: List[float]
     floor_ms: List[float]
+    # CPU of the bench's process from the call to the event (process_time), when measured: when every
+    # process is slowed for a moment, the tail grows with it, so the p99 ratio leans towards this ratio.
+    connector_cpu_ms: List[float] = field(default_factory=list)
+    floor_cpu_ms: List[float] = field(default_factory=list)
 
     def rows(self, what: str) -> List[Row]:
         rows = [Row("round trip", f"{what}: floor client ({len(self.floor_ms)} orders)", _fmt(self.floor_ms)),
@@ -65,6 +70,11 @@ class Latencies:
         if self.connector_ms:
             rows.append(Row("round trip", f"{what}: connector share (total - emulator processing)",
                             _fmt(self.connector_ms)))
+        if self.connector_cpu_ms and self.floor_cpu_ms:
+            connector_cpu, floor_cpu = statistics.fmean(self.connector_cpu_ms), statistics.fmean(self.floor_cpu_ms)
+            rows.append(Row("round trip", f"{what}: CPU in the client's process until the event, mean",
+                            f"connector {connector_cpu:.2f} ms, floor {floor_cpu:.2f} ms "
+                            f"({connector_cpu / floor_cpu:.2f}x)"))
         for name, q in (("p50", 0.5), ("p99", 0.99)):
             low, high = ratio_interval(self.totals_ms, self.floor_ms, q)
             rows.append(Row.ratio("round trip", f"{what}: connector / floor, {name}",
@@ -119,13 +129,15 @@ async def _open_cancel_once(connector: BackpackExchange, waiter: OrderWaiter) ->
     return order_id, opened, cancelled
 
 
-async def _fill_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[str, float]:
+async def _fill_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[str, float, float]:
+    """(order id, seconds to FILLED, CPU seconds of this process until then)."""
     price = _price(connector, True, CROSS_ABOVE)
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     order_id = connector.buy(PAIR, AMOUNT, OrderType.LIMIT, price)
     elapsed = await waiter.wait(MarketEvent.BuyOrderCompleted, order_id) - started
+    cpu = waiter.cpu_seen[(MarketEvent.BuyOrderCompleted, order_id)] - cpu_started
     waiter.forget(order_id)
-    return order_id, elapsed
+    return order_id, elapsed, cpu
 
 
 class _FloorOrders:
@@ -149,10 +161,12 @@ class _FloorOrders:
         cancelled = await self.client.cancel(SYMBOL, order["clientId"]) - started
         return opened, cancelled
 
-    async def fill_once(self, connector: BackpackExchange) -> float:
+    async def fill_once(self, connector: BackpackExchange) -> Tuple[float, float]:
+        """(seconds to FILLED, CPU seconds of this process until then)."""
         order = self._order(_price(connector, True, CROSS_ABOVE))
-        started = time.perf_counter()
-        return await self.client.fill(order) - started
+        cpu_started, started = time.process_time(), time.perf_counter()
+        elapsed = await self.client.fill(order) - started
+        return elapsed, self.client.cpu_seen.pop(("orderFill", str(order["clientId"]))) - cpu_started
 
 
 def _ms(values: List[float]) -> List[float]:
@@ -162,9 +176,9 @@ def _ms(values: List[float]) -> List[float]:
 @dataclass
 class _Samples:
     opens: List[Tuple[str, float, float]] = field(default_factory=list)  # (order id, to OPEN, to CANCELLED)
-    fills: List[Tuple[str, float]] = field(default_factory=list)
+    fills: List[Tuple[str, float, float]] = field(default_factory=list)  # (order id, to FILLED, CPU until then)
     floor_opens: List[Tuple[float, float]] = field(default_factory=list)
-    floor_fills: List[float] = field(default_factory=list)
+    floor_fills: List[Tuple[float, float]] = field(default_factory=list)  # (to FILLED, CPU until then)
     processing_us: Dict[str, int] = field(default_factory=dict)  # connector order id -> emulator processing
 
 
@@ -210,5 +224,7 @@ async def run(orders: int = 500, warmup: int = 20, accounts: int = ACCOUNTS) -> 
         open=Latencies(_ms([o[1] for o in samples.opens]), own([(o[0], o[1]) for o in samples.opens]),
                        _ms([o[0] for o in samples.floor_opens])),
         cancel=Latencies(_ms([o[2] for o in samples.opens]), [], _ms([o[1] for o in samples.floor_opens])),
-        fill=Latencies(_ms([f[1] for f in samples.fills]), own(samples.fills), _ms(samples.floor_fills)),
+        fill=Latencies(_ms([f[1] for f in samples.fills]), own([(f[0], f[1]) for f in samples.fills]),
+                       _ms([f[0] for f in samples.floor_fills]), _ms([f[2] for f in samples.fills]),
+                       _ms([f[1] for f in samples.floor_fills])),
         emulator_processing_ms_p50=percentile(processing, 0.5) / 1e3)

@@ -74,6 +74,9 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertGreater(result.emulator_processing_ms_p50, 0)
         self.assertEqual(6, len([row for row in result.rows() if "connector / floor" in row.measure]))
         self.assertTrue(all("bootstrap interval" in row.value for row in result.rows() if "/ floor" in row.measure))
+        self.assertEqual((6, 6), (len(result.fill.connector_cpu_ms), len(result.fill.floor_cpu_ms)))
+        self.assertTrue(all(cpu > 0 for cpu in result.fill.connector_cpu_ms + result.fill.floor_cpu_ms))
+        self.assertEqual(1, len([row for row in result.rows() if "CPU in the client's process" in row.measure]))
 
     def test_round_trip_ratio_interval(self):
         floor = [1.0 + (i % 97) / 50 for i in range(2000)]
