@@ -15,14 +15,23 @@ lookup, several times per fill: bench/round_trip_bench.py).
 schedules a task for it: one event-loop pass less between an order's answer or stream event and the
 strategy's event. Only a FILLED update whose fills are not all in yet still goes to a task, because
 Hummingbot waits there (up to `TRADE_FILLS_WAIT_TIMEOUT`) for the missing fills.
+
+The order events (created, filled, cancelled, completed, failed) are Hummingbot's, triggered in the same order on
+the same conditions, but each before its INFO line instead of after it, and that line is only formatted when
+INFO is logged: Hummingbot formats three lines of Decimals per crossing order first, and checks an order's
+state by building a set of `OrderState`s each time (bench/round_trip_bench.py, crossing buy).
 """
 import asyncio
+import logging
+import math
 import time
 from collections.abc import Mapping, MutableMapping
+from decimal import Decimal
 from typing import Callable, Dict, Iterator, Optional, Tuple
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
+from hummingbot.core.data_type.trade_fee import TradeFeeBase
 
 _PROGRESS = {OrderState.PENDING_CREATE: 0, OrderState.OPEN: 1, OrderState.PARTIALLY_FILLED: 2,
              OrderState.PENDING_CANCEL: 2}
@@ -31,6 +40,19 @@ _FINAL = 3  # filled, cancelled, failed, completed
 
 def state_progress(state: OrderState) -> int:
     return _PROGRESS.get(state, _FINAL)
+
+
+def is_open_state(state: OrderState) -> bool:
+    """`InFlightOrder.is_open` for a state, by identity (no set of states built per call)."""
+    return state is OrderState.OPEN or state is OrderState.PARTIALLY_FILLED or \
+        state is OrderState.PENDING_CREATE or state is OrderState.PENDING_CANCEL
+
+
+def is_done(order: InFlightOrder) -> bool:
+    """`InFlightOrder.is_done`: a final state, or all of the amount executed."""
+    state = order.current_state
+    return state is OrderState.FILLED or state is OrderState.CANCELED or state is OrderState.FAILED or \
+        math.isclose(order.executed_amount_base, order.amount) or order.executed_amount_base >= order.amount
 
 
 class _ReadThroughGet:
@@ -165,15 +187,60 @@ class BackpackOrderTracker(ClientOrderTracker):
 
     async def apply_order_update(self, order_update: OrderUpdate):
         tracked = self.fetch_order(order_update.client_order_id, order_update.exchange_order_id)
-        if tracked is not None and order_update.new_state == OrderState.FILLED and not tracked.is_done and \
-                not tracked.completely_filled_event.is_set():
-            self.process_order_update(order_update)  # Hummingbot's task waits for the missing fills
-            return
-        if self._is_stale(tracked, order_update):
-            return
         try:
-            await super()._process_order_update(order_update)  # the order is looked up once less
+            if tracked is None:
+                await super()._process_order_update(order_update)  # lost orders, and what is not tracked
+            elif order_update.new_state is OrderState.FILLED and not is_done(tracked) and \
+                    not tracked.completely_filled_event.is_set():
+                self.process_order_update(order_update)  # Hummingbot's task waits for the missing fills
+            elif not self._is_stale(tracked, order_update):
+                # Hummingbot's `_process_order_update` for a tracked order with nothing left to wait for, without
+                # looking the order up again.
+                previous_state = tracked.current_state
+                if tracked.update_with_order_update(order_update):
+                    self._trigger_order_creation(tracked, previous_state, order_update.new_state)
+                    self._trigger_order_completion(tracked, order_update)
         except asyncio.CancelledError:
             raise
         except Exception:  # as a failed task would: logged, and the caller (a stream, an order) goes on
             self.logger().error(f"Unexpected error applying the order update {order_update}.", exc_info=True)
+
+    # ----- order events: Hummingbot's, each triggered before its log line, formatted only when logged -----
+
+    def _log_info(self, message: Callable[[], str]):
+        logger = self.logger()
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(message())
+
+    def _trigger_order_creation(self, tracked_order: InFlightOrder, previous_state: OrderState, new_state: OrderState):
+        if previous_state is OrderState.PENDING_CREATE and new_state is not OrderState.PENDING_CREATE and \
+                new_state is not OrderState.CANCELED and new_state is not OrderState.FAILED and \
+                new_state is not OrderState.PENDING_CANCEL:
+            self._trigger_created_event(tracked_order)
+            self._log_info(tracked_order.build_order_created_message)
+
+    def _trigger_order_fills(self, tracked_order: InFlightOrder, prev_executed_amount_base: Decimal,
+                             fill_amount: Decimal, fill_price: Decimal, fill_fee: TradeFeeBase, trade_id: str,
+                             exchange_order_id: str):
+        if prev_executed_amount_base < tracked_order.executed_amount_base:
+            self._trigger_filled_event(order=tracked_order, fill_amount=fill_amount, fill_price=fill_price,
+                                       fill_fee=fill_fee, trade_id=trade_id, exchange_order_id=exchange_order_id)
+            self._log_info(lambda: (
+                f"The {tracked_order.trade_type.name.upper()} order {tracked_order.client_order_id} amounting to "
+                f"{tracked_order.executed_amount_base}/{tracked_order.amount} {tracked_order.base_asset} has been "
+                f"filled at {fill_price} {tracked_order.quote_asset}."))
+
+    def _trigger_order_completion(self, tracked_order: InFlightOrder, order_update: Optional[OrderUpdate] = None):
+        if is_open_state(tracked_order.current_state):
+            return
+        if tracked_order.is_cancelled:
+            self._trigger_cancelled_event(tracked_order)
+            self._log_info(lambda: f"Successfully canceled order {tracked_order.client_order_id}.")
+        elif tracked_order.is_filled:
+            self._trigger_completed_event(tracked_order)
+            self._log_info(lambda: f"{tracked_order.trade_type.name.upper()} order {tracked_order.client_order_id} "
+                                   f"completely filled.")
+        elif tracked_order.is_failure:
+            self._trigger_failure_event(tracked_order, order_update)
+            self._log_info(lambda: f"Order {tracked_order.client_order_id} has failed. Order Update: {order_update}")
+        self.stop_tracking_order(tracked_order.client_order_id)
