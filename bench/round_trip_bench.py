@@ -141,7 +141,9 @@ async def _fill_once(connector: BackpackExchange, waiter: OrderWaiter) -> Tuple[
 
 
 class _FloorOrders:
-    """The connector's order payload (same fields and values), sent by the floor client."""
+    """The connector's order payload (same fields and values), sent by the floor client. Like the connector's,
+    it is built from the price inside the timed window: turning an amount and a price into the order's fields
+    is part of placing an order (the price itself is read from the book before, for both)."""
 
     def __init__(self, client: FloorClient):
         self.client = client
@@ -154,8 +156,9 @@ class _FloorOrders:
                 "timeInForce": "GTC", "postOnly": False}
 
     async def open_cancel_once(self, connector: BackpackExchange) -> Tuple[float, float]:
-        order = self._order(_price(connector, False, OPEN_BELOW))
+        price = _price(connector, False, OPEN_BELOW)
         started = time.perf_counter()
+        order = self._order(price)
         opened = await self.client.open(order) - started
         started = time.perf_counter()
         cancelled = await self.client.cancel(SYMBOL, order["clientId"]) - started
@@ -163,8 +166,9 @@ class _FloorOrders:
 
     async def fill_once(self, connector: BackpackExchange) -> Tuple[float, float]:
         """(seconds to FILLED, CPU seconds of this process until then)."""
-        order = self._order(_price(connector, True, CROSS_ABOVE))
+        price = _price(connector, True, CROSS_ABOVE)
         cpu_started, started = time.process_time(), time.perf_counter()
+        order = self._order(price)
         elapsed = await self.client.fill(order) - started
         return elapsed, self.client.cpu_seen.pop(("orderFill", str(order["clientId"]))) - cpu_started
 

@@ -88,6 +88,35 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertLess(low, high)
         self.assertTrue(low <= point <= high)
 
+    def test_the_floor_builds_its_order_inside_the_timed_window(self):
+        """The connector's `buy()` turns the price into the order's fields inside its window; so does the floor."""
+        import time
+        from decimal import Decimal
+        from unittest.mock import MagicMock, patch
+
+        class Client:
+            cpu_seen = {}
+
+            async def open(self, order):
+                return time.perf_counter()
+
+            async def cancel(self, symbol, client_id):
+                return time.perf_counter()
+
+            async def fill(self, order):
+                self.cpu_seen[("orderFill", str(order["clientId"]))] = time.process_time()
+                return time.perf_counter()
+
+        floor = round_trip_bench._FloorOrders(Client())
+        build = floor._order
+        slow_build = lambda price: (time.sleep(0.02), build(price))[1]  # noqa: E731
+        with patch.object(floor, "_order", side_effect=slow_build), \
+                patch.object(round_trip_bench, "_price", return_value=Decimal("100")):
+            opened, _ = self.run_async(floor.open_cancel_once(MagicMock()))
+            filled, _ = self.run_async(floor.fill_once(MagicMock()))
+        self.assertGreaterEqual(opened, 0.02)
+        self.assertGreaterEqual(filled, 0.02)
+
     def test_emulator_ws_throughput_subscribes_without_refusals(self):
         async def bench_ws():
             server = EmulatorServer(port=0, seed=1, market_data=True, market_data_interval_s=3600)
