@@ -16,6 +16,7 @@ import conftest  # noqa: F401  (measure this working tree's connector, exactly a
 
 from bench import (
     depth_bench,
+    info_logging_bench,
     machine,
     market_scale_bench,
     memory_bench,
@@ -29,7 +30,7 @@ from bench import (
 from bench.report import Row, markdown_table, text_table
 
 RESULTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
-BENCHES = ("depth", "sign", "round_trip", "startup", "scale_startup", "rest_usage", "order_polling", "memory",
+BENCHES = ("depth", "sign", "round_trip", "info_logging", "startup", "scale_startup", "rest_usage", "order_polling", "memory",
            "markets")
 
 
@@ -71,6 +72,7 @@ def bench_calls(args: argparse.Namespace) -> Dict[str, Callable[[], Awaitable]]:
         "depth": lambda: depth_bench.run(args.diffs),
         "sign": lambda: sign_bench.run(args.signs),
         "round_trip": lambda: round_trip_bench.run(args.orders),
+        "info_logging": lambda: info_logging_bench.run(),
         "startup": lambda: startup_bench.run(pair_counts),
         "scale_startup": lambda: scale_startup_bench.run(args.scale_pairs),
         "rest_usage": lambda: rest_usage_bench.run(args.rest_seconds),

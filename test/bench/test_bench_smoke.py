@@ -8,6 +8,7 @@ from backpack_emulator.server import EmulatorServer
 from bench import (
     depth_bench,
     emulator_bench,
+    info_logging_bench,
     market_scale_bench,
     memory_bench,
     order_polling_bench,
@@ -87,6 +88,17 @@ class BenchSmokeTests(unittest.TestCase):
         point = percentile(noisy, 0.99) / percentile(floor, 0.99)
         self.assertLess(low, high)
         self.assertTrue(low <= point <= high)
+
+    def test_info_logging(self):
+        from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
+        ours = BackpackOrderTracker._trigger_order_creation
+        result = self.run_async(info_logging_bench.run(orders=3, warmup=1))
+        self.assertEqual((3, 3), (len(result.ours_ms), len(result.hummingbots_ms)))
+        self.assertTrue(all(ms > 0 for ms in result.ours_ms + result.hummingbots_ms))
+        # created + cancelled lines of each order (the warm-up's too), both arms: INFO really was written
+        self.assertGreaterEqual(result.lines_logged, 2 * 7)
+        self.assertIs(ours, BackpackOrderTracker._trigger_order_creation)  # the tracker's own methods are back
+        self.assertEqual(4, len(result.rows()))
 
     def test_the_floor_builds_its_order_inside_the_timed_window(self):
         """The connector's `buy()` turns the price into the order's fields inside its window; so does the floor."""
