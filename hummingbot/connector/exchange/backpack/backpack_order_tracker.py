@@ -36,6 +36,8 @@ from hummingbot.core.data_type.trade_fee import TradeFeeBase
 _PROGRESS = {OrderState.PENDING_CREATE: 0, OrderState.OPEN: 1, OrderState.PARTIALLY_FILLED: 2,
              OrderState.PENDING_CANCEL: 2}
 _FINAL = 3  # filled, cancelled, failed, completed
+# An order leaving PENDING_CREATE for any other state was created (Hummingbot's condition for its event).
+_NOT_CREATED = frozenset({OrderState.PENDING_CREATE, OrderState.CANCELED, OrderState.FAILED, OrderState.PENDING_CANCEL})
 
 
 def state_progress(state: OrderState) -> int:
@@ -43,9 +45,9 @@ def state_progress(state: OrderState) -> int:
 
 
 def is_open_state(state: OrderState) -> bool:
-    """`InFlightOrder.is_open` for a state, by identity (no set of states built per call)."""
-    return state is OrderState.OPEN or state is OrderState.PARTIALLY_FILLED or \
-        state is OrderState.PENDING_CREATE or state is OrderState.PENDING_CANCEL
+    """`InFlightOrder.is_open` for a state (the states with a progress below final), without building a set of
+    states per call."""
+    return state in _PROGRESS
 
 
 def is_done(order: InFlightOrder) -> bool:
@@ -213,9 +215,7 @@ class BackpackOrderTracker(ClientOrderTracker):
             logger.info(message())
 
     def _trigger_order_creation(self, tracked_order: InFlightOrder, previous_state: OrderState, new_state: OrderState):
-        if previous_state is OrderState.PENDING_CREATE and new_state is not OrderState.PENDING_CREATE and \
-                new_state is not OrderState.CANCELED and new_state is not OrderState.FAILED and \
-                new_state is not OrderState.PENDING_CANCEL:
+        if previous_state is OrderState.PENDING_CREATE and new_state not in _NOT_CREATED:
             self._trigger_created_event(tracked_order)
             self._log_info(tracked_order.build_order_created_message)
 
