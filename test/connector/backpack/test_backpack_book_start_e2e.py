@@ -7,6 +7,7 @@ stream, and the diffs that come later continue it without a gap.
 """
 import logging
 import os
+import unittest
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 from typing import List, Tuple
 from unittest.mock import patch
@@ -24,6 +25,16 @@ from test.connector.backpack.helpers import close_shared_http_session, wait_for
 
 PAIRS = ["SOL-USDC", "BTC-USDC"]
 QUIET_MARKET_WAIT_S = 0.3  # the connectors' wait for a first frame, shortened
+# The tracker's own wait (for streams that never start) stays well above the quiet-market wait, as in the
+# connector (30 s against 1 s): with equal waits the tracker could give up first and take its snapshots
+# just before the streams are declared live, so that each is taken again (seen on a loaded CI machine).
+TRACKER_WAIT_S = 10 * QUIET_MARKET_WAIT_S
+
+
+class StartWaitsTests(unittest.TestCase):
+
+    def test_the_trackers_wait_outlasts_the_quiet_market_wait(self):
+        self.assertGreater(tracker_module.STREAMS_WAIT_S, 10 * data_source_module.STREAMS_LIVE_WAIT_S)
 
 
 class QuietMarketBookStartTests(IsolatedAsyncioWrapperTestCase):
@@ -44,7 +55,7 @@ class QuietMarketBookStartTests(IsolatedAsyncioWrapperTestCase):
 
         self.patches = [patch.object(market_views, "depth", depth),
                         patch.object(data_source_module, "STREAMS_LIVE_WAIT_S", QUIET_MARKET_WAIT_S),
-                        patch.object(tracker_module, "STREAMS_WAIT_S", QUIET_MARKET_WAIT_S)]
+                        patch.object(tracker_module, "STREAMS_WAIT_S", TRACKER_WAIT_S)]
         for started in self.patches:
             started.start()
         env = {CONSTANTS.REST_URL_ENV_VAR: self.server.rest_url, CONSTANTS.WS_URL_ENV_VAR: self.server.ws_url}
