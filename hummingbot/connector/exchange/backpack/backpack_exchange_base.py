@@ -191,7 +191,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
             pool=pool, base_url=self._rest_base_url)
 
     def _create_order_tracker(self) -> BackpackOrderTracker:
-        return BackpackOrderTracker(connector=self)  # stale (late, reordered) updates never move a state back
+        return BackpackOrderTracker(connector=self, fills=self)  # no state moved back; missing fills before a final one
 
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return self.USER_STREAM_DATA_SOURCE_CLASS(

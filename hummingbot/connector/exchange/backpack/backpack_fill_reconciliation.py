@@ -7,12 +7,12 @@ order history, the lookup of a create that got no answer. Each of these is noted
 missing: their stream events were not delivered (a reconnect gap) or not yet. Hummingbot would only find
 them at its next status poll (up to 120 s away while the stream is live), and only while the order is in
 its 30 s cache of completed orders: after a cancel or a fill completing the order, they were lost. Here:
-- the missing fills are fetched at once (the order's fill history by its exchange id, retried a few times
-  within seconds: history may trail the engine), one fetch per order at a time, and reported;
+- the missing fills are fetched at once (the order's fill history by its exchange id; when the answer lacks
+  some, again a few times within seconds: history may trail the engine), one fetch per order at a time;
 - a final update (cancelled, expired, filled, failed) of an order with missing fills waits for that fetch
   before it is applied (BackpackOrderTracker asks `fills_missing` and awaits `reconcile_fills`), so every
   fill the exchange reports is emitted before the order's final event;
-- should they still be missing (fill history unreachable or lagging longer), the final state is applied
+- should they still be missing (fill history failing, or lagging longer), the final state is applied
   anyway and the completed order stays in the tracker's cache (`CompletedOrders.hold`) until they are in:
   every status poll looks for them (backpack_order_polling `_done_order_may_miss_fills`).
 Fills already reported are dropped by trade id (the same on the stream and REST): nothing is reported twice.
@@ -70,8 +70,10 @@ class BackpackFillReconciliationMixin:
                     self._order_tracker.process_trade_update(trade_update)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:
-                self.logger().info(f"Could not fetch the fills of order {order.client_order_id} yet: {error}")
+            except Exception as error:  # unreachable: the final state is not held up; the polls look for them
+                self.logger().warning(f"Could not fetch the missing fills of order {order.client_order_id} ({error}): "
+                                      f"the status polls look for them, the order is kept until they are in.")
+                return
             if not self.fills_missing(order):
                 return
         self.logger().warning(

@@ -32,7 +32,7 @@ import math
 import time
 from collections.abc import Mapping, MutableMapping
 from decimal import Decimal
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import Awaitable, Callable, Dict, Iterator, Optional, Protocol, Tuple
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
@@ -43,6 +43,14 @@ _PROGRESS = {OrderState.PENDING_CREATE: 0, OrderState.OPEN: 1, OrderState.PARTIA
 _FINAL = 3  # filled, cancelled, failed, completed
 # An order leaving PENDING_CREATE for any other state was created (Hummingbot's condition for its event).
 _NOT_CREATED = frozenset({OrderState.PENDING_CREATE, OrderState.CANCELED, OrderState.FAILED, OrderState.PENDING_CANCEL})
+
+
+class FillReconciler(Protocol):
+    """What the tracker asks the connector about fills the exchange reported but the tracker lacks."""
+
+    def fills_missing(self, order: InFlightOrder) -> bool: ...
+
+    def reconcile_fills(self, order: InFlightOrder) -> Awaitable[None]: ...
 
 
 def state_progress(state: OrderState) -> int:
@@ -159,15 +167,15 @@ class CompletedOrders(_ReadThroughGet, MutableMapping):
 
 class BackpackOrderTracker(ClientOrderTracker):
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fills: Optional[FillReconciler] = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._fills = fills
         self._cached_orders = CompletedOrders(maxsize=self.MAX_CACHE_SIZE, ttl=self.CACHED_ORDER_TTL,
                                               hold=self._fills_missing)
 
     def _fills_missing(self, order: InFlightOrder) -> bool:
-        """The connector knows of fills of the order the tracker lacks (backpack_fill_reconciliation)."""
-        fills_missing = getattr(self._connector, "fills_missing", None)
-        return fills_missing is not None and fills_missing(order)
+        """The exchange reported fills of the order the tracker lacks (backpack_fill_reconciliation)."""
+        return self._fills is not None and self._fills.fills_missing(order)
 
     async def _fills_before_final_update(self, tracked: Optional[InFlightOrder], order_update: OrderUpdate):
         """Before a final update is applied: the order's missing fills, so they are reported before its final event."""
@@ -175,7 +183,7 @@ class BackpackOrderTracker(ClientOrderTracker):
             return
         if tracked.exchange_order_id is None and order_update.exchange_order_id is not None:
             tracked.update_exchange_order_id(order_update.exchange_order_id)  # its fills are looked up by it
-        await self._connector.reconcile_fills(tracked)
+        await self._fills.reconcile_fills(tracked)
 
     @property
     def all_fillable_orders(self) -> Mapping[str, InFlightOrder]:
