@@ -44,9 +44,8 @@ class RealTimingFillsCase(ReliabilityTestCase):
 
 class LostFillEventTests(RealTimingFillsCase):
 
-    async def test_20_fill_event_lost_then_the_bot_cancels(self):
-        """The cancel answer says executedQuantity 0.7 while the tracker holds 0 (spot and perp)."""
-        self.scenario("20 fill event lost, then cancelled (real timings)")
+    async def partly_filled_without_fill_events(self):
+        """A spot buy of 2 filled 0.7 and a perp sell of 2 filled 0.4, their fill events not delivered."""
         spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
         spot_order = await self.place(spot, "buy", "2", "150")
         perp_order = await self.place(perp, "sell", "2", "200")
@@ -55,6 +54,13 @@ class LostFillEventTests(RealTimingFillsCase):
         venue.counterparty(SPOT_SYMBOL, "Ask", "0.7", "150")
         venue.counterparty(PERP_SYMBOL, "Bid", "0.4", "200")
         await self.emulator_fills_reach(2)
+        return spot_order, perp_order
+
+    async def test_20_fill_event_lost_then_the_bot_cancels(self):
+        """The cancel answer says executedQuantity 0.7 while the tracker holds 0 (spot and perp)."""
+        self.scenario("20 fill event lost, then cancelled (real timings)")
+        spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
+        spot_order, perp_order = await self.partly_filled_without_fill_events()
         spot.cancel(PAIR, spot_order)
         perp.cancel(PAIR, perp_order)
         await wait_for(lambda: len(self.events(spot, MarketEvent.OrderCancelled)) == 1 and
@@ -69,13 +75,7 @@ class LostFillEventTests(RealTimingFillsCase):
         the order (orderFill, X Filled, z 2) while the tracker holds 1.3."""
         self.scenario("21 fill event lost, final event first (real timings)")
         spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
-        spot_order = await self.place(spot, "buy", "2", "150")
-        perp_order = await self.place(perp, "sell", "2", "200")
-        await self.drop_next_fill_event(SPOT_SYMBOL)
-        await self.drop_next_fill_event(PERP_SYMBOL)
-        venue.counterparty(SPOT_SYMBOL, "Ask", "0.7", "150")
-        venue.counterparty(PERP_SYMBOL, "Bid", "0.4", "200")
-        await self.emulator_fills_reach(2)
+        spot_order, perp_order = await self.partly_filled_without_fill_events()
         venue.counterparty(SPOT_SYMBOL, "Ask", "1.3", "150")  # delivered: the order is Filled
         venue.server.exchange.cancel_order(venue.api_key, PERP_SYMBOL,
                                            perp.in_flight_orders[perp_order].exchange_order_id, None)
