@@ -9,6 +9,8 @@ from backpack_emulator.markets import Market
 from backpack_emulator.order_updates import order_update_json
 
 OPEN_STATUSES = ("New", "PartiallyFilled")
+TP_SL_FIELDS = ("stopLossTriggerPrice", "stopLossLimitPrice", "stopLossTriggerBy", "takeProfitTriggerPrice",
+                "takeProfitLimitPrice", "takeProfitTriggerBy")  # null: the emulator has no TP/SL orders
 UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
 
 
@@ -71,12 +73,7 @@ class Order:
             "triggerQuantity": None,
             "triggerBy": None,
             "triggeredAt": None,
-            "stopLossTriggerPrice": None,
-            "stopLossLimitPrice": None,
-            "stopLossTriggerBy": None,
-            "takeProfitTriggerPrice": None,
-            "takeProfitLimitPrice": None,
-            "takeProfitTriggerBy": None,
+            **dict.fromkeys(TP_SL_FIELDS),
             "relatedOrderId": None,
             "strategyId": None,
         }
@@ -110,12 +107,7 @@ class Order:
             "triggerBy": None,
             "triggerPrice": None,
             "triggerQuantity": None,
-            "stopLossTriggerPrice": None,
-            "stopLossLimitPrice": None,
-            "stopLossTriggerBy": None,
-            "takeProfitTriggerPrice": None,
-            "takeProfitLimitPrice": None,
-            "takeProfitTriggerBy": None,
+            **dict.fromkeys(TP_SL_FIELDS),  # live history rows carry them, null when unset (ccxt's recorded rows)
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,

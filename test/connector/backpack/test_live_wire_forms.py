@@ -50,23 +50,22 @@ class LiveErrorFormsTests(BackpackOrderTestCase):
                                                      errors.is_rate_limited(error)))
         self.assertEqual((401, "", EXPIRED_401), tuple(vars(errors.parse_error(expired)).values()))
 
-    async def test_plain_text_401_expired_create_resyncs_the_clock_and_retries_once(self):
-        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=401, body=EXPIRED_401,
-                           content_type="text/plain")
-        self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000")
-        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
-        await self.create()
-        self.assertEqual(2, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
-        self.assertEqual(1, len(self.sent("GET", CONSTANTS.SERVER_TIME_PATH_URL)))
-        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders["700"].current_state)
-
-    async def test_plain_text_401_expired_twice_fails_the_order_saying_expired_not_bad_keys(self):
-        for _ in range(2):
+    async def create_answered_expired(self, times: int):
+        """An order create whose first `times` answers are live's expiry; then the exchange accepts it."""
+        for _ in range(times):
             self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=401, body=EXPIRED_401,
                                content_type="text/plain")
         self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body="1640780000000")
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=self.order_created_response())
         await self.create()
-        self.assertEqual(2, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))
+        return len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)), len(self.sent("GET", CONSTANTS.SERVER_TIME_PATH_URL))
+
+    async def test_plain_text_401_expired_create_resyncs_the_clock_and_retries_once(self):
+        self.assertEqual((2, 1), await self.create_answered_expired(1))  # (creates sent, clock syncs)
+        self.assertEqual(OrderState.OPEN, self.exchange.in_flight_orders["700"].current_state)
+
+    async def test_plain_text_401_expired_twice_fails_the_order_saying_expired_not_bad_keys(self):
+        self.assertEqual((2, 1), await self.create_answered_expired(2))
         self.assertNotIn("700", self.exchange.in_flight_orders)
         self.assertEqual({}, self.exchange.orders_with_unknown_outcome)
         [message] = self.failure_messages()
