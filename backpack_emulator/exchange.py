@@ -248,8 +248,8 @@ class Exchange:
         if self.sink.wants(stream):
             market = self.markets[symbol]
             self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": price_text(market, price),
-                                       "q": quantity_text(market, quantity), "b": buyer.id, "a": seller.id, "t": trade_id,
-                                       "T": now_us, "m": buyer_is_maker})
+                                       "q": quantity_text(market, quantity), "b": buyer.id, "a": seller.id,
+                                       "t": trade_id, "T": now_us, "m": buyer_is_maker})
 
     # ----- cancels and order completion
     def cancel_order(self, account: str, symbol: Any, order_id: Optional[str], client_id: Optional[int]) -> Order:
@@ -336,8 +336,8 @@ class Exchange:
         if book.top_changed() and self.sink.wants(f"bookTicker.{symbol}"):
             (bid, ask), now_us = book.top(), self.clock.now_us()
             (a, a_qty), (b, b_qty) = (book.level_json(*level) if level else (None, None) for level in (ask, bid))
-            self.sink.publish(f"bookTicker.{symbol}", {"e": "bookTicker", "E": now_us, "s": symbol, "a": a,
-                                                       "A": a_qty, "b": b, "B": b_qty, "u": book.ticker_id, "T": now_us})
+            self.sink.publish(f"bookTicker.{symbol}", {"e": "bookTicker", "E": now_us, "s": symbol, "a": a, "A": a_qty,
+                                                       "b": b, "B": b_qty, "u": book.ticker_id, "T": now_us})
 
     # ----- marks and funding
     def refresh_marks(self) -> None:

@@ -95,7 +95,8 @@ class LiveFormsTest(EmulatorTestCase):
         await self.bob.order(symbol="ETH_USDC", side="Bid", orderType="Limit", price="3667.49", quantity="0.002")
         await next_frame(ws, "bookTicker.ETH_USDC")
         ticker = (await next_frame(ws, "bookTicker.ETH_USDC"))["data"]
-        self.assertEqual(("3667.50", "0.4087", "3667.49", "0.0020"), (ticker["a"], ticker["A"], ticker["b"], ticker["B"]))
+        self.assertEqual(("3667.50", "0.4087", "3667.49", "0.0020"),
+                         (ticker["a"], ticker["A"], ticker["b"], ticker["B"]))
         await ws.close()
 
     async def test_market_buy_updates_as_captured(self):

@@ -22,7 +22,8 @@ from test.connector.backpack.order_test_case import BackpackOrderTestCase
 EXPIRED_401 = "Request has expired"  # HTTP 401, text/plain (issue log: "Response code 401 (Unauthorized) ...")
 UNKNOWN_MARKET_400 = ('Bad Request parse request payload error: failed to parse "MarketSymbol": Invalid market '
                       'symbol (occurred while parsing "OrderExecutePayload")')  # ccxt's comment, word for word
-BAD_INTERVAL_400 = 'failed to parse parameter `interval`: failed to parse "KlineInterval": Expect a valid enumeration value.'
+BAD_INTERVAL_400 = ('failed to parse parameter `interval`: failed to parse "KlineInterval": '
+                    'Expect a valid enumeration value.')
 
 # ccxt.pro's captured market buy of 0.001 ETH (orderAccepted, then orderFill), `E`/`T` as strings as captured.
 ACCEPTED = {"E": "1754939110175843", "O": "USER", "Q": "4.30", "S": "Bid", "T": "1754939110174703",
@@ -44,7 +45,8 @@ class LiveErrorFormsTests(BackpackOrderTestCase):
     def test_live_error_forms_are_classified(self):
         expired, unknown_market, interval = (hb_error(401, EXPIRED_401), hb_error(400, UNKNOWN_MARKET_400),
                                              hb_error(400, BAD_INTERVAL_400))
-        self.assertEqual([True, False, False], [errors.is_expired_request(e) for e in (expired, unknown_market, interval)])
+        self.assertEqual([True, False, False],
+                         [errors.is_expired_request(e) for e in (expired, unknown_market, interval)])
         for error in (expired, unknown_market, interval):  # a definite answer: never "may exist", "not found", 429
             self.assertEqual((False, False, False), (errors.is_outcome_unknown(error), errors.is_not_found(error),
                                                      errors.is_rate_limited(error)))
