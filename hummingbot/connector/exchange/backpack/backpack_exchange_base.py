@@ -41,6 +41,7 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
 from hummingbot.connector.exchange.backpack.backpack_fill_reconciliation import BackpackFillReconciliationMixin
+from hummingbot.connector.exchange.backpack.backpack_messages import newest_trade_price
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
@@ -349,7 +350,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         price = ticker.get("lastPrice") if isinstance(ticker, dict) else None
         if price is None:
             trades = await self._public_get_or_none(CONSTANTS.TRADES_PATH_URL, {"symbol": symbol, "limit": 1})
-            price = trades[-1].get("price") if isinstance(trades, list) and trades else None
+            price = newest_trade_price(trades)
         if price is None:
             self.logger().warning(f"Backpack has no last price for {trading_pair} (empty ticker, no trades).")
             return float("nan")
