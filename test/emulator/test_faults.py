@@ -152,7 +152,7 @@ class FaultTest(EmulatorTestCase):
         await self.bob.order(**{**BID, "side": "Ask", "quantity": "0.25"})  # first fill: not delivered
         await self.bob.order(**{**BID, "side": "Ask", "quantity": "0.25"})
         frame = (await next_frame(ws, "account.orderUpdate"))["data"]
-        self.assertEqual(("orderFill", maker["id"], "0.25", "0.5"), (frame["e"], frame["i"], frame["l"], frame["z"]))
+        self.assertEqual(("orderFill", maker["id"], "0.25", "0.50"), (frame["e"], frame["i"], frame["l"], frame["z"]))
         fills = await self.alice.ok("GET", "/wapi/v1/history/fills", {"symbol": "SOL_USDC"})
         self.assertEqual(2, len(fills))  # the fill happened; only its event was lost
         self.assertEqual([], (await self.admin.faults())["privateDrops"])
