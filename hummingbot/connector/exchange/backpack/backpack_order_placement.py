@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_client_order_id
+from hummingbot.connector.exchange.backpack.backpack_market_orders import has_price, price_market_order
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_any, side_for_trade_type
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackOrderOutcomeUnknown
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -89,6 +90,8 @@ class BackpackOrderPlacementMixin:
     async def _create_order(self, trade_type: TradeType, order_id: str, trading_pair: str, amount: Decimal,
                             order_type: OrderType, price: Optional[Decimal] = None, **kwargs):
         problem = self._validation_error(trading_pair, order_type, price, amount, **kwargs)
+        if problem is None and order_type == OrderType.MARKET and not has_price(price):
+            price, problem = price_market_order(self.order_books, trading_pair, trade_type, amount)
         if problem is not None:
             # A NaN or negative amount would make the tracker take the failed order for a filled one.
             tracked_amount = amount if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 \
@@ -247,6 +250,8 @@ class BackpackOrderPlacementMixin:
         price = order.price if is_limit else None
         amount = order.quantity if is_limit else order.amount
         problem = self._validation_error(order.trading_pair, order_type, price, amount)
+        if problem is None and order_type == OrderType.MARKET:
+            price, problem = price_market_order(self.order_books, order.trading_pair, trade_type, amount)
         if problem is None:
             if order_type == OrderType.LIMIT:
                 price = self.quantize_order_price(order.trading_pair, price)
