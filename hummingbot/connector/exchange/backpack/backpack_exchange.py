@@ -31,7 +31,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  backpack_api_key: str = "",
                  backpack_api_secret: str = "",
                  balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
-                 rate_limits_share_pct: Decimal = Decimal("100"),
+                 rate_limits_share_pct: Optional[Decimal] = None,  # None: Hummingbot's client setting
                  trading_pairs: Optional[List[str]] = None,
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,

@@ -45,7 +45,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_placement import Back
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
 from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
-from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct, shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
@@ -99,6 +99,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
         self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
         self._signed_request: Optional[BackpackSignedRequest] = None  # created at the first signed request
+        self._rate_share_pct = rate_share_pct(kwargs.get("rate_limits_share_pct"))  # None: Hummingbot's setting
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
         self._ws_base_url = web_utils.ws_base_url()
@@ -179,7 +180,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
-        pool = shared_request_pool(self.api_key)
+        pool = shared_request_pool(self.api_key, self._rate_share_pct)
         self._throttler = pool.throttler
         self._request_pool = pool
         return web_utils.build_api_factory(
