@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
-from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_client_order_id
+from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_free_client_order_id
 from hummingbot.connector.exchange.backpack.backpack_market_orders import has_price, price_market_order
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_any, side_for_trade_type
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackOrderOutcomeUnknown
@@ -59,7 +59,7 @@ class BackpackOrderPlacementMixin:
         """Like Hummingbot's buy/sell, with ids from the shared uint32 generator.
 
         Optional kwarg `time_in_force`: "GTC" (default), "IOC" or "FOK"."""
-        order_id = next_client_order_id()
+        order_id = next_free_client_order_id(self._order_tracker.all_fillable_orders.__contains__)
         start_now(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
                                      amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
@@ -202,7 +202,7 @@ class BackpackOrderPlacementMixin:
         """Places the orders with ONE signed `POST /api/v1/orders`; returns them with their new client ids."""
         orders_with_ids = []
         for order in orders_to_create:
-            order_id = next_client_order_id()
+            order_id = next_free_client_order_id(self._order_tracker.all_fillable_orders.__contains__)
             if isinstance(order, LimitOrder):
                 orders_with_ids.append(LimitOrder(
                     client_order_id=order_id, trading_pair=order.trading_pair, is_buy=order.is_buy,
