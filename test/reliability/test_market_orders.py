@@ -9,18 +9,12 @@ from test.reliability.base import ReliabilityTestCase
 from test.reliability.venue import PAIR, SPOT_SYMBOL, wait_for
 
 
-def use_hummingbot_poll_intervals(connector):
-    """The venue polls every second; this scenario keeps Hummingbot's own 5 s / 120 s."""
-    for name in ("SHORT_POLL_INTERVAL", "LONG_POLL_INTERVAL"):
-        connector.__dict__.pop(name, None)
-
-
 class MarketOrderTests(ReliabilityTestCase):
+    REAL_TIMINGS = True
 
     async def test_50_market_orders_priced_in_flight_or_failed_on_an_empty_side(self):
         self.scenario("50 market orders: priced in flight; empty book side fails")
         spot, venue = self.venue.spot, self.venue
-        use_hummingbot_poll_intervals(spot)
         self.assertEqual((5.0, 120.0), (spot.SHORT_POLL_INTERVAL, spot.LONG_POLL_INTERVAL))
 
         # no asks on the exchange nor in the connector's book: a market buy cannot be priced
@@ -43,5 +37,5 @@ class MarketOrderTests(ReliabilityTestCase):
         self.assertEqual(polled - Decimal("150") * (1 + spot.estimate_fee_pct(True)), available)
         await wait_for(lambda: bought in self.completed(spot), "the market buy to fill")
         self.assertEqual(Decimal("1"), sum(e.amount for e in self.events(spot, MarketEvent.OrderFilled)))
-        await spot._update_all_balances()  # the next balance poll (up to 120 s away at Hummingbot's timing)
+        await self.clock.until_next_poll(spot)  # the next balance poll: up to 120 s away with a live stream
         await self.assert_consistent()
