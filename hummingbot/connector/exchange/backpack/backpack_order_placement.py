@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_free_client_order_id
 from hummingbot.connector.exchange.backpack.backpack_market_orders import has_price, price_market_order
+from hummingbot.connector.exchange.backpack.backpack_order_failures import BackpackOrderFailureMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_any, side_for_trade_type
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackOrderOutcomeUnknown
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -40,7 +41,7 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-class BackpackOrderPlacementMixin:
+class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused create says why
     ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
     # Pauses between the first lookups of an unanswered create (about 7.5 s in all); an order still not found
     # then stays tracked with an unknown outcome (backpack_unknown_outcome), it is not failed.
