@@ -4,9 +4,9 @@ Hummingbot's `_on_order_failure` reports every failed create the same way: "Erro
 (the cause only in a traceback) and "Failed to submit BUY order to Backpack. Check API key and network
 connection." as the warning the user sees, also when the exchange answered and refused the order for a
 reason of its own (a post-only order that would have taken liquidity, insufficient funds, a clientId already
-in use, an invalid quantity...). For those refusals the connector says the reason instead, in one warning
-naming the order. A failure without such an answer (no connection, timeout, 5xx, 429) keeps Hummingbot's
-message: there the API key and the network are what to check.
+in use, an invalid quantity...). For those refusals the warning says the reason instead, naming the order
+(Hummingbot's own log line stays). A failure without such an answer (no connection, timeout, 5xx, 429) keeps
+Hummingbot's message: there the API key and the network are what to check.
 """
 from decimal import Decimal
 from typing import Optional
@@ -43,6 +43,10 @@ class BackpackOrderFailureMixin:
                                       trade_type=trade_type, order_type=order_type, price=price,
                                       exception=exception, **kwargs)
             return
-        self.logger().warning(f"{self.name_cap} refused the {trade_type.name.lower()} {order_type.name} order "
-                              f"{order_id} ({amount} {trading_pair} at {price}): {reason}")
+        # Hummingbot's log line (its tests and log readers expect it), with the reason as the warning shown.
+        self.logger().network(
+            f"Error submitting {trade_type.name.lower()} {order_type.name.upper()} order to {self.name_cap} for "
+            f"{amount} {trading_pair} {price}.", exc_info=True,
+            app_warning_msg=f"{self.name_cap} refused the {trade_type.name.lower()} {order_type.name} order "
+                            f"{order_id} ({amount} {trading_pair} at {price}): {reason}")
         self._update_order_after_failure(order_id=order_id, trading_pair=trading_pair, exception=exception)
