@@ -81,7 +81,8 @@ class RestApi:
             ("DELETE", "/api/v1/orders"): self.cancel_all,
             ("GET", "/api/v1/position"): lambda r, a, p: account_views.positions(self.exchange, a, p),
             ("GET", "/wapi/v1/history/fills"): lambda r, a, p: account_views.fill_history(self.exchange, a, p),
-            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(
+                self.exchange, a, p, lag_ms=int(self.server.faults.order_history_lag_s * 1000)),
             ("GET", "/wapi/v1/history/funding"): lambda r, a, p: account_views.funding_history(self.exchange, a, p),
         }
         adders = {"GET": get, "POST": post, "DELETE": delete, "PATCH": patch}
