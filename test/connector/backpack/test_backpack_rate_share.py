@@ -57,15 +57,15 @@ class RateShareTests(ClosesSharedHttpSession, unittest.IsolatedAsyncioTestCase):
         self.assertEqual(0, admitted_in_one_window(connector, CONSTANTS.KLINES_PATH_URL, 5))  # global budget spent
 
     async def test_hummingbots_connector_creation_honours_the_client_setting(self):
-        """Hummingbot's own path (ConnectorManager, as `start` uses it): `conn_init_parameters` leaves the share out
-        for a connector that is not a sub-domain, so it is read from the running application's client config."""
-        config = client_config("50")
-        with patch.object(HummingbotApplication, "_main_app", SimpleNamespace(client_config_map=config)):
-            manager = ConnectorManager(config)
-            spot = manager.create_connector("backpack", ["SOL-USDC"], True, {
-                "backpack_api_key": API_KEY, "backpack_api_secret": API_SECRET})
-            perp = manager.create_connector("backpack_perpetual", ["SOL-USDC"], True, {
-                "backpack_perpetual_api_key": API_KEY, "backpack_perpetual_api_secret": API_SECRET})
+        """Hummingbot's own path: the application's trading core creates the connectors (ConnectorManager, as
+        `start` does); `conn_init_parameters` leaves the share out for a connector that is not a sub-domain, so
+        it is read from the running application's client config."""
+        app = HummingbotApplication.main_application(client_config_map=client_config("50"))
+        manager: ConnectorManager = app.trading_core.connector_manager
+        spot = manager.create_connector("backpack", ["SOL-USDC"], True, {
+            "backpack_api_key": API_KEY, "backpack_api_secret": API_SECRET})
+        perp = manager.create_connector("backpack_perpetual", ["SOL-USDC"], True, {
+            "backpack_perpetual_api_key": API_KEY, "backpack_perpetual_api_secret": API_SECRET})
         self.assertIsInstance(spot, BackpackExchange)
         self.assertEqual((1000, 15), limits(spot))
         self.assertIs(spot._throttler, perp._throttler)  # one budget for the key in the process: the bot's share
