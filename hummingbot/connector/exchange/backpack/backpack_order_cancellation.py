@@ -1,7 +1,7 @@
 """Cancels shared by the spot and perp Backpack connectors: single (`DELETE /api/v1/order`), batch, cancel-all.
 
 - Scope of cancel-all and batch cancel (setting `backpack_cancel_all_scope`): `bot_orders` (default) cancels
-  each of the bot's orders by its clientId, so nothing else of the account is touched; `all_orders_in_market`
+  each of the bot's orders by its own id, so nothing else of the account is touched; `all_orders_in_market`
   uses Backpack's native `DELETE /api/v1/orders`, which cancels EVERY resting order of the account in the
   market (manual orders, other bots'), one request per market. A check that the market holds only our orders
   cannot make the native call safe (an order placed between the check and the call would go too).
@@ -155,7 +155,7 @@ class BackpackOrderCancellationMixin(BackpackCancelOutcomeMixin):
         return all(str(r.get("id")) in ours or str(r.get("clientId")) in ours for r in resting or [])
 
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
-        """Cancels the bot's orders (what a strategy does when it stops): each by its clientId, or with the
+        """Cancels the bot's orders (what a strategy does when it stops): each by its own id, or with the
         scope `all_orders_in_market` Backpack's native cancel-all, one request per market, which also cancels
         every other resting order of the account there."""
         incomplete = [o for o in self.in_flight_orders.values() if not o.is_done]
