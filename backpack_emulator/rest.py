@@ -129,7 +129,7 @@ class RestApi:
                 raise refusal(f"parse request payload error: {error}")
             params = body
         request["params"] = params
-        check_request(request.method, request.path, request.query, body)
+        check_request(request.method, request.path, request.query, body, self.exchange.markets)
         headers = request.headers
         api_key = headers.get("X-API-Key")
         request["api_key"] = api_key
@@ -238,7 +238,7 @@ def make_middleware(server: ServerContext) -> Callable:
             else:
                 response = error_response(failure)
         except ApiError as error:
-            if error.plain:  # the typed decoder refused the request (tests assert there are none)
+            if error.malformed:  # the typed decoder refused the request (tests assert there are none)
                 request["refusal"] = error.message
             response = error_response(error)
         except web.HTTPException as http_error:

@@ -201,7 +201,7 @@ class WsHub:
             return
         bad = [s for s in streams if not self._valid_stream(s)]
         if bad:
-            self._error(connection, request, INVALID_STREAM, f"Invalid stream: {bad[0]}")
+            self._error(connection, request, INVALID_STREAM, "Invalid stream")  # live names no stream (ccxt.pro)
             return
         account = None
         if request["method"] == "SUBSCRIBE" and any(s.startswith("account.") for s in streams):

@@ -111,7 +111,7 @@ class FaultTest(EmulatorTestCase):
         self.assertIn("timestamp", body["message"])
         await self.admin.shift_clock(10_000)
         status, body, _ = await self.alice.call("GET", "/api/v1/capital")
-        self.assertEqual("Request has expired", body["message"])
+        self.assertEqual((401, "Request has expired"), (status, body))
         await self.admin.clear_faults()
         self.assertEqual(200, (await self.alice.call("GET", "/api/v1/capital"))[0])
 

@@ -121,7 +121,8 @@ class ExchangeAnswerTests(ReliabilityTestCase):
         self.assertEqual([refused], [e.order_id for e in self.failures()])
         self.assertEqual([], [line for line in shown if "Check API key" in line])
         self.assertTrue(any(f"Backpack refused the buy LIMIT_MAKER order {refused} (1.00 SOL-USDC at 151.00): "
-                            f"Post-only order {refused} rejected by backpack: at 151.00 it would have taken liquidity." in line
+                            f"Post-only order {refused} rejected by backpack: at 151.00 it would have taken "
+                            f"liquidity." in line
                             for line in shown), shown)
         self.assertEqual(1, len(venue.order_requests()))  # sent once, refused, not retried
         await self.assert_consistent()

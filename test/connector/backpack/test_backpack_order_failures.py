@@ -35,8 +35,9 @@ class OrderFailureMessageTests(BackpackOrderTestCase):
             {"code": "INVALID_ORDER", "message": "Order would immediately match and take liquidity"}))
         warnings = await self.create_and_read_warnings(order_type=OrderType.LIMIT_MAKER)
         self.assertEqual([], [w for w in warnings if CHECK_KEY in w])
-        self.assertTrue(any("Backpack refused the buy LIMIT_MAKER order 700 (1.00 SOL-USDC at 180.00): Post-only order 700 "
-                            "rejected by backpack: at 180.00 it would have taken liquidity." in w for w in warnings),
+        self.assertTrue(any("Backpack refused the buy LIMIT_MAKER order 700 (1.00 SOL-USDC at 180.00): Post-only "
+                            "order 700 rejected by backpack: at 180.00 it would have taken liquidity." in w
+                            for w in warnings),
                         warnings)
         self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.OrderFailure].event_log])
 

@@ -140,18 +140,19 @@ def _current_loop() -> Optional[asyncio.AbstractEventLoop]:
 
 def shared_request_pool(api_key: str, share_pct: Optional[Any] = None) -> RequestPool:
     """The pool of `api_key` in this process (asyncio primitives bind to a loop, so one pool per loop), using
-    `share_pct` % of the limits (see the module notes; None: the pool's share, or the configured one)."""
+    `share_pct` % of the limits (None: Hummingbot's configured share), or less when another connector of the key
+    asked for less (see the module notes)."""
+    share = rate_share_pct(share_pct)
     loop = _current_loop()
     known = _POOLS.get(api_key)
     if known is None or known[0] is not loop or loop.is_closed():
-        share = rate_share_pct(share_pct)
         known = (loop, RequestPool(throttler=BackpackThrottler(CONSTANTS.RATE_LIMITS, limits_share_percentage=share),
                                    backoff=RateLimitBackoff()))
         _POOLS[api_key] = known
         if share < FULL_SHARE:
             _log_share(known[1].throttler)
-    elif share_pct is not None and rate_share_pct(share_pct) < known[1].throttler.share_pct:
-        known[1].throttler.set_share(rate_share_pct(share_pct))
+    elif share < known[1].throttler.share_pct:
+        known[1].throttler.set_share(share)
         _log_share(known[1].throttler)
     return known[1]
 
