@@ -5,9 +5,11 @@ from typing import Any, Dict
 from aiohttp import web
 
 from backpack_emulator import account_views
+from backpack_emulator.accounts import AccountSettings
 from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
+from backpack_emulator.fee_tiers import apply_fee_tier, fee_tier_json
 from backpack_emulator.responses import json_response
 from backpack_emulator.server_context import ServerContext
 
@@ -37,7 +39,11 @@ class AdminApi:
             return _bad("expected \"autoLend\": bool, \"lend\" / \"borrow\": {asset: amount}")
         ex = self.server.exchange
         try:
+            if body.get("fees") is not None:  # checked first: a bad tier changes nothing
+                apply_fee_tier(AccountSettings(user_id=0), body["fees"])
             self.server.add_account(api_key, balances)
+            if body.get("fees") is not None:
+                apply_fee_tier(ex.settings[api_key], body["fees"])
             for side, amounts in (("Borrow", borrow), ("Lend", lend)):
                 for asset, amount in amounts.items():
                     ex.lending.execute(api_key, {"side": side, "symbol": asset, "quantity": str(amount)})
@@ -48,7 +54,8 @@ class AdminApi:
             return _bad(str(error))
         except ApiError as error:
             return _bad(error.message)
-        return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
+        return json_response({"apiKey": api_key, "balances": account_views.capital(ex, api_key),
+                              "fees": fee_tier_json(ex.settings[api_key])})
 
     async def state(self, request: web.Request) -> web.Response:
         ex = self.server.exchange

@@ -12,7 +12,8 @@ The order logic comes from one mixin per job:
 - `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
-- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
+- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer,
+- `BackpackAccountFeesMixin` (`backpack_account_fees.py`): the account's fee tier in fee estimates and budget checks.
 
 Hooks the subclass provides:
 - `is_exchange_information_valid(market) -> bool` (market filter: SPOT or PERP, visible, tradable),
@@ -34,6 +35,7 @@ from hummingbot.connector.exchange.backpack import (
     backpack_errors as errors,
     backpack_web_utils as web_utils,
 )
+from hummingbot.connector.exchange.backpack.backpack_account_fees import BackpackAccountFeesMixin
 from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source import (
     BackpackAPIUserStreamDataSource,
 )
@@ -61,7 +63,8 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 
 
 class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
+                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin,
+                            BackpackAccountFeesMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
@@ -317,9 +320,6 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
             except Exception:
                 self.logger().error(f"Error parsing the trading pair rule {market}. Skipping.", exc_info=True)
         return rules
-
-    async def _update_trading_fees(self):
-        pass  # DEFAULT_FEES apply; Backpack reports account fee tiers but no per-market schedule
 
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         """All pairs from ONE `GET /api/v1/tickers` (Hummingbot asks one `/ticker` per pair, and its tracker
