@@ -24,6 +24,7 @@ from backpack_emulator.order_request import build_order
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, reducible
 from backpack_emulator.settlement import Settlement
+from backpack_emulator.slippage import stop_reason, worst_price
 
 DEPTH_AGGREGATIONS = ("200ms", "600ms", "1000ms")  # depth.<aggregation>.<symbol> streams
 HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
@@ -111,6 +112,8 @@ class Exchange:
         if order.client_id is not None and (account, order.client_id) in self._by_client:
             raise ApiError(400, "INVALID_ORDER", f"Order with client ID already exists: {order.client_id}")
         book = self.books[market.symbol]
+        order.slippage_limit = worst_price(order.is_bid, order.slippage_tolerance, order.slippage_tolerance_type,
+                                           market, book)
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
         try:
@@ -168,7 +171,8 @@ class Exchange:
         elif reason == BUDGET_SPENT:  # a market buy whose reserved quote ran out
             self._expire(order, "InsufficientFunds")
         else:
-            self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+            self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit"
+                                           else stop_reason(order.is_bid, order.slippage_limit, book)))
 
     @staticmethod
     def _may_rest(order: Order) -> bool:

@@ -7,6 +7,7 @@ from backpack_emulator.errors import ApiError, bad_request
 from backpack_emulator.markets import Market
 from backpack_emulator.orders import Order
 from backpack_emulator.params import is_ascii_digits
+from backpack_emulator.slippage import parse_tolerance
 
 SIDES = ("Bid", "Ask")
 ORDER_TYPES = ("Limit", "Market")
@@ -96,12 +97,14 @@ def build_order(payload: Any, market: Market, account: str, order_id: str, creat
         post_only = False  # a market order never rests, whatever its time in force says
     if quantity is not None:
         _check_quantity(quantity, market)
+    tolerance, tolerance_type = parse_tolerance(payload, order_type)
     return Order(id=order_id, account=account, symbol=market.symbol, side=side, order_type=order_type,
                  time_in_force=time_in_force, quantity=quantity, price=price, quote_quantity=quote_quantity,
                  client_id=client_id, post_only=post_only,
                  reduce_only=reduce_only if market.is_perp else None,
                  auto_lend_redeem=auto_lend_redeem and not market.is_perp,
-                 self_trade_prevention=stp, created_ms=created_ms)
+                 self_trade_prevention=stp, created_ms=created_ms, slippage_tolerance=tolerance,
+                 slippage_tolerance_type=tolerance_type)
 
 
 def order_selector(params: Dict[str, Any]) -> tuple:

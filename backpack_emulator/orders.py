@@ -32,6 +32,9 @@ class Order:
     executed_quote_quantity: Decimal = ZERO
     expiry_reason: Optional[str] = None
     reserved: Decimal = ZERO  # spot funds still locked for this order (quote for Bid, base for Ask)
+    slippage_tolerance: Optional[Decimal] = None  # market orders (slippage.py)
+    slippage_tolerance_type: Optional[str] = None
+    slippage_limit: Optional[Decimal] = None  # worst price a market order may trade at, set on arrival
     seq: int = field(default=0)  # arrival order, for price-time priority
 
     @property
@@ -82,8 +85,8 @@ class Order:
             body["postOnly"] = self.post_only
         else:
             body["quoteQuantity"] = fmt(self.quote_quantity) if self.quote_quantity is not None else None
-            body["slippageTolerance"] = None
-            body["slippageToleranceType"] = None
+            body["slippageTolerance"] = fmt(self.slippage_tolerance)
+            body["slippageToleranceType"] = self.slippage_tolerance_type
         return body
 
     def history_json(self) -> Dict[str, Any]:
@@ -110,6 +113,8 @@ class Order:
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
+            "slippageTolerance": fmt(self.slippage_tolerance),
+            "slippageToleranceType": self.slippage_tolerance_type,
         }
 
     def ws_event(self, event: str, event_us: int, engine_us: int,

@@ -7,13 +7,13 @@ This module holds identity and configuration, auth, the shared request pool (thr
 URLs from the environment (read once, at creation), time sync with re-sync-and-retry-once on "Request has
 expired", trading rules and the symbol map from `/api/v1/markets`, and trading pairs added at runtime.
 The order logic comes from one mixin per job:
+- `BackpackSurfaceMixin` (`backpack_surface.py`, first): order options, the account's fee tier,
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
 - `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
-- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer,
-- `BackpackAccountFeesMixin` (`backpack_account_fees.py`): the account's fee tier in fee estimates and budget checks.
+- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
 
 Hooks the subclass provides:
 - `is_exchange_information_valid(market) -> bool` (market filter: SPOT or PERP, visible, tradable),
@@ -35,7 +35,6 @@ from hummingbot.connector.exchange.backpack import (
     backpack_errors as errors,
     backpack_web_utils as web_utils,
 )
-from hummingbot.connector.exchange.backpack.backpack_account_fees import BackpackAccountFeesMixin
 from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source import (
     BackpackAPIUserStreamDataSource,
 )
@@ -49,6 +48,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_status import Backpac
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
+from hummingbot.connector.exchange.backpack.backpack_surface import BackpackSurfaceMixin
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
 from hummingbot.connector.trading_rule import TradingRule
@@ -62,9 +62,9 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin,
-                            BackpackAccountFeesMixin):
+class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+                            BackpackOrderCancellationMixin,
+                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
