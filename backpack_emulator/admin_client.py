@@ -47,6 +47,10 @@ class AdminClient:
         fields of ``GET /api/v1/account``; a negative maker fee is a rebate). Returns the account's four rates."""
         return (await self._call("POST", "/accounts", {"apiKey": api_key, "balances": {}, "fees": fees}))["fees"]
 
+    async def set_market_state(self, symbol: str, state: str) -> Dict[str, Any]:
+        """Sets a market's ``orderBookState`` (Open, PostOnly, LimitOnly, CancelOnly, Closed); returns the market."""
+        return await self._call("POST", "/markets", {"symbol": symbol, "orderBookState": state})
+
     async def state(self, api_key: Optional[str] = None) -> Dict[str, Any]:
         return await self._call("GET", "/state", params={"apiKey": api_key} if api_key else None)
 

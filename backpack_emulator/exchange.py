@@ -18,6 +18,7 @@ from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
 from backpack_emulator.lending import Lending
 from backpack_emulator.ledger import Ledger
+from backpack_emulator.market_states import POST_ONLY_MODE, MarketStates
 from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
 from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable_quote, match, would_take
 from backpack_emulator.order_request import build_order
@@ -74,6 +75,7 @@ class Exchange:
         self._user_seq = 0
         self.settlement = Settlement(self)
         self.lending = Lending(self)
+        self.market_states = MarketStates()  # orderBookState per market, set through the admin API
         for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
             self.add_account(internal, {})
 
@@ -109,11 +111,11 @@ class Exchange:
         self._order_seq += 1
         order = build_order(payload, market, account, str(11_000_000_000 + self._order_seq), self.clock.now_ms())
         order.seq = self._order_seq
+        self.market_states.check_new_order(order)
         if order.client_id is not None and (account, order.client_id) in self._by_client:
             raise ApiError(400, "INVALID_ORDER", f"Order with client ID already exists: {order.client_id}")
         book = self.books[market.symbol]
-        order.slippage_limit = worst_price(order.is_bid, order.slippage_tolerance, order.slippage_tolerance_type,
-                                           market, book)
+        order.slippage_limit = worst_price(order, market, book)
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
         try:
@@ -149,6 +151,8 @@ class Exchange:
             # Flat, or on the order's own side: nothing to reduce. (A GTC limit rests and expires the same way
             # when it would trade.)
             self._expire(order, "ReduceOnlyNotReduced")
+        elif self.market_states.takes_in_post_only_mode(order, book):
+            self._expire(order, POST_ONLY_MODE)
         elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:

@@ -45,8 +45,7 @@ class RestApi:
         public: Dict[str, Callable[[web.Request], Any]] = {
             "/api/v1/status": lambda r: {"status": "Ok", "message": None},
             "/api/v1/markets": lambda r: public_views.markets(self.exchange, r.query),
-            "/api/v1/market": lambda r: self.exchange.market(r.query.get("symbol")).to_json(
-                self.exchange.funding_interval_ms),
+            "/api/v1/market": lambda r: public_views.market(self.exchange, r.query.get("symbol")),
             "/api/v1/assets": lambda r: public_views.assets(self.exchange),
             "/api/v1/securities": lambda r: public_views.securities(self.exchange),
             "/api/v1/collateral": lambda r: public_views.collateral_parameters(self.exchange),

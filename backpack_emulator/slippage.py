@@ -12,6 +12,7 @@ from backpack_emulator.book import OrderBook
 from backpack_emulator.decimals import parse_decimal
 from backpack_emulator.errors import bad_request
 from backpack_emulator.markets import Market
+from backpack_emulator.orders import Order
 
 TOLERANCE_TYPES = ("TickSize", "Percent")
 EXCEEDED = "SlippageToleranceExceeded"
@@ -36,16 +37,16 @@ def parse_tolerance(payload: Mapping[str, Any], order_type: str) -> Tuple[Option
     return tolerance, kind
 
 
-def worst_price(is_bid: bool, tolerance: Optional[Decimal], kind: Optional[str], market: Market,
-                book: OrderBook) -> Optional[Decimal]:
+def worst_price(order: Order, market: Market, book: OrderBook) -> Optional[Decimal]:
     """The worst price the order may trade at (None: no tolerance, or nothing to trade against)."""
+    tolerance = order.slippage_tolerance
     if tolerance is None:
         return None
-    best = book.side(not is_bid).best()
+    best = book.side(not order.is_bid).best()
     if best is None:
         return None
-    room = tolerance * market.tick_size if kind == "TickSize" else best * tolerance / 100
-    return best + room if is_bid else best - room
+    room = tolerance * market.tick_size if order.slippage_tolerance_type == "TickSize" else best * tolerance / 100
+    return best + room if order.is_bid else best - room
 
 
 def stop_reason(is_bid: bool, limit: Optional[Decimal], book: OrderBook) -> str:

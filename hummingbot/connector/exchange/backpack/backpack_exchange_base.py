@@ -319,7 +319,7 @@ class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, B
                 rules.append(rule)
             except Exception:
                 self.logger().error(f"Error parsing the trading pair rule {market}. Skipping.", exc_info=True)
-        return rules
+        return self._rules_with_market_states(exchange_info, rules)  # backpack_market_states
 
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         """All pairs from ONE `GET /api/v1/tickers` (Hummingbot asks one `/ticker` per pair, and its tracker
