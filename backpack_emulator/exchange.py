@@ -9,10 +9,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
+from backpack_emulator import funding_clock
 from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
 from backpack_emulator.book import OrderBook
 from backpack_emulator.clock import Clock
-from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import POST_ONLY_CROSS_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
@@ -362,32 +363,16 @@ class Exchange:
             self.price_klines["Mark"].add_price(symbol, self.marks[symbol], now_ms)
             self.price_klines["Index"].add_price(symbol, self.indexes.get(symbol, self.marks[symbol]), now_ms)
 
+    # funding (funding_clock.py)
     def funding_rate(self, symbol: str) -> Decimal:
-        index = self.indexes[symbol]
-        premium = (self.marks[symbol] - index) / index if index else ZERO
-        rate = Decimal("0.0000125") + premium / 8
-        bound = Decimal("0.01")
-        return max(-bound, min(bound, rate)).quantize(Decimal("0.0000001"))
+        return funding_clock.funding_rate(self, symbol)
 
     def next_funding(self, symbol: str) -> int:
-        if symbol not in self.next_funding_ms:
-            now = self.clock.now_ms()
-            self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
-        return self.next_funding_ms[symbol]
+        return funding_clock.next_funding(self, symbol)
 
     def run_funding(self) -> int:
         """Pay funding on every market whose interval has ended; returns how many payments were made."""
-        now = self.clock.now_ms()
-        paid = 0
-        for symbol, market in self.markets.items():
-            if market.is_perp and now >= self.next_funding(symbol):
-                paid += self.settlement.pay_funding(symbol, self.funding_rate(symbol), self.next_funding_ms[symbol])
-                self.next_funding_ms[symbol] += self.funding_interval_ms
-                if self.next_funding_ms[symbol] <= now:  # caught up after a long pause
-                    self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
-        if paid:
-            self.lending.sweep()  # funding received or paid in cash: Auto Lend accounts lend or redeem it
-        return paid
+        return funding_clock.run_funding(self)
 
     def position(self, account: str, symbol: str) -> Position:
         key = (account, symbol)
