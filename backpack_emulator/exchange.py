@@ -27,6 +27,7 @@ from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, reducible
 from backpack_emulator.settlement import Settlement
 from backpack_emulator.slippage import stop_reason, worst_price
+from backpack_emulator.triggers import PENDING, TriggerEngine
 
 DEPTH_AGGREGATIONS = ("200ms", "600ms", "1000ms")  # depth.<aggregation>.<symbol> streams
 HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
@@ -76,6 +77,7 @@ class Exchange:
         self._user_seq = 0
         self.settlement = Settlement(self)
         self.lending = Lending(self)
+        self.triggers = TriggerEngine(self)
         self.market_states = MarketStates()  # orderBookState per market, set through the admin API
         for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
             self.add_account(internal, {})
@@ -107,14 +109,25 @@ class Exchange:
         return market
 
     # ----- order entry
+    def next_order_id(self) -> Tuple[str, int]:
+        self._order_seq += 1
+        return str(11_000_000_000 + self._order_seq), self._order_seq
+
     def execute_order(self, account: str, payload: Any) -> Order:
         market = self.market(payload.get("symbol") if isinstance(payload, dict) else None)
-        self._order_seq += 1
-        order = build_order(payload, market, account, str(11_000_000_000 + self._order_seq), self.clock.now_ms())
-        order.seq = self._order_seq
+        order_id, seq = self.next_order_id()
+        order = build_order(payload, market, account, order_id, self.clock.now_ms())
+        order.seq = seq
         self.market_states.check_new_order(order)
         if order.client_id is not None and (account, order.client_id) in self._by_client:
             raise ApiError(400, "INVALID_ORDER", f"Order with client ID already exists: {order.client_id}")
+        if order.trigger is not None:
+            return self.triggers.place(order)  # waits for its price (triggers.py)
+        self.admit(order, market)
+        return order
+
+    def admit(self, order: Order, market: Market) -> None:
+        """Funds or margin for the order, then matching (a triggered order comes here when its price is reached)."""
         book = self.books[market.symbol]
         order.slippage_limit = worst_price(order, market, book)
         if order.post_only and would_take(book, order):
@@ -123,14 +136,13 @@ class Exchange:
             if market.is_perp:
                 # The generator's own traders hold collateral no order can exhaust; their margin check would
                 # walk all of their open orders (~20 per market) for every quote: quadratic in the markets.
-                if account not in self.unrecorded_accounts:
+                if order.account not in self.unrecorded_accounts:
                     self.settlement.check_margin(order, market, book)
             else:
                 self.settlement.reserve(order, market, book)
             self._run(order, market, book)
         finally:
             self.lending.sweep()  # Auto Lend lends what the order freed, brought in or redeemed
-        return order
 
     def execute_batch(self, account: str, payloads: Any) -> List[Dict[str, Any]]:
         if not isinstance(payloads, list) or not payloads:
@@ -144,7 +156,7 @@ class Exchange:
         return results
 
     def _run(self, order: Order, market: Market, book: OrderBook) -> None:
-        if order.account not in self.unrecorded_accounts:
+        if order.account not in self.unrecorded_accounts and order.triggered_ms is None:  # triggers: at placement
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
@@ -163,6 +175,7 @@ class Exchange:
             reason = match(book, order, market.step_size, budget, cap, self._on_fill, self._cancel_by_engine)
             self._after_match(order, market, book, reason)
         self._publish_book(book)
+        self.triggers.check(market.symbol)  # the last price may have reached pending triggers
 
     def _after_match(self, order: Order, market: Market, book: OrderBook, reason: Optional[str]) -> None:
         if self._complete(order, market, reason):
@@ -268,8 +281,10 @@ class Exchange:
         return order
 
     def cancel_all(self, account: str, symbol: Any) -> List[Order]:
+        """The account's resting orders of the market (pending trigger orders: `triggers.cancel_all`)."""
         market = self.market(symbol)
-        mine = [o for o in self.open_orders.values() if o.account == account and o.symbol == market.symbol]
+        mine = [o for o in self.open_orders.values()
+                if o.account == account and o.symbol == market.symbol and o.status != PENDING]
         for order in sorted(mine, key=lambda o: o.seq):
             self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
@@ -277,7 +292,8 @@ class Exchange:
         return mine
 
     def _cancel(self, order: Order, event: str, reason: Optional[str] = None) -> None:
-        self.books[order.symbol].remove(order)
+        if order.status != PENDING:  # a pending trigger order is not on the book
+            self.books[order.symbol].remove(order)
         order.status = "Expired" if reason else "Cancelled"
         order.expiry_reason = reason
         self._finish(order)
@@ -297,6 +313,7 @@ class Exchange:
         self.settlement.release(order)
         if self.open_orders.pop(order.id, None) is not None and order.client_id is not None:
             self._by_client.pop((order.account, order.client_id), None)
+        self.triggers.on_finished(order)  # an entry with take profit / stop loss gets its legs
 
     def find_open(self, account: str, symbol: str, order_id: Optional[str], client_id: Optional[int]) -> Optional[Order]:
         order = self.open_orders.get(order_id) if order_id is not None else self._by_client.get((account, client_id))

@@ -35,6 +35,11 @@ class Order:
     slippage_tolerance: Optional[Decimal] = None  # market orders (slippage.py)
     slippage_tolerance_type: Optional[str] = None
     slippage_limit: Optional[Decimal] = None  # worst price a market order may trade at, set on arrival
+    trigger: Any = None  # triggers.TriggerSpec of a trigger order
+    legs: Any = None  # {"takeProfit"|"stopLoss": triggers.Leg}: attached TP/SL
+    legs_placed: bool = False
+    triggered_ms: Optional[int] = None
+    related_order_id: Optional[str] = None  # a TP/SL leg's entry order
     seq: int = field(default=0)  # arrival order, for price-time priority
 
     @property
@@ -60,24 +65,17 @@ class Order:
             "side": self.side,
             "orderType": self.order_type,
             "createdAt": self.created_ms,
-            "quantity": fmt(self.quantity) if self.quantity is not None else None,
+            "quantity": fmt(self.quantity) if self.quantity is not None else ("0" if self.trigger else None),
             "executedQuantity": fmt(self.executed_quantity),
             "executedQuoteQuantity": fmt(self.executed_quote_quantity),
             "timeInForce": self.time_in_force,
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "reduceOnly": self.reduce_only,
-            "triggerPrice": None,
-            "triggerQuantity": None,
-            "triggerBy": None,
-            "triggeredAt": None,
-            "stopLossTriggerPrice": None,
-            "stopLossLimitPrice": None,
-            "stopLossTriggerBy": None,
-            "takeProfitTriggerPrice": None,
-            "takeProfitLimitPrice": None,
-            "takeProfitTriggerBy": None,
-            "relatedOrderId": None,
+            **self._trigger_fields(),
+            "triggeredAt": self.triggered_ms,
+            **self._leg_fields(),
+            "relatedOrderId": self.related_order_id,
             "strategyId": None,
         }
         if self.order_type == "Limit":
@@ -107,15 +105,41 @@ class Order:
             "side": self.side,
             "symbol": self.symbol,
             "timeInForce": self.time_in_force,
-            "triggerBy": None,
-            "triggerPrice": None,
-            "triggerQuantity": None,
+            **self._trigger_fields(),
+            **self._leg_fields(),
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
             "slippageTolerance": fmt(self.slippage_tolerance),
             "slippageToleranceType": self.slippage_tolerance_type,
         }
+
+    def _trigger_fields(self) -> Dict[str, Any]:
+        spec = self.trigger
+        return {"triggerPrice": fmt(spec.price) if spec else None, "triggerQuantity": spec.quantity_text if spec else None,
+                "triggerBy": spec.by if spec else None}
+
+    def _leg_fields(self) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {}
+        for name in ("stopLoss", "takeProfit"):
+            leg = (self.legs or {}).get(name)
+            fields[f"{name}TriggerPrice"] = fmt(leg.trigger_price) if leg else None
+            fields[f"{name}LimitPrice"] = fmt(leg.limit_price) if leg and leg.limit_price is not None else None
+            fields[f"{name}TriggerBy"] = leg.by if leg else None
+        return fields
+
+    def _ws_trigger_letters(self, data: Dict[str, Any]) -> None:
+        """P/B/Y of a trigger order, a/j/d (take profit) and b/k/g (stop loss) when set, I for a TP/SL leg."""
+        if self.trigger:
+            data.update(P=fmt(self.trigger.price), B=self.trigger.by, Y=self.trigger.quantity_text)
+        for name, (trigger, limit, by) in (("takeProfit", "ajd"), ("stopLoss", "bkg")):
+            leg = (self.legs or {}).get(name)
+            if leg is not None:
+                data.update({trigger: fmt(leg.trigger_price), by: leg.by})
+                if leg.limit_price is not None:
+                    data[limit] = fmt(leg.limit_price)
+        if self.related_order_id is not None:
+            data["I"] = int(self.related_order_id)
 
     def ws_event(self, event: str, event_us: int, engine_us: int,
                  fill: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -149,6 +173,7 @@ class Order:
             data["p"] = fmt(self.price)
         if event == "orderExpired" and self.expiry_reason:
             data["R"] = self.expiry_reason
+        self._ws_trigger_letters(data)
         if fill is not None:
             data.update(fill)
         else:
