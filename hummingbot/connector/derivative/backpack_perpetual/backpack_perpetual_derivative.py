@@ -75,6 +75,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
     USER_STREAM_DATA_SOURCE_CLASS = BackpackPerpetualAPIUserStreamDataSource
     ACCOUNT_FEE_FIELDS = FUTURES_FEE_FIELDS  # the account's fee tier (backpack_account_fees)
+    SUPPORTS_ATTACHED_TP_SL = True  # take profit / stop loss keywords (backpack_trigger_orders)
     DEFAULT_FEE_SCHEMA = perp_utils.DEFAULT_FEES
 
     def __init__(self,
