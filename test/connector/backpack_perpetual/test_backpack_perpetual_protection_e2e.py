@@ -19,6 +19,7 @@ from hummingbot.core.data_type.common import OrderType, PositionAction, TradeTyp
 from hummingbot.core.data_type.in_flight_order import OrderState
 from hummingbot.core.event.event_forwarder import EventForwarder
 from hummingbot.core.event.events import MarketEvent
+from test.connector.backpack.helpers import close_shared_http_session
 from test.connector.backpack.test_backpack_e2e_emulator import wait_for
 from test.connector.backpack_perpetual.emulator_case import PerpetualOnEmulatorCase
 from test.connector.backpack_perpetual import test_backpack_perpetual_e2e_emulator as perp_e2e
@@ -33,6 +34,7 @@ class ProtectionOnEmulatorTests(PerpetualOnEmulatorCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
+        await close_shared_http_session()  # never reuse a session bound to an earlier test's loop
         self.api_key, secret = generate_keypair()
         self.counterparty_key, counterparty_secret = generate_keypair()
         self.server = EmulatorServer(host="127.0.0.1", port=0, seed=1, market_data=False,
