@@ -12,7 +12,7 @@
 Both are for MARKET orders only; bad values fail the order with a clear error before anything is sent.
 """
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, Optional, Set, Tuple
 
 from hummingbot.connector.exchange.backpack.backpack_order_placement import decimal_text
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -32,12 +32,16 @@ def _positive_decimal(value: Any) -> Optional[Decimal]:
     return number if number.is_finite() and number > 0 else None
 
 
-def slippage_tolerance_type(value: Any) -> Optional[str]:
-    """The official spelling of a tolerance type ("percent" -> "Percent"); None when it is not one."""
-    for name in SLIPPAGE_TOLERANCE_TYPES:
+def official_spelling(value: Any, names: Tuple[str, ...]) -> Optional[str]:
+    """The official spelling of an enum value given in any case ("percent" -> "Percent"); None when not one."""
+    for name in names:
         if isinstance(value, str) and value.strip().lower() == name.lower():
             return name
     return None
+
+
+def slippage_tolerance_type(value: Any) -> Optional[str]:
+    return official_spelling(value, SLIPPAGE_TOLERANCE_TYPES)
 
 
 class BackpackOrderOptionsMixin:

@@ -20,7 +20,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_messages import trade_type_for_side
-from hummingbot.connector.exchange.backpack.backpack_order_options import _positive_decimal
+from hummingbot.connector.exchange.backpack.backpack_order_options import _positive_decimal, official_spelling
 from hummingbot.connector.exchange.backpack.backpack_order_placement import decimal_text
 from hummingbot.core.data_type.common import OrderType, PositionAction, TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState, OrderUpdate
@@ -32,10 +32,7 @@ LEG_KEYWORDS = tuple(f"{leg}_{part}" for leg in LEGS for part in ("trigger_price
 
 def trigger_by_name(value: Any) -> Optional[str]:
     """The official spelling of a reference price ("markprice" -> "MarkPrice"); None when it is not one."""
-    for name in TRIGGER_BY:
-        if isinstance(value, str) and value.strip().lower() == name.lower():
-            return name
-    return None
+    return official_spelling(value, TRIGGER_BY)
 
 
 class BackpackTriggerOrdersMixin:
