@@ -1,10 +1,14 @@
-"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate."""
+"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate (order_updates.py);
+trigger and take profit / stop loss fields from triggers.py's specs."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Optional
 
 from backpack_emulator.clock import iso_ms
 from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.markets import Market
+from backpack_emulator.order_updates import order_update_json
+from backpack_emulator.wire_scale import fixed, places
 
 OPEN_STATUSES = ("New", "PartiallyFilled")
 UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
@@ -21,6 +25,7 @@ class Order:
     quantity: Optional[Decimal]
     price: Optional[Decimal] = None
     quote_quantity: Optional[Decimal] = None
+    quote_estimate: Optional[Decimal] = None  # a quantity-sized market order's expected cost (quote_estimate.py)
     client_id: Optional[int] = None
     post_only: bool = False
     reduce_only: Optional[bool] = None
@@ -65,6 +70,7 @@ class Order:
             "side": self.side,
             "orderType": self.order_type,
             "createdAt": self.created_ms,
+            # a pending trigger order: "0" (ccxt's recorded answer), its size is `triggerQuantity`
             "quantity": fmt(self.quantity) if self.quantity is not None else ("0" if self.trigger else None),
             "executedQuantity": fmt(self.executed_quantity),
             "executedQuoteQuantity": fmt(self.executed_quote_quantity),
@@ -82,7 +88,7 @@ class Order:
             body["price"] = fmt(self.price)
             body["postOnly"] = self.post_only
         else:
-            body["quoteQuantity"] = fmt(self.quote_quantity) if self.quote_quantity is not None else None
+            body["quoteQuantity"] = fmt(self.reported_quote_quantity)
             body["slippageTolerance"] = fmt(self.slippage_tolerance)
             body["slippageToleranceType"] = self.slippage_tolerance_type
         return body
@@ -99,14 +105,14 @@ class Order:
             "postOnly": self.post_only if self.order_type == "Limit" else None,
             "price": fmt(self.price) if self.price is not None else None,
             "quantity": fmt(self.quantity) if self.quantity is not None else None,
-            "quoteQuantity": fmt(self.quote_quantity) if self.quote_quantity is not None else None,
+            "quoteQuantity": fmt(self.reported_quote_quantity),
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "side": self.side,
             "symbol": self.symbol,
             "timeInForce": self.time_in_force,
             **self._trigger_fields(),
-            **self._leg_fields(),
+            **self._leg_fields(),  # live history rows carry them, null when unset (ccxt's recorded rows)
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
@@ -114,10 +120,18 @@ class Order:
             "slippageToleranceType": self.slippage_tolerance_type,
         }
 
+    @property
+    def reported_quote_quantity(self) -> Optional[Decimal]:
+        """``quoteQuantity`` as live fills it: the quote quantity asked for, else a market order's expected cost,
+        else (history rows of limit orders) price x quantity (ccxt's recorded rows: "4000" x "0.001" -> "4")."""
+        if self.quote_quantity is not None or self.quote_estimate is not None:
+            return self.quote_quantity if self.quote_quantity is not None else self.quote_estimate
+        return self.price * self.quantity if self.price is not None and self.quantity is not None else None
+
     def _trigger_fields(self) -> Dict[str, Any]:
         spec = self.trigger
-        return {"triggerPrice": fmt(spec.price) if spec else None, "triggerQuantity": spec.quantity_text if spec else None,
-                "triggerBy": spec.by if spec else None}
+        return {"triggerPrice": fmt(spec.price) if spec else None,
+                "triggerQuantity": spec.quantity_text if spec else None, "triggerBy": spec.by if spec else None}
 
     def _leg_fields(self) -> Dict[str, Any]:
         fields: Dict[str, Any] = {}
@@ -128,54 +142,24 @@ class Order:
             fields[f"{name}TriggerBy"] = leg.by if leg else None
         return fields
 
-    def _ws_trigger_letters(self, data: Dict[str, Any]) -> None:
+    def ws_event(self, event: str, event_us: int, engine_us: int, fill: Optional[Dict[str, Any]] = None,
+                 market: Optional[Market] = None) -> Dict[str, Any]:
+        """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
+        data = order_update_json(self, event, event_us, engine_us, fill, market)
+        self._ws_trigger_letters(data, market)
+        return data
+
+    def _ws_trigger_letters(self, data: Dict[str, Any], market: Optional[Market]) -> None:
         """P/B/Y of a trigger order, a/j/d (take profit) and b/k/g (stop loss) when set, I for a TP/SL leg."""
+        def price(value: Decimal) -> str:
+            return fixed(value, places(market.tick_size) if market is not None else None)
         if self.trigger:
-            data.update(P=fmt(self.trigger.price), B=self.trigger.by, Y=self.trigger.quantity_text)
+            data.update(P=price(self.trigger.price), B=self.trigger.by, Y=self.trigger.quantity_text)
         for name, (trigger, limit, by) in (("takeProfit", "ajd"), ("stopLoss", "bkg")):
             leg = (self.legs or {}).get(name)
             if leg is not None:
-                data.update({trigger: fmt(leg.trigger_price), by: leg.by})
+                data.update({trigger: price(leg.trigger_price), by: leg.by})
                 if leg.limit_price is not None:
-                    data[limit] = fmt(leg.limit_price)
+                    data[limit] = price(leg.limit_price)
         if self.related_order_id is not None:
             data["I"] = int(self.related_order_id)
-
-    def ws_event(self, event: str, event_us: int, engine_us: int,
-                 fill: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
-        data: Dict[str, Any] = {
-            "e": event,
-            "E": event_us,
-            "s": self.symbol,
-            "i": self.id,
-            "S": self.side,
-            "o": self.order_type.upper(),
-            "f": self.time_in_force,
-            "X": self.status,
-            "z": fmt(self.executed_quantity),
-            "Z": fmt(self.executed_quote_quantity),
-            "V": self.self_trade_prevention,
-            "T": engine_us,
-            "O": "USER",
-            "y": self.post_only,
-            "r": bool(self.reduce_only),
-        }
-        if self.client_id is not None:
-            data["c"] = self.client_id
-        # `q` is always there (a required field of the official OrderUpdate): "0" for a quote-sized order.
-        data["q"] = fmt(self.quantity) if self.quantity is not None else "0"
-        if self.quote_quantity is not None:
-            data["Q"] = fmt(self.quote_quantity)
-        elif self.order_type == "Limit" and self.quantity is not None and self.price is not None:
-            data["Q"] = fmt(self.quantity * self.price)  # live sends it on limit orders too (price x quantity)
-        if self.price is not None:
-            data["p"] = fmt(self.price)
-        if event == "orderExpired" and self.expiry_reason:
-            data["R"] = self.expiry_reason
-        self._ws_trigger_letters(data)
-        if fill is not None:
-            data.update(fill)
-        else:
-            data["t"] = None
-        return data

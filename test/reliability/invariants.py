@@ -40,9 +40,11 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
     """Problems by counter ("lost", "duplicated", "mismatches"); empty lists when all is well."""
     found: Dict[str, List[str]] = {"lost": [], "duplicated": [], "mismatches": []}
     perp = _is_perp(connector)
-    # Orders without clientId were placed outside the bot (manual orders): not the connector's to track, except
-    # the take profit / stop loss legs the exchange created for an order of the bot (tracked as tp-/sl-<id>).
-    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None]
+    # Orders without clientId were placed outside the bot (manual orders), and other bots' orders are theirs: not
+    # the connector's to track, except the take profit / stop loss legs the exchange created for an order of the
+    # bot (tracked as tp-/sl-<id>).
+    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None
+              and o.id not in venue.other_bots_orders]
     keyed = [(str(o.client_id), o) for o in orders] + _bot_legs(venue, perp)
     events = venue.events[connector.name]
     tracked = connector.in_flight_orders

@@ -12,8 +12,7 @@ class MarketOrderOptionsOnEmulatorTests(EmulatorTestCase):
     assert_balances_match_ledger = spot_e2e.TradingAgainstEmulatorTests.assert_balances_match_ledger
 
     async def rest_asks(self, *prices: str):
-        # A bid too: Hummingbot's _create_order values a MARKET order without price at the best BID, and raises
-        # (the order stays PENDING_CREATE, never sent) when there is none (reported to the lead).
+        # A bid too, so both sides of the book are quoted (the slippage order below has no price of its own).
         await self.taker._place_order(order_id=self.taker_order_id(), trading_pair=PAIR, amount=Decimal("1"),
                                       trade_type=TradeType.BUY, order_type=OrderType.LIMIT, price=Decimal("170"))
         for price in prices:
