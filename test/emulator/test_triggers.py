@@ -38,7 +38,7 @@ class TriggerOrderTest(TriggerTestCase):
                           order["triggerBy"], order["triggeredAt"]))
         self.assert_official(order, "Order")
         [placed] = await self.frames(ws, 1)
-        self.assertEqual(("triggerPlaced", "TriggerPending", "0", "175", "LastPrice", "1", 77),
+        self.assertEqual(("triggerPlaced", "TriggerPending", "0", "175.00", "LastPrice", "1", 77),  # P at the tick scale
                          (placed["e"], placed["X"], placed["q"], placed["P"], placed["B"], placed["Y"], placed["c"]))
         self.assert_official(placed, "OrderUpdate")
         listed = await self.alice.ok("GET", "/api/v1/orders", {"symbol": "SOL_USDC"})
@@ -88,7 +88,7 @@ class TriggerOrderTest(TriggerTestCase):
         frames = await self.frames(ws, 3)
         self.assertEqual([("triggerPlaced", "TriggerPending"), ("orderAccepted", "New"), ("orderFill", "Filled")],
                          [(f["e"], f["X"]) for f in frames])
-        self.assertEqual(("1.5", "174", "1.5"), (frames[1]["q"], frames[2]["L"], frames[2]["z"]))
+        self.assertEqual(("1.50", "174.00", "1.50"), (frames[1]["q"], frames[2]["L"], frames[2]["z"]))  # live scales
         for frame in frames:
             self.assert_official(frame, "OrderUpdate")
         history = await self.alice.ok("GET", "/wapi/v1/history/orders", {"symbol": "SOL_USDC"})
@@ -125,7 +125,8 @@ class TriggerOrderTest(TriggerTestCase):
         cancelled = await self.alice.ok("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 1})
         self.assertEqual(("Cancelled", "170"), (cancelled["status"], cancelled["triggerPrice"]))
         [frame] = await self.frames(ws, 1)
-        self.assertEqual(("orderCancelled", "Cancelled", "170", "1"), (frame["e"], frame["X"], frame["P"], frame["Y"]))
+        self.assertEqual(("orderCancelled", "Cancelled", "170.00", "1"), (frame["e"], frame["X"], frame["P"],
+                                                                   frame["Y"]))
         kept = await self.alice.ok("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC", "orderType": "RestingLimitOrder"})
         self.assertEqual([resting["id"]], [o["id"] for o in kept])
         gone = await self.alice.ok("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC", "orderType": "ConditionalOrder"})
@@ -193,7 +194,7 @@ class PerpTriggerTest(TriggerTestCase):
             entry["stopLossTriggerBy"]))
         frames = await self.frames(ws, 4)
         self.assertEqual(["orderAccepted", "orderFill", "triggerPlaced", "triggerPlaced"], [f["e"] for f in frames])
-        self.assertEqual(("190", "170", "167", "LastPrice", "MarkPrice"), (frames[0]["a"], frames[0]["b"],
+        self.assertEqual(("190.00", "170.00", "167.00", "LastPrice", "MarkPrice"), (frames[0]["a"], frames[0]["b"],
                                                                            frames[0]["k"], frames[0]["d"],
                                                                            frames[0]["g"]))
         for frame in frames:
@@ -208,7 +209,7 @@ class PerpTriggerTest(TriggerTestCase):
         frames = await self.frames(ws, 3)
         self.assertEqual([("orderCancelled", legs[0]["id"]), ("orderAccepted", legs[1]["id"]),
                           ("orderFill", legs[1]["id"])], [(f["e"], f["i"]) for f in frames])
-        self.assertEqual(("Filled", "168"), (frames[2]["X"], frames[2]["L"]))
+        self.assertEqual(("Filled", "168.00"), (frames[2]["X"], frames[2]["L"]))
         self.assertEqual([], await self.alice.ok("GET", "/api/v1/orders", {"symbol": PERP}))
         await settle()
         await ws.close()

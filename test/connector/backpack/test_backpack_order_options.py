@@ -57,7 +57,8 @@ class MarketOrderOptionTests(BackpackOrderTestCase):
     async def test_slippage_tolerance_is_sent_with_its_official_type(self):
         for _ in range(2):
             self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=market_answer("1"))
-        await self.market(order_id="1", amount="1", slippage_tolerance=Decimal("0.50"), slippage_tolerance_type="percent")
+        await self.create(order_id="1", order_type=OrderType.MARKET, price="180", amount="1",
+                          slippage_tolerance=Decimal("0.50"), slippage_tolerance_type="percent")
         await self.market(order_id="2", amount="0", quote_quantity="100", slippage_tolerance="3",
                           slippage_tolerance_type="TickSize")
         first, second = self.bodies("POST", CONSTANTS.ORDER_PATH_URL)
