@@ -45,8 +45,9 @@ def collateral(ex: Exchange, account: str) -> Dict[str, Any]:
 
 
 def account_info(ex: Exchange, account: str) -> Dict[str, Any]:
-    limit_orders = sum(1 for o in ex.open_orders.values() if o.account == account)
-    return ex.settings[account].rest_json(limit_orders)
+    mine = [o for o in ex.open_orders.values() if o.account == account]
+    triggers = sum(1 for o in mine if o.status == "TriggerPending")
+    return ex.settings[account].rest_json(len(mine) - triggers, triggers)
 
 
 def update_account(ex: Exchange, account: str, body: Any) -> None:

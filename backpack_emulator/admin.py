@@ -4,10 +4,12 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from backpack_emulator import account_views
+from backpack_emulator import account_views, public_views
+from backpack_emulator.accounts import AccountSettings
 from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
+from backpack_emulator.fee_tiers import apply_fee_tier, fee_tier_json
 from backpack_emulator.responses import json_response
 from backpack_emulator.server_context import ServerContext
 
@@ -23,6 +25,7 @@ class AdminApi:
         router.add_get("/_admin/requests", self.requests)
         router.add_get("/_admin/refusals", self.refusals)
         router.add_delete("/_admin/requests", self.clear_requests)
+        router.add_post("/_admin/markets", self.set_market_state)
         router.add_get("/_admin/faults", self.get_faults)
         router.add_post("/_admin/faults", self.set_fault)
         router.add_delete("/_admin/faults", self.clear_faults)
@@ -37,7 +40,11 @@ class AdminApi:
             return _bad("expected \"autoLend\": bool, \"lend\" / \"borrow\": {asset: amount}")
         ex = self.server.exchange
         try:
+            if body.get("fees") is not None:  # checked first: a bad tier changes nothing
+                apply_fee_tier(AccountSettings(user_id=0), body["fees"])
             self.server.add_account(api_key, balances)
+            if body.get("fees") is not None:
+                apply_fee_tier(ex.settings[api_key], body["fees"])
             for side, amounts in (("Borrow", borrow), ("Lend", lend)):
                 for asset, amount in amounts.items():
                     ex.lending.execute(api_key, {"side": side, "symbol": asset, "quantity": str(amount)})
@@ -48,7 +55,21 @@ class AdminApi:
             return _bad(str(error))
         except ApiError as error:
             return _bad(error.message)
-        return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
+        return json_response({"apiKey": api_key, "balances": account_views.capital(ex, api_key),
+                              "fees": fee_tier_json(ex.settings[api_key])})
+
+    async def set_market_state(self, request: web.Request) -> web.Response:
+        """Body: {"symbol": "SOL_USDC", "orderBookState": "PostOnly"} (market_states.py says what each allows)."""
+        body = await _json(request)
+        ex = self.server.exchange
+        market = ex.markets.get(body.get("symbol")) if isinstance(body.get("symbol"), str) else None
+        if market is None:
+            return _bad("unknown symbol")
+        try:
+            ex.market_states.set(market.symbol, body.get("orderBookState"))
+        except ValueError as error:
+            return _bad(str(error))
+        return json_response(public_views.market(ex, market.symbol))
 
     async def state(self, request: web.Request) -> web.Response:
         ex = self.server.exchange

@@ -42,6 +42,15 @@ class AdminClient:
                 body[key] = value
         return await self._call("POST", "/accounts", body)
 
+    async def set_fee_tier(self, api_key: str, **fees: str) -> Dict[str, str]:
+        """Sets the account's fee tier in basis points, e.g. ``spotMakerFee="-1", futuresTakerFee="3"`` (the
+        fields of ``GET /api/v1/account``; a negative maker fee is a rebate). Returns the account's four rates."""
+        return (await self._call("POST", "/accounts", {"apiKey": api_key, "balances": {}, "fees": fees}))["fees"]
+
+    async def set_market_state(self, symbol: str, state: str) -> Dict[str, Any]:
+        """Sets a market's ``orderBookState`` (Open, PostOnly, LimitOnly, CancelOnly, Closed); returns the market."""
+        return await self._call("POST", "/markets", {"symbol": symbol, "orderBookState": state})
+
     async def state(self, api_key: Optional[str] = None) -> Dict[str, Any]:
         return await self._call("GET", "/state", params={"apiKey": api_key} if api_key else None)
 

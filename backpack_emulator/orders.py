@@ -1,4 +1,5 @@
-"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate (order_updates.py)."""
+"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate (order_updates.py);
+trigger and take profit / stop loss fields from triggers.py's specs."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Optional
@@ -7,10 +8,9 @@ from backpack_emulator.clock import iso_ms
 from backpack_emulator.decimals import ZERO, fmt
 from backpack_emulator.markets import Market
 from backpack_emulator.order_updates import order_update_json
+from backpack_emulator.wire_scale import fixed, places
 
 OPEN_STATUSES = ("New", "PartiallyFilled")
-TP_SL_FIELDS = ("stopLossTriggerPrice", "stopLossLimitPrice", "stopLossTriggerBy", "takeProfitTriggerPrice",
-                "takeProfitLimitPrice", "takeProfitTriggerBy")  # null: the emulator has no TP/SL orders
 UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
 
 
@@ -37,6 +37,14 @@ class Order:
     executed_quote_quantity: Decimal = ZERO
     expiry_reason: Optional[str] = None
     reserved: Decimal = ZERO  # spot funds still locked for this order (quote for Bid, base for Ask)
+    slippage_tolerance: Optional[Decimal] = None  # market orders (slippage.py)
+    slippage_tolerance_type: Optional[str] = None
+    slippage_limit: Optional[Decimal] = None  # worst price a market order may trade at, set on arrival
+    trigger: Any = None  # triggers.TriggerSpec of a trigger order
+    legs: Any = None  # {"takeProfit"|"stopLoss": triggers.Leg}: attached TP/SL
+    legs_placed: bool = False
+    triggered_ms: Optional[int] = None
+    related_order_id: Optional[str] = None  # a TP/SL leg's entry order
     seq: int = field(default=0)  # arrival order, for price-time priority
 
     @property
@@ -62,19 +70,18 @@ class Order:
             "side": self.side,
             "orderType": self.order_type,
             "createdAt": self.created_ms,
-            "quantity": fmt(self.quantity) if self.quantity is not None else None,
+            # a pending trigger order: "0" (ccxt's recorded answer), its size is `triggerQuantity`
+            "quantity": fmt(self.quantity) if self.quantity is not None else ("0" if self.trigger else None),
             "executedQuantity": fmt(self.executed_quantity),
             "executedQuoteQuantity": fmt(self.executed_quote_quantity),
             "timeInForce": self.time_in_force,
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "reduceOnly": self.reduce_only,
-            "triggerPrice": None,
-            "triggerQuantity": None,
-            "triggerBy": None,
-            "triggeredAt": None,
-            **dict.fromkeys(TP_SL_FIELDS),
-            "relatedOrderId": None,
+            **self._trigger_fields(),
+            "triggeredAt": self.triggered_ms,
+            **self._leg_fields(),
+            "relatedOrderId": self.related_order_id,
             "strategyId": None,
         }
         if self.order_type == "Limit":
@@ -82,8 +89,8 @@ class Order:
             body["postOnly"] = self.post_only
         else:
             body["quoteQuantity"] = fmt(self.reported_quote_quantity)
-            body["slippageTolerance"] = None
-            body["slippageToleranceType"] = None
+            body["slippageTolerance"] = fmt(self.slippage_tolerance)
+            body["slippageToleranceType"] = self.slippage_tolerance_type
         return body
 
     def history_json(self) -> Dict[str, Any]:
@@ -104,13 +111,13 @@ class Order:
             "side": self.side,
             "symbol": self.symbol,
             "timeInForce": self.time_in_force,
-            "triggerBy": None,
-            "triggerPrice": None,
-            "triggerQuantity": None,
-            **dict.fromkeys(TP_SL_FIELDS),  # live history rows carry them, null when unset (ccxt's recorded rows)
+            **self._trigger_fields(),
+            **self._leg_fields(),  # live history rows carry them, null when unset (ccxt's recorded rows)
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
+            "slippageTolerance": fmt(self.slippage_tolerance),
+            "slippageToleranceType": self.slippage_tolerance_type,
         }
 
     @property
@@ -121,7 +128,38 @@ class Order:
             return self.quote_quantity if self.quote_quantity is not None else self.quote_estimate
         return self.price * self.quantity if self.price is not None and self.quantity is not None else None
 
+    def _trigger_fields(self) -> Dict[str, Any]:
+        spec = self.trigger
+        return {"triggerPrice": fmt(spec.price) if spec else None,
+                "triggerQuantity": spec.quantity_text if spec else None, "triggerBy": spec.by if spec else None}
+
+    def _leg_fields(self) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {}
+        for name in ("stopLoss", "takeProfit"):
+            leg = (self.legs or {}).get(name)
+            fields[f"{name}TriggerPrice"] = fmt(leg.trigger_price) if leg else None
+            fields[f"{name}LimitPrice"] = fmt(leg.limit_price) if leg and leg.limit_price is not None else None
+            fields[f"{name}TriggerBy"] = leg.by if leg else None
+        return fields
+
     def ws_event(self, event: str, event_us: int, engine_us: int, fill: Optional[Dict[str, Any]] = None,
                  market: Optional[Market] = None) -> Dict[str, Any]:
         """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
-        return order_update_json(self, event, event_us, engine_us, fill, market)
+        data = order_update_json(self, event, event_us, engine_us, fill, market)
+        self._ws_trigger_letters(data, market)
+        return data
+
+    def _ws_trigger_letters(self, data: Dict[str, Any], market: Optional[Market]) -> None:
+        """P/B/Y of a trigger order, a/j/d (take profit) and b/k/g (stop loss) when set, I for a TP/SL leg."""
+        def price(value: Decimal) -> str:
+            return fixed(value, places(market.tick_size) if market is not None else None)
+        if self.trigger:
+            data.update(P=price(self.trigger.price), B=self.trigger.by, Y=self.trigger.quantity_text)
+        for name, (trigger, limit, by) in (("takeProfit", "ajd"), ("stopLoss", "bkg")):
+            leg = (self.legs or {}).get(name)
+            if leg is not None:
+                data.update({trigger: price(leg.trigger_price), by: leg.by})
+                if leg.limit_price is not None:
+                    data[limit] = price(leg.limit_price)
+        if self.related_order_id is not None:
+            data["I"] = int(self.related_order_id)

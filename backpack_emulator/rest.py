@@ -45,8 +45,7 @@ class RestApi:
         public: Dict[str, Callable[[web.Request], Any]] = {
             "/api/v1/status": lambda r: {"status": "Ok", "message": None},
             "/api/v1/markets": lambda r: public_views.markets(self.exchange, r.query),
-            "/api/v1/market": lambda r: self.exchange.market(r.query.get("symbol")).to_json(
-                self.exchange.funding_interval_ms),
+            "/api/v1/market": lambda r: public_views.market(self.exchange, r.query.get("symbol")),
             "/api/v1/assets": lambda r: public_views.assets(self.exchange),
             "/api/v1/securities": lambda r: public_views.securities(self.exchange),
             "/api/v1/collateral": lambda r: public_views.collateral_parameters(self.exchange),
@@ -201,10 +200,12 @@ class RestApi:
     def cancel_all(self, request: web.Request, account: str, params: Any) -> Any:
         if not isinstance(params, dict):
             raise bad_request("Invalid cancel payload: expected a JSON object")
-        if params.get("orderType") == "ConditionalOrder":
-            self.exchange.market(params.get("symbol"))
-            return []
-        return [o.rest_json() for o in self.exchange.cancel_all(account, params.get("symbol"))]
+        # RestingLimitOrder: resting orders only; ConditionalOrder: pending trigger orders only; neither: both.
+        kind, symbol = params.get("orderType"), params.get("symbol")
+        resting = self.exchange.cancel_all(account, symbol) if kind != "ConditionalOrder" else []
+        market = self.exchange.market(symbol)
+        conditional = self.exchange.triggers.cancel_all(account, market.symbol) if kind != "RestingLimitOrder" else []
+        return [o.rest_json() for o in resting + conditional]
 
     def update_account(self, request: web.Request, account: str, params: Any) -> Optional[Any]:
         account_views.update_account(self.exchange, account, params)

@@ -50,6 +50,8 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                          balance_asset_limit=balance_asset_limit,
                          rate_limits_share_pct=self._rate_limits_share_pct)
 
+    DEFAULT_FEE_SCHEMA = backpack_utils.DEFAULT_FEES  # until the account's own tier is read (backpack_account_fees)
+
     @property
     def name(self) -> str:
         return "backpack"
@@ -91,9 +93,10 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  amount: Decimal,
                  price: Decimal = s_decimal_NaN,
                  is_maker: Optional[bool] = None) -> TradeFeeBase:
-        percent = self._estimated_fee_percent(backpack_utils.DEFAULT_FEES, order_type, is_maker)
-        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order_side, percent=percent)
+        schema = self._fee_schema()
+        percent = self._estimated_fee_percent(schema, order_type, is_maker)
+        return TradeFeeBase.new_spot_fee(fee_schema=schema, trade_type=order_side, percent=percent)
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
-        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order.trade_type,
+        return TradeFeeBase.new_spot_fee(fee_schema=self._fee_schema(), trade_type=order.trade_type,
                                          flat_fees=self._flat_fees_of(fill))

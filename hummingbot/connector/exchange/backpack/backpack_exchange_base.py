@@ -6,7 +6,7 @@ Use it first in the bases: `class BackpackExchange(BackpackExchangeMixin, Exchan
 This module holds identity and configuration, auth, the shared request pool (throttler + 429 backoff),
 URLs from the environment (read once, at creation), time sync with re-sync-and-retry-once on "Request has
 expired", trading rules and the symbol map from `/api/v1/markets`, and trading pairs added at runtime.
-The order logic comes from one mixin per job:
+The order logic comes from one mixin per job (`BackpackSurfaceMixin`, first, wraps it: backpack_surface.py):
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
 - `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
@@ -50,6 +50,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_status import Backpac
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
+from hummingbot.connector.exchange.backpack.backpack_surface import BackpackSurfaceMixin
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
 from hummingbot.connector.trading_rule import TradingRule
@@ -63,9 +64,9 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackFillReconciliationMixin, BackpackOrderPollingMixin, BackpackOrderStatusMixin,
-                            BackpackUserStreamEventsMixin):
+class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+                            BackpackOrderCancellationMixin, BackpackFillReconciliationMixin, BackpackOrderPollingMixin,
+                            BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
@@ -321,10 +322,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
                 rules.append(rule)
             except Exception:
                 self.logger().error(f"Error parsing the trading pair rule {market}. Skipping.", exc_info=True)
-        return rules
-
-    async def _update_trading_fees(self):
-        pass  # DEFAULT_FEES apply; Backpack reports account fee tiers but no per-market schedule
+        return self._rules_with_market_states(exchange_info, rules)  # backpack_market_states
 
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         """All pairs from ONE `GET /api/v1/tickers` (Hummingbot asks one `/ticker` per pair, and its tracker

@@ -20,15 +20,11 @@ from hummingbot.connector.exchange.backpack.backpack_client_order_ids import cli
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState
 
-# Order-book states in which a market accepts new orders.
-TRADABLE_BOOK_STATES = ("Open", "LimitOnly", "PostOnly")
-
-
 def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
-    """A visible `/api/v1/markets` entry of `market_type` ("SPOT"/"PERP") whose book accepts new orders."""
-    return (market.get("marketType") == market_type
-            and market.get("visible", True) is True
-            and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
+    """A visible `/api/v1/markets` entry of `market_type` ("SPOT"/"PERP"), whatever its `orderBookState`: a
+    market that closes for a while stays known (its orders, fills and cancels go on); which orders its state
+    allows is `backpack_market_states`' job."""
+    return market.get("marketType") == market_type and market.get("visible", True) is True
 
 
 def newest_trade_price(trades: Any) -> Optional[str]:

@@ -153,7 +153,11 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
                                                                       f"{response!r}"),
                                                     self._signed_request_expiry_ms())
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
+        self._order_answered(order_id, response)
         return str(response["id"]), created
+
+    def _order_answered(self, order_id: str, response: Dict[str, Any]):
+        """Hook: the exchange's answer to a create (backpack_order_options corrects quote-sized orders)."""
 
     async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> str:
         """Hummingbot's, with the OPEN update applied at once (`BackpackOrderTracker.apply_order_update`)
