@@ -244,9 +244,7 @@ class BackpackExchangeMixin(BackpackLostOrderCountingMixin, BackpackPendingCreat
     async def _update_time_synchronizer(self, pass_on_non_cancelled_error: bool = False):
         """Hummingbot calls this before every status poll: every 5 s while the order stream is quiet, a
         `GET /api/v1/time` each time. A clock synced less than CLOCK_SYNC_INTERVAL_S ago is not synced again;
-        without samples (never synced, or cleared after "Request has expired") it always is. A failed re-sync of a
-        clock that has samples keeps them (logged): raising would make Hummingbot's poll loop retry every 0.5 s
-        instead of polling, for as long as the exchange answers errors."""
+        without samples (never synced, or cleared after "Request has expired") it always is."""
         if self._time_synchronizer._time_offset_ms and \
                 self._monotonic() - self._last_clock_sync_s < self.CLOCK_SYNC_INTERVAL_S:
             return
@@ -257,15 +255,10 @@ class BackpackExchangeMixin(BackpackLostOrderCountingMixin, BackpackPendingCreat
             self._last_clock_sync_s = self._monotonic()
         except asyncio.CancelledError:
             raise
-        except Exception as error:
-            if pass_on_non_cancelled_error:
-                return
-            if self._time_synchronizer._time_offset_ms:
-                self.logger().warning(f"Could not re-sync the clock with {self.name_cap} ({error}); keeping its "
-                                      f"offset until the next poll.")
-                return
-            self.logger().exception(f"Error requesting time from {self.name_cap} server")
-            raise
+        except Exception:
+            if not pass_on_non_cancelled_error:
+                self.logger().exception(f"Error requesting time from {self.name_cap} server")
+                raise
 
     async def _resync_clock_from_scratch(self):
         """Old offset samples would outvote a new one (median of 5): start from a fresh sample only."""
