@@ -38,8 +38,10 @@ class LocalWaitTests(BackpackOrderTestCase):
         windows = self.exchange._throttler.execute_task(CONSTANTS.ORDER_PATH_URL)._windows
         window = next(w for w, _ in windows if w.limit_id == CONSTANTS.GLOBAL_LIMIT_ID)
         booked_at = self.clock.wall() - (window.span_s - free_in_s)
-        while window.has_room(1):
-            window.add(booked_at, 1)
+        while window.has_room(1):  # older than what it holds: first in its time-ordered queues
+            window.times.appendleft(booked_at)
+            window.weights.appendleft(1)
+            window.used += 1
 
     def sent_timestamps(self, method: str, path: str):
         return [int(call.kwargs["headers"]["X-Timestamp"]) for call in self.sent(method, path)]
