@@ -106,6 +106,17 @@ class AdminClient:
         """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""
         return await self._call("POST", "/faults", {"action": "private_ws", "mode": mode, "count": count})
 
+    async def drop_private_events(self, count: int = 1, account: Optional[str] = None,
+                                  events: Optional[List[str]] = None, symbol: Optional[str] = None) -> Dict[str, Any]:
+        """Do not deliver the next ``count`` private events of ``account`` (any account when None) whose type
+        (``e``, e.g. ``orderFill``) is in ``events`` (any when None), of ``symbol`` (any when None)."""
+        return await self._call("POST", "/faults", {"action": "drop_private", "count": count, "account": account,
+                                                    "events": events, "symbol": symbol})
+
+    async def order_history_lag(self, seconds: float) -> Dict[str, Any]:
+        """Order history leaves out the orders created less than ``seconds`` ago (0 switches it off)."""
+        return await self._call("POST", "/faults", {"action": "order_history_lag", "seconds": seconds})
+
     async def drop_ws(self, scope: str = "all") -> int:
         """Close WS connections: ``all``, ``public`` (no private stream) or ``private``; returns how many."""
         return (await self._call("POST", "/faults", {"action": "drop_ws", "scope": scope}))["dropped"]

@@ -1,7 +1,7 @@
 """Fault injection state, switchable at runtime through ``/_admin/faults``.
 
 Per-request faults (failures, delays, hanging order creates) are consulted by the REST middleware;
-private-WS faults (duplicate / reorder) by the WS hub. Dropping connections, skipping depth
+private-WS faults (duplicate / reorder, dropped events) by the WS hub; the order-history lag by its view. Dropping connections, skipping depth
 sequence numbers and shifting the clock act immediately (see admin.py).
 """
 from dataclasses import asdict, dataclass
@@ -36,6 +36,20 @@ class FailureRule:
 
 
 @dataclass
+class PrivateDropRule:
+    """The next `remaining` private events of an account (of the given event types and symbol, when set) are not
+    delivered to any of its connections: the gap a reconnect leaves."""
+    account: Optional[str]
+    events: Optional[Tuple[str, ...]]
+    symbol: Optional[str]
+    remaining: int
+
+    def matches(self, account: str, symbol: str, event: Optional[str]) -> bool:
+        return self.remaining > 0 and self.account in (None, account) and self.symbol in (None, symbol) and \
+            (self.events is None or event in self.events)
+
+
+@dataclass
 class DelayRule:
     path: str
     method: Optional[str]
@@ -53,6 +67,10 @@ class Faults:
         self.hang_seconds: Optional[float] = None  # None: hold until the server stops; else drop after that long
         self.private_ws_mode: Optional[str] = None  # "duplicate" | "reorder"
         self.private_ws_remaining = 0
+        self.private_drops: List[PrivateDropRule] = []
+        # Order history answers without the orders created less than this long ago (server clock): history is
+        # served apart from the matching engine and may lag it; fills and open orders do not lag here.
+        self.order_history_lag_s = 0.0
         # Late registration: the create is accepted, answered 503 (or never), and reaches the matching engine
         # `late_after_s` later, which refuses a command whose signature window has ended (`refuse_late`) or
         # executes it all the same (`execute_late`).
@@ -106,6 +124,17 @@ class Faults:
             return True
         return False
 
+    def drop_private_events(self, count: int, account: Optional[str] = None, events: Optional[List[str]] = None,
+                            symbol: Optional[str] = None) -> None:
+        self.private_drops.append(PrivateDropRule(account, tuple(events) if events else None, symbol, int(count)))
+
+    def take_private_drop(self, account: str, symbol: str, event: Optional[str]) -> bool:
+        for rule in self.private_drops:
+            if rule.matches(account, symbol, event):
+                rule.remaining -= 1
+                return True
+        return False
+
     def take_private_ws_fault(self) -> Optional[str]:
         if self.private_ws_remaining <= 0:
             return None
@@ -122,4 +151,6 @@ class Faults:
                                      "refused": self.late_refused},
                 "acceptedCancels": {"remaining": dict(self.accepted_cancels),
                                     "delaySeconds": self.accepted_cancel_delay_s},
-                "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining}}
+                "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining},
+                "privateDrops": [asdict(d) for d in self.private_drops if d.remaining > 0],
+                "orderHistoryLagSeconds": self.order_history_lag_s}
