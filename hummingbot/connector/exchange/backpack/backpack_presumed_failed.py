@@ -17,7 +17,7 @@ one final event, as for Hummingbot's lost orders: Hummingbot has no event for "f
 import asyncio
 import itertools
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_order_id_for
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import CancelAnswer
@@ -117,7 +117,7 @@ class BackpackPresumedFailedMixin:
                     self._order_tracker.process_trade_update(trade_update)
                 if update.new_state not in _CLOSED:
                     await self._request_cancel(order)
-                elif self._reported_executed.get(order.client_order_id, 0) <= order.executed_amount_base:
+                elif not self.fills_missing(order):
                     break  # closed, every fill reported (else history lags behind: looked up again)
             except asyncio.CancelledError:
                 raise
@@ -131,12 +131,12 @@ class BackpackPresumedFailedMixin:
 
     # ----- where it may show up -----
 
-    async def _process_order_event(self, data):
+    async def _process_order_event(self, data: Dict[str, Any]):
         if self._presumed_failed:  # (almost always empty: one dict check per event)
             self._match_presumed_failed(data)
         await super()._process_order_event(data)
 
-    def _match_presumed_failed(self, data):
+    def _match_presumed_failed(self, data: Dict[str, Any]):
         client_order_id = client_order_id_for(data.get("c"))
         entry = self._presumed_failed.get(client_order_id) if client_order_id is not None else None
         if entry is None or data.get("s") != entry.symbol:
