@@ -38,7 +38,7 @@ class UnresolvedOrderTests(ReliabilityTestCase):
         await self.clock.advance(61)
 
     async def test_32_late_engine_executes_or_refuses_a_create_after_its_window(self):
-        self.scenario("32 late engine: create executed / refused after its window")
+        self.scenario("32 late engine executes / refuses a create after its window (real timings)")
         spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
         for connector in (spot, perp):  # the connector's real timings
             self.assertEqual((10.0, (0.5, 1.0, 2.0, 4.0), 5000), (
@@ -93,7 +93,7 @@ class UnresolvedOrderTests(ReliabilityTestCase):
         await self.assert_consistent()
 
     async def test_33_outage_with_resting_orders(self):
-        self.scenario("33 outage: 503 on every account request, orders resting")
+        self.scenario("33 outage: 503 on every account request, orders resting (real timings)")
         spot, perp, venue = self.venue.spot, self.venue.perp, self.venue
         spot_order = await self.place(spot, "buy", "1", "140")
         perp_order = await self.place(perp, "buy", "1", "140")
@@ -118,7 +118,7 @@ class UnresolvedOrderTests(ReliabilityTestCase):
         await self.assert_consistent()
 
     async def test_37_creates_and_cancels_wait_in_a_full_rate_limiter(self):
-        self.scenario("37 create and cancel waiting in a full rate limiter")
+        self.scenario("37 create and cancel waiting in a full rate limiter (real timings)")
         spot, venue = self.venue.spot, self.venue
         resting = await self.place(spot, "buy", "1", "140")
         waited_s = 11.0  # longer than the create's 10 s timeout and the 5 s signature window
