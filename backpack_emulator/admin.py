@@ -121,7 +121,8 @@ class AdminApi:
                 if path not in CANCEL_PATHS:
                     return _bad(f"path must be one of {', '.join(CANCEL_PATHS)}")
                 faults.accepted_cancels[path] = int(body.get("count", 1))
-                faults.accepted_cancel_delay_s = float(body.get("after", 0.5))
+                after = body.get("after", 0.5)  # null: accepted, never executed
+                faults.accepted_cancel_delay_s = None if after is None else float(after)
             elif action == "private_ws":
                 mode = body.get("mode")
                 if mode not in ("duplicate", "reorder", None):

@@ -96,9 +96,10 @@ class AdminClient:
         return await self._call("POST", "/faults", {"action": "late_order_creates", "after": after, "count": count,
                                                     "answer": answer, "engine": engine})
 
-    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1, after: float = 0.5) -> Dict[str, Any]:
+    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1,
+                             after: Optional[float] = 0.5) -> Dict[str, Any]:
         """Answer the next ``count`` cancels on ``path`` (``/api/v1/order`` or ``/api/v1/orders``) with 202 and no
-        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later."""
+        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later (None: never)."""
         return await self._call("POST", "/faults", {"action": "accept_cancels", "path": path, "count": count,
                                                     "after": after})
 

@@ -80,9 +80,10 @@ class Faults:
         self.late_engine = "refuse_late"
         self.late_registered = 0
         self.late_refused = 0
-        # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later.
+        # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later
+        # (None: never executed).
         self.accepted_cancels: Dict[str, int] = {}
-        self.accepted_cancel_delay_s = 0.5
+        self.accepted_cancel_delay_s: Optional[float] = 0.5
 
     def add_failure(self, path: str, status: int, count: int = 1, method: Optional[str] = None,
                     code: Optional[str] = None, message: Optional[str] = None) -> None:

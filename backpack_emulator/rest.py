@@ -106,7 +106,8 @@ class RestApi:
             if faults.take_late_create(request.method, request.path):
                 return await self._register_late(request, build, account, params)
             if faults.take_accepted_cancel(request.method, request.path):
-                self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
+                if faults.accepted_cancel_delay_s is not None:  # None: accepted, but never executed
+                    self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
                 return web.Response(status=202)  # "accepted, not yet executed": no body
             result = build(request, account, params)
             if request.method == "POST" and self.server.faults.take_hang(request.method, request.path):

@@ -105,6 +105,17 @@ class FaultTest(EmulatorTestCase):
         status, _, _ = await self.alice.call("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC"})
         self.assertEqual(200, status)  # one cancel only
 
+    async def test_cancels_answered_202_that_never_execute(self):
+        await self.alice.order(**BID, clientId=4)
+        await self.admin.accept_cancels("/api/v1/order", count=2, after=None)
+        for _ in range(2):
+            status, body, _ = await self.alice.call("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 4})
+            self.assertEqual((202, None), (status, body))
+        await asyncio.sleep(0.3)
+        self.assertEqual([(4, "New")], [(o["clientId"], o["status"]) for o in await self.alice.ok("GET", "/api/v1/orders")])
+        cancelled = await self.alice.ok("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 4})
+        self.assertEqual("Cancelled", cancelled["status"])  # the next cancel, no longer accepted-only, executes
+
     async def test_clock_shift_moves_time_and_signature_window(self):
         await self.admin.shift_clock(-60_000)
         _, server_time, _ = await self.alice.call("GET", "/api/v1/time")

@@ -191,7 +191,7 @@ class BackpackExchangeMixin(BackpackLostOrderCountingMixin, BackpackPendingCreat
 
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
-        pool = shared_request_pool(self.api_key)
+        pool = shared_request_pool(self.api_key, getattr(self, "_rate_limits_share_pct", None))  # from __init__
         self._throttler = pool.throttler
         self._request_pool = pool
         return web_utils.build_api_factory(

@@ -32,9 +32,10 @@ import math
 import time
 from collections.abc import Mapping, MutableMapping
 from decimal import Decimal
-from typing import Awaitable, Callable, Dict, Iterator, Optional, Protocol, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Protocol, Tuple
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_client_order_ids import note_client_order_id_in_use
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 
@@ -219,6 +220,11 @@ class BackpackOrderTracker(ClientOrderTracker):
         if order is None and exchange_order_id is not None:
             order = super().fetch_order(None, exchange_order_id)
         return order
+
+    def restore_tracking_states(self, tracking_states: Dict[str, Any]):
+        super().restore_tracking_states(tracking_states)
+        # A previous run ahead of the clock (more than 4 ids/s on average) could otherwise see its ids issued again.
+        note_client_order_id_in_use(tracking_states)
 
     @staticmethod
     def _is_stale(tracked: Optional[InFlightOrder], order_update: OrderUpdate) -> bool:
