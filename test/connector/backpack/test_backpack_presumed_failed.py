@@ -63,7 +63,8 @@ class CreateInFlightTests(BackpackOrderTestCase):
         answer.set()
         await create
         await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
-        self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}] * 2, self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
+        self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}, {"symbol": "SOL_USDC", "orderId": "9001"}],
+                         self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))  # by its exchange id once known
         self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
 
 
@@ -112,7 +113,7 @@ class PresumedFailedTests(BackpackOrderTestCase):
         filled = self.events[MarketEvent.OrderFilled].event_log
         self.assertEqual([("700", "555", Decimal("0.4"))], [(e.order_id, e.exchange_trade_id, e.amount) for e in filled])
         self.assertEqual("9001", self.order.exchange_order_id)
-        self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
+        self.assertEqual([{"symbol": "SOL_USDC", "orderId": "9001"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
         self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))  # its one final event
         self.assertEqual([], self.events[MarketEvent.OrderCancelled].event_log)
         self.assertNotIn("700", self.exchange._order_tracker._failed_but_watched)  # let go once closed
@@ -124,7 +125,7 @@ class PresumedFailedTests(BackpackOrderTestCase):
         await self.exchange._update_order_status()
         await self.wait_until(lambda: "700" not in self.exchange.orders_presumed_failed)
         self.assertEqual("9001", self.order.exchange_order_id)
-        self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
+        self.assertEqual([{"symbol": "SOL_USDC", "orderId": "9001"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
 
     async def test_an_event_of_another_market_with_its_client_id_is_not_it(self):
         await self.exchange._process_user_stream_message(order_update_frame(
