@@ -11,8 +11,9 @@ once one is seen): in the order stream's events, in the open orders of every sta
   (OrderFilled), from the stream or from REST;
 - it is cancelled: the strategy was told it failed and no longer manages it (Hummingbot cancels its lost orders
   too), and it is let go once it is closed on the exchange with all its fills reported.
-Cancel-all (a strategy stopping) sends a cancel for each such order too (by clientId until its exchange id is seen). The failure stays the order's
-one final event, as for Hummingbot's lost orders: Hummingbot has no event for "failed, then found".
+Cancel-all (a strategy stopping) sends a cancel for each such order too (by clientId until its exchange id is
+seen). The failure stays the order's one final event, as for Hummingbot's lost orders: Hummingbot has no event for
+"failed, then found".
 """
 import asyncio
 import itertools
