@@ -111,7 +111,8 @@ class PresumedFailedTests(BackpackOrderTestCase):
             t=555, l="0.4", L="180", m=False, n="0.0004", N="SOL"))
         await self.wait_until(lambda: "700" not in self.exchange.orders_presumed_failed)
         filled = self.events[MarketEvent.OrderFilled].event_log
-        self.assertEqual([("700", "555", Decimal("0.4"))], [(e.order_id, e.exchange_trade_id, e.amount) for e in filled])
+        self.assertEqual([("700", "555", Decimal("0.4"))],
+                         [(e.order_id, e.exchange_trade_id, e.amount) for e in filled])
         self.assertEqual("9001", self.order.exchange_order_id)
         self.assertEqual([{"symbol": "SOL_USDC", "orderId": "9001"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
         self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))  # its one final event

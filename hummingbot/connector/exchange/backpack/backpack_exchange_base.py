@@ -69,10 +69,10 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackLostOrderCountingMixin, BackpackPendingCreateCancelsMixin, BackpackPresumedFailedMixin,
-                            BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackFillReconciliationMixin, BackpackOrderPollingMixin, BackpackOrderStatusMixin,
-                            BackpackUserStreamEventsMixin):
+class BackpackExchangeMixin(BackpackLostOrderCountingMixin, BackpackPendingCreateCancelsMixin,
+                            BackpackPresumedFailedMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+                            BackpackOrderCancellationMixin, BackpackFillReconciliationMixin, BackpackOrderPollingMixin,
+                            BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
