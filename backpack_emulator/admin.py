@@ -8,7 +8,7 @@ from backpack_emulator import account_views, public_views
 from backpack_emulator.accounts import AccountSettings
 from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import ApiError
-from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
+from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS, LATE_ENGINES
 from backpack_emulator.fee_tiers import apply_fee_tier, fee_tier_json
 from backpack_emulator.responses import json_response
 from backpack_emulator.server_context import ServerContext
@@ -132,8 +132,11 @@ class AdminApi:
                 answer = str(body.get("answer", "503"))
                 if answer not in LATE_ANSWERS:
                     return _bad("answer must be 503 or hang")
+                engine = str(body.get("engine", "refuse_late"))
+                if engine not in LATE_ENGINES:
+                    return _bad(f"engine must be one of {', '.join(LATE_ENGINES)}")
                 faults.late_order_creates, faults.late_after_s = int(body.get("count", 1)), float(body["after"])
-                faults.late_answer = answer
+                faults.late_answer, faults.late_engine = answer, engine
             elif action == "accept_cancels":
                 path = body.get("path", "/api/v1/order")
                 if path not in CANCEL_PATHS:

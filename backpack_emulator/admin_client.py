@@ -97,12 +97,13 @@ class AdminClient:
             body["seconds"] = seconds
         return await self._call("POST", "/faults", body)
 
-    async def late_order_creates(self, after: float, count: int = 1, answer: str = "503") -> Dict[str, Any]:
+    async def late_order_creates(self, after: float, count: int = 1, answer: str = "503",
+                                 engine: str = "refuse_late") -> Dict[str, Any]:
         """The next ``count`` order creates are accepted and answered ``503`` (or, ``hang``, never), and reach
         the matching engine ``after`` seconds later; one whose signature window has ended by then is refused
-        there (no order)."""
+        there (no order) with ``engine="refuse_late"``, executed all the same with ``execute_late``."""
         return await self._call("POST", "/faults", {"action": "late_order_creates", "after": after, "count": count,
-                                                    "answer": answer})
+                                                    "answer": answer, "engine": engine})
 
     async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1,
                              after: Optional[float] = 0.5) -> Dict[str, Any]:

@@ -17,6 +17,9 @@ DEFAULT_FAILURE_BODIES: Dict[int, Tuple[str, str]] = {
 ORDER_CREATE_PATHS = ("/api/v1/order", "/api/v1/orders")
 CANCEL_PATHS = ("/api/v1/order", "/api/v1/orders")
 LATE_ANSWERS = ("503", "hang")
+# What the matching engine does with a command it gets to after the request's signature window: Backpack documents
+# the window check only when a request arrives, so both are offered.
+LATE_ENGINES = ("refuse_late", "execute_late")
 
 
 @dataclass
@@ -69,10 +72,12 @@ class Faults:
         # served apart from the matching engine and may lag it; fills and open orders do not lag here.
         self.order_history_lag_s = 0.0
         # Late registration: the create is accepted, answered 503 (or never), and reaches the matching engine
-        # `late_after_s` later, where a command whose signature window has ended is refused.
+        # `late_after_s` later, which refuses a command whose signature window has ended (`refuse_late`) or
+        # executes it all the same (`execute_late`).
         self.late_order_creates = 0
         self.late_after_s = 0.0
         self.late_answer = "503"
+        self.late_engine = "refuse_late"
         self.late_registered = 0
         self.late_refused = 0
         # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later
@@ -142,7 +147,8 @@ class Faults:
                 "delays": [asdict(d) for d in self.delays],
                 "hangOrderCreates": self.hang_order_creates, "hangSeconds": self.hang_seconds,
                 "lateOrderCreates": {"remaining": self.late_order_creates, "afterSeconds": self.late_after_s,
-                                     "answer": self.late_answer, "registered": self.late_registered,
+                                     "answer": self.late_answer, "engine": self.late_engine,
+                                     "registered": self.late_registered,
                                      "refused": self.late_refused},
                 "acceptedCancels": {"remaining": dict(self.accepted_cancels),
                                     "delaySeconds": self.accepted_cancel_delay_s},

@@ -151,13 +151,15 @@ class RestApi:
     async def _register_late(self, request: web.Request, build: Callable[[web.Request, str, Any], Any],
                              account: str, params: Any) -> web.StreamResponse:
         """Fault: the create is accepted but reaches the matching engine late; the client gets a 503 (or no
-        answer). The engine refuses a command whose signature window (X-Timestamp + X-Window) has ended."""
+        answer). The engine refuses a command whose signature window (X-Timestamp + X-Window) has ended, or, in
+        the fault's `execute_late` mode, executes it all the same."""
         faults, clock = self.server.faults, self.server.clock
         expires_ms = int(request.headers["X-Timestamp"]) + int(request.headers.get("X-Window") or
                                                                 signing.DEFAULT_WINDOW_MS)
+        refuse_late = faults.late_engine == "refuse_late"  # the mode when the command arrived
 
         def register() -> None:
-            if clock.now_ms() > expires_ms:
+            if refuse_late and clock.now_ms() > expires_ms:
                 faults.late_refused += 1
                 return
             faults.late_registered += 1

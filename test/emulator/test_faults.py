@@ -74,6 +74,20 @@ class FaultTest(EmulatorTestCase):
         late = (await self.admin.faults())["lateOrderCreates"]
         self.assertEqual((1, 1, 0), (late["registered"], late["refused"], late["remaining"]))
 
+    async def test_late_registration_engine_executing_commands_after_their_window(self):
+        """`execute_late`: the engine executes a command it gets to after its signature window all the same (Backpack
+        documents the window check only when a request arrives); `refuse_late` (the default) refuses it."""
+        with self.assertRaisesRegex(RuntimeError, "engine must be one of refuse_late, execute_late"):
+            await self.admin.late_order_creates(after=0.3, engine="later")
+        await self.admin.late_order_creates(after=0.3, count=1, engine="execute_late")
+        headers = self.alice.headers("orderExecute", {**BID, "clientId": 9}, window=200)
+        status, _, _ = await self.alice.call("POST", "/api/v1/order", {**BID, "clientId": 9}, headers=headers)
+        self.assertEqual(503, status)
+        await asyncio.sleep(0.5)
+        self.assertEqual([9], [o["clientId"] for o in await self.alice.ok("GET", "/api/v1/orders")])
+        late = (await self.admin.faults())["lateOrderCreates"]
+        self.assertEqual(("execute_late", 1, 0), (late["engine"], late["registered"], late["refused"]))
+
     async def test_cancels_answered_202_without_body_execute_later(self):
         for client_id in (1, 2, 3):
             await self.alice.order(**BID, clientId=client_id)

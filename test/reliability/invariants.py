@@ -2,7 +2,11 @@
 
 - every order the emulator knows for the account is tracked by the connector in the same state
   (resting: tracked with the same exchange id, state and executed amount; finished: exactly one
-  completion / cancel event), and the connector tracks no live order the emulator does not have;
+  completion / cancel event), and the connector tracks no live order the emulator does not have. An order
+  the connector failed as presumed never executed (its create got no clear answer, `BackpackOrderNeverExecuted`)
+  that the exchange executed late all the same has that failure as its one final event (Hummingbot has no event
+  for "failed, then found", as for its lost orders): it must be finished on the emulator (the connector cancels
+  it) and its fills emitted like any other;
 - no order is duplicated (one emulator order per client id, one created / final event per order);
 - every fill is emitted exactly once (OrderFilledEvent per trade id) with the emulator's price/amount;
 - balances (and perp positions) equal the emulator's ledger.
@@ -30,6 +34,7 @@ CREATED_EVENTS = (MarketEvent.BuyOrderCreated, MarketEvent.SellOrderCreated)
 LIVE_HB_STATES = (OrderState.PENDING_CREATE, OrderState.OPEN, OrderState.PARTIALLY_FILLED,
                   OrderState.PENDING_CANCEL)
 CONVERGE_S = 12.0
+PRESUMED_NEVER_EXECUTED = "BackpackOrderNeverExecuted"  # the failure's error_type (backpack_presumed_failed)
 
 
 def _is_perp(connector: ExchangePyBase) -> bool:
@@ -73,7 +78,9 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
             # A reduce-only order expired with nothing to reduce is reported as failed (README, perp connector).
             failed = order.status in FAILED_STATUSES or order.expiry_reason == "ReduceOnlyNotReduced"
             final = (MarketEvent.OrderFailure,) if failed else FINAL_EVENTS[order.status]
-            ended = [e for e in events.of(*final) if e.order_id == order_id]
+            ended = [e for e in events.of(*final) if e.order_id == order_id] or \
+                [e for e in events.of(MarketEvent.OrderFailure)
+                 if e.order_id == order_id and e.error_type == PRESUMED_NEVER_EXECUTED]
             if (mine is not None and not mine.is_done) or not ended:
                 found["lost"].append(f"order {order_id} is {order.status} on the emulator, connector: "
                                      f"{mine.current_state.name if mine else 'no final event'}")

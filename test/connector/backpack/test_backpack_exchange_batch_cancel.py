@@ -80,23 +80,6 @@ class BackpackBatchAndCancelTests(BackpackOrderTestCase):
         self.assertEqual(1, len(self.sent("POST", CONSTANTS.ORDER_PATH_URL)))  # nothing re-sent
         self.assertEqual(2, len(self.sent("GET", CONSTANTS.ORDER_PATH_URL)))
 
-    def server_times(self, *times_ms: int):
-        for time_ms in times_ms:
-            self.mock_api.get(self.url(CONSTANTS.SERVER_TIME_PATH_URL), body=str(time_ms))
-
-    def nowhere(self):
-        """The order is neither resting nor in order or fill history, however often it is looked up."""
-        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), status=404, body=NOT_FOUND, repeat=True)
-        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_HISTORY_PATH_URL)), body="[]", repeat=True)
-        self.mock_api.get(url_regex(self.url(CONSTANTS.FILL_HISTORY_PATH_URL)), body="[]", repeat=True)
-
-    async def wait_until(self, condition, timeout=2.0):
-        for _ in range(int(timeout / 0.01)):
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-        self.fail("condition not met in time")
-
     async def test_unanswered_create_stays_tracked_until_its_window_provably_ended(self):
         """No clear answer and not found by the first lookups: the order may still execute, so it stays tracked
         (PENDING_CREATE, listed as of unknown outcome, a warning says so) and fails only after the exchange's

@@ -299,8 +299,18 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     async def _status_polling_loop_fetch_updates(self):
         # `_update_all_balances` (not the perp base's bare `_update_balances`) also snapshots the in-flight
         # orders and the time: without it every fill since start would be taken off `available` again.
-        await safe_gather(self._refresh_account_leverage(), self._update_positions(), self._update_all_balances(),
+        await safe_gather(self._refresh_account_leverage(), self._poll_positions(), self._update_all_balances(),
                           self._update_order_status())
+
+    async def _poll_positions(self):
+        """A failed positions request is logged, as a failed balances request is: raised, it would make Hummingbot's
+        poll loop run the whole poll again every 0.5 s (order lookups included) for as long as it fails."""
+        try:
+            await self._update_positions()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"Failed to update positions ({error}); trying again at the next poll.")
 
     # ----- funding -----
 

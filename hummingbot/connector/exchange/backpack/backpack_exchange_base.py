@@ -13,7 +13,10 @@ The order logic comes from one mixin per job (`BackpackSurfaceMixin`, first, wra
 - `BackpackFillReconciliationMixin` (`backpack_fill_reconciliation.py`): missing fills fetched before a final state,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
-- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
+- `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer,
+- `BackpackPresumedFailedMixin` (`backpack_presumed_failed.py`): such orders failed without proof, still watched,
+- `BackpackPendingCreateCancelsMixin` (`backpack_pending_create_cancels.py`): cancels while a create is in flight,
+- `BackpackLostOrderCountingMixin` (`backpack_lost_order_counting.py`): which answers count an order as not found.
 
 Hooks the subclass provides:
 - `is_exchange_information_valid(market) -> bool` (market filter: SPOT or PERP, visible, tradable),
@@ -41,13 +44,16 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
 from hummingbot.connector.exchange.backpack.backpack_fill_reconciliation import BackpackFillReconciliationMixin
+from hummingbot.connector.exchange.backpack.backpack_lost_order_counting import BackpackLostOrderCountingMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import newest_trade_price
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
 from hummingbot.connector.exchange.backpack.backpack_order_polling import BackpackOrderPollingMixin
-from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderNotFound, BackpackOrderStatusMixin
+from hummingbot.connector.exchange.backpack.backpack_order_status import BackpackOrderStatusMixin
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_pending_create_cancels import BackpackPendingCreateCancelsMixin
+from hummingbot.connector.exchange.backpack.backpack_presumed_failed import BackpackPresumedFailedMixin
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
 from hummingbot.connector.exchange.backpack.backpack_surface import BackpackSurfaceMixin
@@ -64,7 +70,8 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackLostOrderCountingMixin, BackpackPendingCreateCancelsMixin,
+                            BackpackPresumedFailedMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
                             BackpackOrderCancellationMixin, BackpackFillReconciliationMixin, BackpackOrderPollingMixin,
                             BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
@@ -209,13 +216,14 @@ class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, B
     async def _api_request_url(self, path_url: str, is_auth_required: bool = False) -> str:
         return web_utils.rest_url(path_url, self._rest_base_url)
 
-    async def _api_request_with_status(self, method: RESTMethod, path_url: str,
-                                       data: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
+    async def _api_request_with_status(self, method: RESTMethod, path_url: str, data: Optional[Dict[str, Any]] = None,
+                                       timeout: Optional[float] = None) -> Tuple[int, Any]:
         """A signed request with a JSON body whose answer may have no body (202 "accepted, not yet executed" on
         cancels, 200 on PATCH account), which Hummingbot's `_api_request` cannot decode: (HTTP status, JSON body
         or None). Sent straight on the shared session (backpack_signed_request: the fast path of order creates
         and cancels). Errors raise the usual IOError; "Request has expired" re-syncs the clock and retries once,
-        as Hummingbot's `_api_request` does."""
+        as Hummingbot's `_api_request` does. `timeout` bounds each attempt's time on the wire only, not its waits
+        for the rate limiter or the 429 back-off (nothing is sent while they last)."""
         if self._signed_request is None:
             connections = self._web_assistants_factory._connections_factory
 
@@ -231,7 +239,8 @@ class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, B
         url = await self._api_request_url(path_url=path_url, is_auth_required=True)
         for attempt in range(2):
             try:
-                return await self._signed_request.send(method, url, path_url, data if data is not None else {})
+                return await self._signed_request.send(method, url, path_url, data if data is not None else {},
+                                                       wire_timeout=timeout)
             except IOError as error:
                 if attempt == 0 and self._is_request_exception_related_to_time_synchronizer(error):
                     await self._update_time_synchronizer()
@@ -269,28 +278,6 @@ class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackUnknownOutcomeMixin, B
             # the retry would be signed with the same wrong time. Re-sync from fresh samples only.
             self._time_synchronizer.clear_time_offset_ms_samples()
         return related
-
-    def _is_order_not_found_during_status_update_error(self, status_update_exception: Exception) -> bool:
-        return isinstance(status_update_exception, BackpackOrderNotFound) or errors.is_not_found(
-            status_update_exception)
-
-    def _is_order_not_found_during_cancelation_error(self, cancelation_exception: Exception) -> bool:
-        return errors.is_not_found(cancelation_exception)
-
-    async def _handle_update_error_for_active_order(self, order: InFlightOrder, error: Exception):
-        """An exchange that cannot be reached at all (connection refused or dropped) for a few polls must not
-        fail every open order: only answers from the exchange (errors included) and missing exchange ids
-        count towards giving an order up as lost, as Hummingbot does. An order whose create got no clear answer is
-        never given up this way: its own resolver fails it only on proof (backpack_unknown_outcome)."""
-        if self._outcome_unknown(order):
-            self.logger().debug(f"Order {order.client_order_id} (outcome unknown) not found yet: {error}")
-            return
-        if (isinstance(error, asyncio.TimeoutError) or self._is_order_not_found_during_status_update_error(error)
-                or errors.parse_error(error).status is not None):
-            await super()._handle_update_error_for_active_order(order, error)
-        else:
-            self.logger().warning(f"Could not fetch the status of order {order.client_order_id}: {error}. "
-                                  f"Trying again at the next poll.")
 
     # ----- markets, trading rules, prices -----
 

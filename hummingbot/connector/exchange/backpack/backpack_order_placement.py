@@ -42,7 +42,7 @@ def decimal_text(value: Decimal) -> str:
 
 
 class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused create says why
-    ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
+    ORDER_CREATE_TIMEOUT_S = 10.0  # unanswered this long ON THE WIRE (local waits do not count): looked up by clientId
     # Pauses between the first lookups of an unanswered create (about 7.5 s in all); an order still not found
     # then stays tracked with an unknown outcome (backpack_unknown_outcome), it is not failed.
     ORDER_LOOKUP_RETRY_DELAYS_S: Tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
@@ -136,9 +136,8 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
                            order_type: OrderType, price: Decimal, **kwargs) -> Tuple[str, float]:
         payload = await self._order_payload(order_id, trading_pair, amount, trade_type, order_type, price, **kwargs)
         try:
-            _, response = await asyncio.wait_for(
-                self._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, payload),
-                self.ORDER_CREATE_TIMEOUT_S)
+            _, response = await self._api_request_with_status(RESTMethod.POST, CONSTANTS.ORDER_PATH_URL, payload,
+                                                              timeout=self.ORDER_CREATE_TIMEOUT_S)
         except asyncio.CancelledError:
             raise
         except Exception as error:

@@ -173,6 +173,14 @@ class BackpackOrderTracker(ClientOrderTracker):
         self._fills = fills
         self._cached_orders = CompletedOrders(maxsize=self.MAX_CACHE_SIZE, ttl=self.CACHED_ORDER_TTL,
                                               hold=self._fills_missing)
+        # Failed orders found on the exchange after all (backpack_presumed_failed): their fills are still reported.
+        self._failed_but_watched: Dict[str, InFlightOrder] = {}
+
+    def watch_failed_order(self, order: InFlightOrder):
+        self._failed_but_watched[order.client_order_id] = order
+
+    def unwatch_failed_order(self, client_order_id: str):
+        self._failed_but_watched.pop(client_order_id, None)
 
     def _fills_missing(self, order: InFlightOrder) -> bool:
         """The exchange reported fills of the order the tracker lacks (backpack_fill_reconciliation)."""
@@ -188,11 +196,12 @@ class BackpackOrderTracker(ClientOrderTracker):
 
     @property
     def all_fillable_orders(self) -> Mapping[str, InFlightOrder]:
-        """Hummingbot's mapping (active, then cached, then lost orders; the later wins), as a read-only view
+        """Hummingbot's mapping (active, then cached, then lost orders; the later wins; here also the failed orders
+        still watched, below all of them), as a read-only view
         instead of a new dict: Hummingbot rebuilds it, walking its cache of up to 1000 completed orders,
         for every fill (twice per fill event; a third of the connector's time on a fill in
         bench/round_trip_bench.py)."""
-        return OrdersView(self._lost_orders, self._cached_orders, self._in_flight_orders)
+        return OrdersView(self._lost_orders, self._cached_orders, self._in_flight_orders, self._failed_but_watched)
 
     @property
     def all_updatable_orders(self) -> Mapping[str, InFlightOrder]:

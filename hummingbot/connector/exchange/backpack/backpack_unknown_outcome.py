@@ -6,13 +6,14 @@ failed on a guess. It stays tracked as PENDING_CREATE (Hummingbot's budget keeps
 see it as not yet created), `orders_with_unknown_outcome` lists it, a warning says so, and it is reconciled
 from the order stream or REST (open order, order history, fills) whenever it shows up.
 
-It fails only when it provably can no longer execute: the exchange refuses a signed request after
-X-Timestamp + X-Window (server time). The create was signed at the latest when its attempt ended, so once
-the exchange's own clock (`/api/v1/time`) is past that moment + window (+ a margin for the exchange's
-servers), a lookup that then finds the order neither open nor in order or fill history proves it never
-executed and never will. Until then a resolver task re-checks with growing pauses, and the status polls
-never count "not found" towards Hummingbot's lost-order limit for it. A cancel asked for meanwhile is sent
-(by clientId) and, when the order shows up later, sent again.
+It is failed only once it is presumed never executed: the exchange refuses a signed request arriving after
+X-Timestamp + X-Window (server time). The create was signed at the latest when its attempt ended, so once the
+exchange's own clock (`/api/v1/time`) is past that moment + window (+ a margin for the exchange's servers), a
+lookup that then finds the order neither open nor in order or fill history presumes it never executed. No proof:
+Backpack does not document that its engine refuses a command it gets to late, so the failed order stays
+matchable, its fills reported and it cancelled if it shows up (backpack_presumed_failed). Until then a resolver
+task re-checks with growing pauses, and the status polls never count "not found" towards Hummingbot's lost-order
+limit for it. A cancel asked for meanwhile is sent (by clientId) and, when the order shows up later, sent again.
 """
 import asyncio
 from dataclasses import dataclass, field
@@ -32,10 +33,6 @@ class BackpackOrderOutcomeUnknown(IOError):
         super().__init__(f"No clear answer to the creation of order {client_order_id} ({error!r})")
         self.error = error
         self.expires_server_ms = expires_server_ms
-
-
-class BackpackOrderNeverExecuted(IOError):
-    """Proof that an order of unknown outcome never executed (its request window ended, no trace of it)."""
 
 
 @dataclass
@@ -137,7 +134,7 @@ class BackpackUnknownOutcomeMixin:
             update = await self._request_order_status(order)
         except BackpackOrderNotFound as not_found:
             if window_ended:
-                self._fail_never_executed(order, entry, not_found)
+                await self._fail_never_executed(order, entry, not_found)
             return
         for trade_update in await self._all_trade_updates_for_order(order):
             self._order_tracker.process_trade_update(trade_update)
@@ -158,15 +155,13 @@ class BackpackUnknownOutcomeMixin:
             safe_ensure_future(self._execute_cancel(order.trading_pair, order.client_order_id))
         return True
 
-    def _fail_never_executed(self, order: InFlightOrder, entry: UnknownOutcome, not_found: Exception):
+    async def _fail_never_executed(self, order: InFlightOrder, entry: UnknownOutcome, not_found: Exception):
         del self._unknown_outcomes[order.client_order_id]
-        message = (f"Order {order.client_order_id} never executed on {self.name}: its create got no clear answer "
-                   f"({entry.reason}); the exchange refuses that signed request after server time "
-                   f"{int(entry.expires_server_ms)} ms, which has passed, and the order is neither open nor in "
-                   f"order or fill history ({not_found}).")
-        self.logger().warning(message)
-        self._update_order_after_failure(order.client_order_id, order.trading_pair,
-                                         exception=BackpackOrderNeverExecuted(message))
+        await self._presume_never_executed(order, (
+            f"Order {order.client_order_id} presumed never executed on {self.name}: its create got no clear answer "
+            f"({entry.reason}); the exchange refuses that signed request arriving after server time "
+            f"{int(entry.expires_server_ms)} ms, which has passed, and the order is neither open nor in order or "
+            f"fill history ({not_found}). Should it show up, its fills are reported and it is cancelled."))
 
     def _outcome_unknown(self, order: InFlightOrder) -> bool:
         return order.client_order_id in self._unknown_outcomes and order.current_state == OrderState.PENDING_CREATE
