@@ -39,7 +39,32 @@ def snapshot(last_update_id: int, bids=(("179.9", "3"),), asks=(("180.1", "2"),)
             "bids": [list(level) for level in bids], "asks": [list(level) for level in asks]}
 
 
-class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+class Timers:
+    """The data source's sleeps: each waits until the test fires it (real delays, moved deterministically)."""
+
+    def __init__(self):
+        self.waiting: list = []  # (delay, future)
+        self.delays: list = []
+
+    async def sleep(self, delay: float):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((delay, future))
+        self.delays.append(delay)
+        await future
+
+    async def fire(self) -> float:
+        """Ends the oldest pending sleep; returns its delay."""
+        for _ in range(100):
+            if self.waiting:
+                break
+            await asyncio.sleep(0.01)
+        delay, future = self.waiting.pop(0)
+        future.set_result(None)
+        await asyncio.sleep(0.05)
+        return delay
+
+
+class DataSourceCase(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -50,23 +75,35 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.data_source = self.exchange._orderbook_ds
         self.depth_url = url_regex(web_utils.rest_url(CONSTANTS.DEPTH_PATH_URL, self.exchange.rest_base_url))
         self.diffs: asyncio.Queue = asyncio.Queue()
+        self.timers = Timers()
+        self.data_source._sleep = self.timers.sleep  # the retry timer, moved by the test
         self.mock_api = aioresponses()
         self.mock_api.start()
 
     async def asyncTearDown(self):
         self.data_source._cancel_rebuild()
+        getattr(self.data_source, "_rebuilds", None) and self.data_source._rebuilds.cancel_all()
         self.mock_api.stop()
         await super().asyncTearDown()
 
     async def track(self, trading_pair: str, book_snapshot: dict) -> OrderBook:
-        """What Hummingbot's tracker does for each pair: the data source creates the book from a snapshot."""
+        """What Hummingbot's tracker does for each pair once the streams are live: the data source creates the
+        book from a snapshot."""
+        self.data_source._on_streams_live()
         self.mock_api.get(self.depth_url, body=json.dumps(book_snapshot))
         return await self.data_source.get_new_order_book(trading_pair)
 
     async def feed(self, *frames):
+        """Each frame as the stream's task handles it, then the rebuilds it started (if any) finish."""
         for frame in frames:
             await self.data_source._parse_order_book_diff_message(frame, self.diffs)
+            await self.settle()
         self.assertTrue(self.diffs.empty())  # diffs go to their book, never to Hummingbot's diff queue
+
+    async def settle(self):
+        running = list(self.data_source._rebuilds.running().values())
+        if running:
+            await asyncio.wait_for(asyncio.gather(*running), 5)
 
     async def subscribe_and_go_live(self, ws=None):
         """Subscribes, then the first frame arrives: the streams are live and every book is rebuilt."""
@@ -77,6 +114,9 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
     def depth_requests(self):
         return [call for key, calls in self.mock_api.requests.items() for call in calls
                 if str(key[1]).endswith(CONSTANTS.DEPTH_PATH_URL) or CONSTANTS.DEPTH_PATH_URL + "?" in str(key[1])]
+
+
+class OrderBookDataSourceTests(DataSourceCase):
 
     async def test_one_subscribe_message_for_all_pairs(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(1)), repeat=True)
@@ -108,9 +148,9 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual((101, {179.5: 4.0, 179.4: 1.0}), (sol.last_diff_uid, bids(sol)))
         self.assertEqual(4, len(self.depth_requests()))
 
-    async def test_snapshot_taken_before_the_subscription_is_replaced_without_a_gap(self):
-        """The tracker's first snapshot may be on its way while the WS subscribes: diffs sent between the two
-        never arrive, so that snapshot must not be the start of the sequence."""
+    async def test_snapshot_asked_for_on_an_older_connection_is_replaced_without_a_gap(self):
+        """A book's snapshot may be on its way while the WS reconnects and subscribes again: diffs sent between
+        the two never arrive, so that snapshot must not be the start of the sequence."""
         subscribed = asyncio.Event()
 
         async def snapshot_after_subscribe(url, **kwargs):
@@ -119,8 +159,10 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
 
         self.mock_api.get(self.depth_url, callback=snapshot_after_subscribe)
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(25, bids=[("179.5", "1")])))
+        self.data_source._on_streams_live()
         new_book = asyncio.ensure_future(self.data_source.get_new_order_book("SOL-USDC"))
         await asyncio.sleep(0.05)  # the snapshot request is in flight
+        self.assertEqual(1, len(self.depth_requests()))
         ws = AsyncMock()
         ws.send.side_effect = lambda request: subscribed.set()
         await self.subscribe_and_go_live(ws)
@@ -169,6 +211,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
 
     async def test_quiet_streams_are_taken_as_live_after_a_second(self):
         book = await self.track("SOL-USDC", snapshot(10))
+        await self.data_source._on_order_stream_interruption(websocket_assistant=None)
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(12)))
         self.assertFalse(await self.data_source.wait_until_streams_live(0.01))
         await self.data_source._subscribe_channels(AsyncMock())
@@ -215,27 +258,19 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual((110, 112), (book.snapshot_uid, book.last_diff_uid))
         self.assertEqual(2, len(self.depth_requests()))
 
-    async def test_snapshot_older_than_stream_applies_nothing_and_retries(self):
-        book = await self.track("SOL-USDC", snapshot(100))
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))  # lagging snapshot on resync
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(130, bids=[("179", "1")])))
-        await self.feed(depth_frame("SOL_USDC", 101, 101),
-                        depth_frame("SOL_USDC", 120, 125, bids=[("150", "1")]),  # gap; new snapshot still too old
-                        depth_frame("SOL_USDC", 126, 131, bids=[("179.2", "1")]))  # -> snapshot 130, 131 applies
-        self.assertEqual({179.0: 1.0, 179.2: 1.0}, bids(book))
-        self.assertEqual((130, 131), (book.snapshot_uid, book.last_diff_uid))
-        self.assertEqual(3, len(self.depth_requests()))
-
     async def test_reconnect_rebuilds_from_fresh_snapshot(self):
         book = await self.track("SOL-USDC", snapshot(100))
         await self.feed(depth_frame("SOL_USDC", 101, 102, bids=[("179.1", "1")]))
         await self.data_source._on_order_stream_interruption(websocket_assistant=None)
+        self.assertEqual(({}, {}, False), (bids(book), asks(book), self.data_source.books_in_sequence))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(200, bids=[("178", "5")])))
+        await self.data_source._subscribe_channels(AsyncMock())
+        self.data_source._on_streams_live()
         # a diff that continues the old sequence must wait for the fresh snapshot, which covers it
         await self.feed(depth_frame("SOL_USDC", 103, 104, bids=[("179.2", "1")]),
                         depth_frame("SOL_USDC", 201, 201, bids=[("178.5", "1")]))
         self.assertEqual({178.0: 5.0, 178.5: 1.0}, bids(book))
-        self.assertEqual((200, 201), (book.snapshot_uid, book.last_diff_uid))
+        self.assertEqual((200, 201, True), (book.snapshot_uid, book.last_diff_uid, self.data_source.books_in_sequence))
 
     async def test_each_pair_has_its_own_sequence(self):
         sol = await self.track("SOL-USDC", snapshot(100))
@@ -358,7 +393,139 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
     async def test_snapshot_parsing(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(
             321, bids=[("1.0", "5"), ("12.9", "1")], asks=[("13.1", "2"), ("14", "3")])))
+        self.data_source._on_streams_live()
         book = await self.data_source.get_new_order_book("SOL-USDC")
         self.assertEqual(321, book.snapshot_uid)
         self.assertEqual(13.1, book.get_price(True))  # best ask: what a buyer pays
         self.assertEqual(12.9, book.get_price(False))  # best bid: bids arrive in ascending order
+
+
+class FailedSnapshotTests(DataSourceCase):
+    """Issue 22 item 5: a snapshot that fails never leaves a stale book readable, is retried on a timer (not on a
+    next diff, nor Hummingbot's hourly refresh), and never touches the other pairs or the connection."""
+
+    def fail_snapshots(self, count: int):
+        for _ in range(count):
+            self.mock_api.get(self.depth_url, status=503,
+                              body=json.dumps({"code": "SERVICE_UNAVAILABLE", "message": "Unknown error"}))
+
+    async def stream(self, *frames):
+        """The WS listener reads `frames`; it must end normally (an exception would drop the connection)."""
+        async def messages():
+            for frame in frames:
+                yield WSResponse(frame)
+        ws = MagicMock()
+        ws.iter_messages = messages
+        await self.data_source._process_websocket_messages(ws)
+
+    async def test_failed_snapshot_after_a_gap_empties_the_book_and_is_retried_on_a_timer(self):
+        sol = await self.track("SOL-USDC", snapshot(100))
+        btc = await self.track("BTC-USDC", snapshot(5000))
+        self.fail_snapshots(2)
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(110, bids=[("179.5", "9")])))
+        with self.assertLogs(self.data_source.logger(), level="WARNING") as logs:
+            await self.stream(depth_frame("SOL_USDC", 105, 108, bids=[("170", "1")]),  # gap: 101..104 missing
+                              depth_frame("BTC_USDC", 5001, 5001, bids=[("95000", "1")]),
+                              depth_frame("SOL_USDC", 109, 111, bids=[("179.6", "1")]))
+            await asyncio.sleep(0.05)
+        self.assertIn("expected update 101, got 105", logs.output[0])
+        self.assertIn("Could not rebuild the SOL-USDC order book", logs.output[1])
+        # known stale: no levels, no price, not in sequence; the other pair goes on
+        self.assertEqual(({}, {}, False), (bids(sol), asks(sol), self.data_source.books_in_sequence))
+        with self.assertRaises(EnvironmentError):
+            sol.get_price(True)
+        self.assertEqual((5001, {179.9: 3.0, 95000.0: 1.0}), (btc.last_diff_uid, bids(btc)))
+        # quiet market: no diff comes; the timer retries (1 s, then 2 s)
+        self.assertEqual(1.0, await self.timers.fire())
+        self.assertEqual(({}, 2), (bids(sol), len(self.depth_requests()) - 2))  # two attempts, both failed
+        self.assertEqual(2.0, await self.timers.fire())
+        await self.settle()
+        # the snapshot, then the diffs held meanwhile that continue it (109..111 straddles 110)
+        self.assertEqual(({179.5: 9.0, 179.6: 1.0}, {180.1: 2.0}), (bids(sol), asks(sol)))
+        self.assertEqual((110, 111, True), (sol.snapshot_uid, sol.last_diff_uid, self.data_source.books_in_sequence))
+        self.assertEqual([1.0, 2.0], self.timers.delays)
+        await self.feed(depth_frame("SOL_USDC", 112, 112, bids=[("179.7", "1")]))
+        self.assertEqual({179.5: 9.0, 179.6: 1.0, 179.7: 1.0}, bids(sol))
+
+    async def test_retry_delays_double_up_to_the_maximum(self):
+        await self.track("SOL-USDC", snapshot(100))
+        self.fail_snapshots(8)
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(200)))
+        await self.stream(depth_frame("SOL_USDC", 150, 150))
+        for _ in range(8):
+            await self.timers.fire()
+        await self.settle()
+        self.assertEqual([1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0], self.timers.delays)
+        self.assertTrue(self.data_source.books_in_sequence)
+
+    async def test_snapshot_older_than_the_held_diffs_is_retried_on_the_timer(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(110)))  # lagging: 111..119 missing
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(125, bids=[("179", "1")])))
+        await self.stream(depth_frame("SOL_USDC", 120, 121, bids=[("150", "1")]))
+        await asyncio.sleep(0.05)
+        self.assertEqual({}, bids(book))
+        self.assertFalse(self.data_source.books_in_sequence)
+        await self.stream(depth_frame("SOL_USDC", 122, 126, bids=[("179.2", "1")]))
+        self.assertEqual(1.0, await self.timers.fire())
+        await self.settle()
+        self.assertEqual(({179.0: 1.0, 179.2: 1.0}, 125, 126), (bids(book), book.snapshot_uid, book.last_diff_uid))
+
+    async def test_a_failed_first_snapshot_leaves_the_tracker_initialized_and_not_ready_until_the_retry(self):
+        tracker = self.exchange.order_book_tracker
+        self.fail_snapshots(1)
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(5)), repeat=True)
+        self.data_source._on_streams_live()
+        await asyncio.wait_for(tracker._init_order_books(), 3)
+        self.assertEqual({"SOL-USDC", "BTC-USDC"}, set(tracker.order_books))
+        empty = [pair for pair, book in tracker.order_books.items() if not bids(book)]
+        self.assertEqual(1, len(empty))  # the pair whose snapshot failed: empty, and the tracker says so
+        self.assertFalse(tracker.ready)
+        self.assertFalse(self.exchange.status_dict["order_books_initialized"])
+        await self.timers.fire()
+        await self.settle()
+        self.assertTrue(tracker.ready)
+        self.assertEqual({179.9: 3.0}, bids(tracker.order_books[empty[0]]))
+        for task in tracker._tracking_tasks.values():
+            task.cancel()
+
+    async def test_a_reconnect_empties_the_books_until_they_are_rebuilt(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        await self.data_source._on_order_stream_interruption(websocket_assistant=None)
+        self.assertEqual(({}, {}), (bids(book), asks(book)))  # what it missed is unknown: no prices
+        self.assertFalse(self.data_source.books_in_sequence)
+        self.fail_snapshots(1)
+        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(300)))
+        await self.data_source._subscribe_channels(AsyncMock())
+        self.data_source._on_streams_live()
+        await self.data_source._rebuild_task  # the first attempt failed
+        self.assertFalse(self.data_source.books_in_sequence)
+        await self.timers.fire()
+        await self.settle()
+        self.assertEqual((300, True), (book.snapshot_uid, self.data_source.books_in_sequence))
+
+    async def test_failed_hourly_refresh_keeps_the_book_in_sequence(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        self.fail_snapshots(1)
+        with self.assertLogs(self.data_source.logger(), level="WARNING") as logs:
+            await self.data_source._request_order_book_snapshots(output=asyncio.Queue())
+        self.assertIn("hourly refresh of the SOL-USDC order book failed", logs.output[0])
+        self.assertEqual(({179.9: 3.0}, True), (bids(book), self.data_source.books_in_sequence))
+        await self.feed(depth_frame("SOL_USDC", 101, 101, bids=[("179.1", "1")]))
+        self.assertEqual({179.9: 3.0, 179.1: 1.0}, bids(book))
+
+    async def test_hourly_refresh_older_than_the_book_is_not_laid_over_it(self):
+        book = await self.track("SOL-USDC", snapshot(100))
+        answer = asyncio.Event()
+
+        async def late_snapshot(url, **kwargs):
+            await answer.wait()
+            return CallbackResult(body=json.dumps(snapshot(101, bids=[("1", "1")])))
+        self.mock_api.get(self.depth_url, callback=late_snapshot)
+        refresh = asyncio.ensure_future(self.data_source._request_order_book_snapshots(output=asyncio.Queue()))
+        await asyncio.sleep(0.05)
+        # applied while the refresh is on its way (the stream never waits for a snapshot)
+        await asyncio.wait_for(self.feed(depth_frame("SOL_USDC", 101, 102, bids=[("179.1", "1")])), 2)
+        answer.set()
+        await refresh
+        self.assertEqual(({179.9: 3.0, 179.1: 1.0}, 102), (bids(book), book.last_diff_uid))
