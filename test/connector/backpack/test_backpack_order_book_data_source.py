@@ -82,7 +82,7 @@ class DataSourceCase(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
 
     async def asyncTearDown(self):
         self.data_source._cancel_rebuild()
-        getattr(self.data_source, "_rebuilds", None) and self.data_source._rebuilds.cancel_all()
+        self.data_source._rebuilds.cancel_all()
         self.mock_api.stop()
         await super().asyncTearDown()
 
