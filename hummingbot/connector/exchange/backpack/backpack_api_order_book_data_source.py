@@ -81,6 +81,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         and retried on a timer if that snapshot failed."""
         symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
         sequenced = SequencedBook(trading_pair, self.order_book_create_function())
+        self._retire(symbol)
         self._books[symbol] = sequenced
         self._pairs_by_symbol[symbol] = trading_pair
         if self._streams_live.is_set():
@@ -88,6 +89,13 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         else:
             self._rebuilds.ensure(sequenced)  # it starts once the streams are live
         return sequenced.book
+
+    def _retire(self, symbol: str):
+        """The pair's book is no longer this data source's (a new one replaces it, or the pair is removed): a
+        rebuild asked for it meanwhile (a reconnect's) must not replace the current book's."""
+        retired = self._books.pop(symbol, None)
+        if retired is not None:
+            retired.retired = True
 
     @property
     def books_in_sequence(self) -> bool:
@@ -332,6 +340,6 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             self._trading_pairs.remove(trading_pair)
         for symbol, sequenced in list(self._books.items()):
             if sequenced.trading_pair == trading_pair:
-                del self._books[symbol]
+                self._retire(symbol)
         self._rebuilds.cancel(trading_pair)
         return await self._send_to_live_connection("UNSUBSCRIBE", trading_pair)

@@ -11,7 +11,7 @@ connection.
 """
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 
@@ -32,8 +32,11 @@ class BookRebuilds:
         self._tasks: Dict[str, Tuple[SequencedBook, asyncio.Task]] = {}  # by trading pair
         self._attempted: Dict[str, asyncio.Event] = {}  # set once the pair's rebuild had a first answer
 
-    def ensure(self, sequenced: SequencedBook) -> asyncio.Task:
-        """The book's rebuild task, started unless it runs already (a new book of the pair replaces the old)."""
+    def ensure(self, sequenced: SequencedBook) -> Optional[asyncio.Task]:
+        """The book's rebuild task, started unless it runs already (a new book of the pair replaces the old);
+        None for a retired book."""
+        if sequenced.retired:
+            return None
         pair = sequenced.trading_pair
         book, task = self._tasks.get(pair, (None, None))
         if task is not None and not task.done():
@@ -48,6 +51,8 @@ class BookRebuilds:
     async def first_attempt(self, sequenced: SequencedBook):
         """Returns once the book's rebuild had its first answer (built, or failed and retrying), or stopped."""
         task = self.ensure(sequenced)
+        if task is None:
+            return
         attempted = asyncio.ensure_future(self._attempted[sequenced.trading_pair].wait())
         try:
             await asyncio.wait([task, attempted], return_when=asyncio.FIRST_COMPLETED)
@@ -69,7 +74,7 @@ class BookRebuilds:
     async def _rebuild(self, sequenced: SequencedBook):
         pair = sequenced.trading_pair
         delay = SNAPSHOT_RETRY_FIRST_S
-        while not sequenced.in_sequence:
+        while not sequenced.in_sequence and not sequenced.retired:
             await self._streams_live.wait()  # a snapshot from before the streams start could miss diffs
             generation = sequenced.generation
             try:

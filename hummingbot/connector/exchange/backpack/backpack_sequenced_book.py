@@ -58,7 +58,7 @@ def _as_int(value: Any) -> int:
 
 
 class SequencedBook:
-    __slots__ = ("trading_pair", "book", "last_update_id", "_cursor", "held", "generation")
+    __slots__ = ("trading_pair", "book", "last_update_id", "_cursor", "held", "generation", "retired")
 
     def __init__(self, trading_pair: str, book: OrderBook) -> None:
         self.trading_pair = trading_pair
@@ -67,6 +67,7 @@ class SequencedBook:
         self._cursor = _LevelCursor()
         self.held: Deque[Dict[str, Any]] = deque(maxlen=HELD_DIFFS_MAX)  # diffs received out of sequence
         self.generation = 0  # bumped by `invalidate`: a snapshot asked for before belongs to an older stream
+        self.retired = False  # replaced by a new book of the pair (a tracker restart) or the pair removed
 
     @property
     def in_sequence(self) -> bool:
