@@ -530,11 +530,11 @@ class FailedSnapshotTests(DataSourceCase):
         await refresh
         self.assertEqual(({179.9: 3.0, 179.1: 1.0}, 102), (bids(book), book.last_diff_uid))
 
-    async def test_a_late_rebuild_of_a_replaced_book_leaves_the_new_book_alone(self):
-        """Hummingbot restarts the network: the tracker creates a new book of the pair while the reconnect's
-        rebuild of the old one is still to start. That late rebuild must not cancel the new book's."""
-        await self.track("SOL-USDC", snapshot(100))
-        old = self.data_source._books["SOL_USDC"]
+    async def test_a_pair_asked_for_again_keeps_its_one_book(self):
+        """Hummingbot restarts the network: the tracker asks for the pair's book again while the reconnect's
+        rebuild is on its way. The pair keeps one book (the tracker's), built by one snapshot."""
+        first = await self.track("SOL-USDC", snapshot(100))
+        sequenced = self.data_source._books["SOL_USDC"]
         await self.data_source._on_order_stream_interruption(websocket_assistant=None)
         self.data_source._on_streams_live()
         answer = asyncio.Event()
@@ -543,11 +543,22 @@ class FailedSnapshotTests(DataSourceCase):
             await answer.wait()
             return CallbackResult(body=json.dumps(snapshot(200)))
         self.mock_api.get(self.depth_url, callback=slow)
-        new_book = asyncio.ensure_future(self.data_source.get_new_order_book("SOL-USDC"))
+        rebuild = asyncio.ensure_future(self.data_source._rebuilds.first_attempt(sequenced))  # the reconnect's
+        again = asyncio.ensure_future(self.data_source.get_new_order_book("SOL-USDC"))  # the tracker's
         await asyncio.sleep(0.05)
-        await asyncio.wait_for(self.data_source._rebuilds.first_attempt(old), 2)  # the reconnect's, for the book it knew
         answer.set()
-        book = await asyncio.wait_for(new_book, 2)
-        await self.settle()
+        book = await asyncio.wait_for(again, 2)
+        await asyncio.wait_for(rebuild, 2)
+        self.assertIs(first, book)
         self.assertEqual((200, True), (book.snapshot_uid, self.data_source.books_in_sequence))
         self.assertEqual(2, len(self.depth_requests()))
+
+    async def test_a_removed_pair_is_not_rebuilt(self):
+        await self.track("SOL-USDC", snapshot(100))
+        sequenced = self.data_source._books["SOL_USDC"]
+        await self.data_source._on_order_stream_interruption(websocket_assistant=None)
+        await self.data_source.unsubscribe_from_trading_pair("SOL-USDC")
+        self.data_source._on_streams_live()
+        await asyncio.wait_for(self.data_source._rebuilds.first_attempt(sequenced), 1)  # a late reconnect's
+        self.assertEqual(({}, True), (self.data_source._rebuilds.running(), self.data_source.books_in_sequence))
+        self.assertEqual(1, len(self.depth_requests()))

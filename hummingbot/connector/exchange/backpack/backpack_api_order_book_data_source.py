@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 DEPTH_SNAPSHOT_LIMIT = 1000
 STREAMS_LIVE_WAIT_S = 1.0  # no frame by then (quiet markets): the subscription is taken as live
+NEW_BOOK_LIVE_WAIT_S = 10.0  # a pair added while (re)connecting: its snapshot waits this long for the streams
 
 
 class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -77,22 +78,25 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     async def get_new_order_book(self, trading_pair: str) -> OrderBook:
         """The book Hummingbot's tracker will hold for the pair; this data source keeps it current. Returned
-        once its first snapshot was answered (while the streams are live; at once otherwise): built, or empty
-        and retried on a timer if that snapshot failed."""
+        once its first snapshot was answered: built, or empty and retried on a timer if that snapshot failed.
+        The snapshot waits for the streams to be live; if they are not within NEW_BOOK_LIVE_WAIT_S (no
+        connection), the book is returned empty and built once they are. A pair has one book: asked for
+        again (a network restart, or the tracker's start and `add_trading_pair` at once), the same book is
+        returned, rebuilt if it is out of sequence, so the tracker never holds one nobody updates."""
         symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        sequenced = SequencedBook(trading_pair, self.order_book_create_function())
-        self._retire(symbol)
-        self._books[symbol] = sequenced
+        sequenced = self._books.get(symbol)
+        if sequenced is None:
+            sequenced = self._books[symbol] = SequencedBook(trading_pair, self.order_book_create_function())
         self._pairs_by_symbol[symbol] = trading_pair
-        if self._streams_live.is_set():
+        if await self.wait_until_streams_live(NEW_BOOK_LIVE_WAIT_S):
             await self._rebuilds.first_attempt(sequenced)
         else:
-            self._rebuilds.ensure(sequenced)  # it starts once the streams are live
+            self._rebuilds.ensure(sequenced)
         return sequenced.book
 
     def _retire(self, symbol: str):
-        """The pair's book is no longer this data source's (a new one replaces it, or the pair is removed): a
-        rebuild asked for it meanwhile (a reconnect's) must not replace the current book's."""
+        """The pair is removed: its book is no longer updated, and a rebuild asked for it meanwhile (a
+        reconnect's) must not start, nor replace the book of the pair added again."""
         retired = self._books.pop(symbol, None)
         if retired is not None:
             retired.retired = True

@@ -67,7 +67,7 @@ class SequencedBook:
         self._cursor = _LevelCursor()
         self.held: Deque[Dict[str, Any]] = deque(maxlen=HELD_DIFFS_MAX)  # diffs received out of sequence
         self.generation = 0  # bumped by `invalidate`: a snapshot asked for before belongs to an older stream
-        self.retired = False  # replaced by a new book of the pair (a tracker restart) or the pair removed
+        self.retired = False  # the pair was removed: no rebuild for this book any more
 
     @property
     def in_sequence(self) -> bool:
