@@ -178,3 +178,16 @@ class FailedSnapshotTests(DataSourceCase):
         await asyncio.wait_for(self.data_source._rebuilds.first_attempt(sequenced), 1)  # a late reconnect's
         self.assertEqual(({}, True), (self.data_source._rebuilds.running(), self.data_source.books_in_sequence))
         self.assertEqual(1, len(self.depth_requests()))
+
+    async def test_a_late_interruption_of_an_older_connection_leaves_the_current_one_alone(self):
+        """A network restart: the old listener's clean-up may run after the new connection is live."""
+        book = await self.track("SOL-USDC", snapshot(100))
+        old, new = AsyncMock(), AsyncMock()
+        self.data_source._ws_assistant = new
+        await self.data_source._on_order_stream_interruption(websocket_assistant=old)
+        old.disconnect.assert_awaited()
+        self.assertEqual(({179.9: 3.0}, True), (bids(book), self.data_source.books_in_sequence))
+        self.assertTrue(await self.data_source.wait_until_streams_live(0.01))
+        self.assertIs(new, self.data_source._ws_assistant)
+        await self.data_source._on_order_stream_interruption(websocket_assistant=new)
+        self.assertEqual(({}, False), (bids(book), self.data_source.books_in_sequence))

@@ -199,11 +199,14 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._rebuild_task = None
 
     async def _on_order_stream_interruption(self, websocket_assistant: Optional[WSAssistant] = None):
-        self._ws_assistant = None
-        self._streams_live.clear()
-        self._cancel_rebuild()
-        self._rebuilds.cancel_all()  # restarted for every book once the streams are live again
-        self._mark_books_stale()
+        # A late one (a listener cancelled by a network restart after the next one connected) only closes its
+        # own connection: the books, their rebuilds and the streams' state are the new connection's.
+        if websocket_assistant is None or websocket_assistant is self._ws_assistant:
+            self._ws_assistant = None
+            self._streams_live.clear()
+            self._cancel_rebuild()
+            self._rebuilds.cancel_all()  # restarted for every book once the streams are live again
+            self._mark_books_stale()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
 
     async def _process_websocket_messages(self, websocket_assistant: WSAssistant):
