@@ -91,7 +91,7 @@ class AdminApi:
 
     async def set_fault(self, request: web.Request) -> web.Response:
         """Body: {"action": ..., ...}; actions: fail, no_content, delay, hang_order_creates, late_order_creates,
-        accept_cancels, private_ws, drop_ws, skip_depth, clock_offset, clear."""
+        accept_cancels, private_ws, drop_private, order_history_lag, drop_ws, skip_depth, clock_offset, clear."""
         body = await _json(request)
         faults, action = self.server.faults, body.get("action")
         extra: Dict[str, Any] = {}
@@ -118,12 +118,20 @@ class AdminApi:
                 if path not in CANCEL_PATHS:
                     return _bad(f"path must be one of {', '.join(CANCEL_PATHS)}")
                 faults.accepted_cancels[path] = int(body.get("count", 1))
-                faults.accepted_cancel_delay_s = float(body.get("after", 0.5))
+                after = body.get("after", 0.5)  # null: accepted, never executed
+                faults.accepted_cancel_delay_s = None if after is None else float(after)
             elif action == "private_ws":
                 mode = body.get("mode")
                 if mode not in ("duplicate", "reorder", None):
                     return _bad("mode must be duplicate, reorder or null")
                 faults.private_ws_mode, faults.private_ws_remaining = mode, int(body.get("count", 1))
+            elif action == "drop_private":
+                events = body.get("events")
+                if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+                    return _bad("events must be a list of event types")
+                faults.drop_private_events(int(body.get("count", 1)), body.get("account"), events, body.get("symbol"))
+            elif action == "order_history_lag":
+                faults.order_history_lag_s = float(body["seconds"])
             elif action == "drop_ws":
                 scope = body.get("scope", "all")
                 if scope not in ("all", "public", "private"):

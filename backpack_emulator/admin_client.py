@@ -95,15 +95,27 @@ class AdminClient:
         return await self._call("POST", "/faults", {"action": "late_order_creates", "after": after, "count": count,
                                                     "answer": answer})
 
-    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1, after: float = 0.5) -> Dict[str, Any]:
+    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1,
+                             after: Optional[float] = 0.5) -> Dict[str, Any]:
         """Answer the next ``count`` cancels on ``path`` (``/api/v1/order`` or ``/api/v1/orders``) with 202 and no
-        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later."""
+        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later (None: never)."""
         return await self._call("POST", "/faults", {"action": "accept_cancels", "path": path, "count": count,
                                                     "after": after})
 
     async def private_ws_fault(self, mode: Optional[str], count: int = 1) -> Dict[str, Any]:
         """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""
         return await self._call("POST", "/faults", {"action": "private_ws", "mode": mode, "count": count})
+
+    async def drop_private_events(self, count: int = 1, account: Optional[str] = None,
+                                  events: Optional[List[str]] = None, symbol: Optional[str] = None) -> Dict[str, Any]:
+        """Do not deliver the next ``count`` private events of ``account`` (any account when None) whose type
+        (``e``, e.g. ``orderFill``) is in ``events`` (any when None), of ``symbol`` (any when None)."""
+        return await self._call("POST", "/faults", {"action": "drop_private", "count": count, "account": account,
+                                                    "events": events, "symbol": symbol})
+
+    async def order_history_lag(self, seconds: float) -> Dict[str, Any]:
+        """Order history leaves out the orders created less than ``seconds`` ago (0 switches it off)."""
+        return await self._call("POST", "/faults", {"action": "order_history_lag", "seconds": seconds})
 
     async def drop_ws(self, scope: str = "all") -> int:
         """Close WS connections: ``all``, ``public`` (no private stream) or ``private``; returns how many."""

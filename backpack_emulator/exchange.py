@@ -23,7 +23,9 @@ from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable
 from backpack_emulator.order_request import build_order
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, reducible
+from backpack_emulator.quote_estimate import market_order_quote
 from backpack_emulator.settlement import Settlement
+from backpack_emulator.wire_scale import price_text, quantity_text
 
 DEPTH_AGGREGATIONS = ("200ms", "600ms", "1000ms")  # depth.<aggregation>.<symbol> streams
 HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
@@ -46,7 +48,7 @@ class Exchange:
         self.sink: EventSink = NullSink()
         self.ledger = Ledger()
         self.settings: Dict[str, AccountSettings] = {}
-        self.books: Dict[str, OrderBook] = {s: OrderBook(s) for s in self.markets}
+        self.books: Dict[str, OrderBook] = {s: OrderBook(s, m) for s, m in self.markets.items()}
         self.open_orders: Dict[str, Order] = {}
         self._by_client: Dict[Tuple[str, int], Order] = {}
         self.order_history: Dict[str, Deque[Order]] = defaultdict(lambda: deque(maxlen=HISTORY_CAP))
@@ -113,6 +115,7 @@ class Exchange:
         book = self.books[market.symbol]
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
+        order.quote_estimate = market_order_quote(book, order, market)
         try:
             if market.is_perp:
                 # The generator's own traders hold collateral no order can exhaust; their margin check would
@@ -216,7 +219,7 @@ class Exchange:
             fee, fee_asset = fees[is_maker]
             self._record_fill(order, is_maker, trade_id, quantity, price, fee, fee_asset, now_ms)
             self._emit_order(order, "orderFill", {
-                "t": trade_id, "l": fmt(quantity), "L": fmt(price), "m": is_maker,
+                "t": trade_id, "l": quantity_text(market, quantity), "L": price_text(market, price), "m": is_maker,
                 "n": fmt(fee), "N": fee_asset})
         self._record_public_trade(market.symbol, maker, taker, trade_id, quantity, price, now_ms, now_us)
         if maker.status == "Filled":
@@ -243,9 +246,10 @@ class Exchange:
         self.klines.add_trade(symbol, price, quantity, now_ms)
         stream = f"trade.{symbol}"
         if self.sink.wants(stream):
-            self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": fmt(price),
-                                       "q": fmt(quantity), "b": buyer.id, "a": seller.id, "t": trade_id,
-                                       "T": now_us, "m": buyer_is_maker})
+            market = self.markets[symbol]
+            self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": price_text(market, price),
+                                       "q": quantity_text(market, quantity), "b": buyer.id, "a": seller.id,
+                                       "t": trade_id, "T": now_us, "m": buyer_is_maker})
 
     # ----- cancels and order completion
     def cancel_order(self, account: str, symbol: Any, order_id: Optional[str], client_id: Optional[int]) -> Order:
@@ -300,7 +304,7 @@ class Exchange:
         if self.sink.wants_private(order.account):
             now_us = self.clock.now_us()
             self.sink.publish_private(order.account, "account.orderUpdate", order.symbol,
-                                      order.ws_event(event, now_us, now_us, fill))
+                                      order.ws_event(event, now_us, now_us, fill, self.markets[order.symbol]))
 
     def emit_position(self, position: Position, event: Optional[str]) -> None:
         if self.sink.wants_private(position.account):
@@ -312,7 +316,7 @@ class Exchange:
         market = self.markets[position.symbol]
         now_us = self.clock.now_us()
         return position.ws_event(event, self.marks[position.symbol], self.settlement.imf(position.account, market),
-                                 market.mmf_base, now_us, now_us)
+                                 market.mmf_base, now_us, now_us, market)
 
     def open_positions(self, account: str) -> List[Position]:
         return [p for (owner, _), p in self.positions.items() if owner == account and p.net_quantity != 0]
@@ -330,13 +334,10 @@ class Exchange:
                 for stream in streams:
                     self.sink.publish(stream, data)
         if book.top_changed() and self.sink.wants(f"bookTicker.{symbol}"):
-            bid, ask = book.top()
-            now_us = self.clock.now_us()
-            self.sink.publish(f"bookTicker.{symbol}", {
-                "e": "bookTicker", "E": now_us, "s": symbol,
-                "a": fmt(ask[0]) if ask else None, "A": fmt(ask[1]) if ask else None,
-                "b": fmt(bid[0]) if bid else None, "B": fmt(bid[1]) if bid else None,
-                "u": book.ticker_id, "T": now_us})
+            (bid, ask), now_us = book.top(), self.clock.now_us()
+            (a, a_qty), (b, b_qty) = (book.level_json(*level) if level else (None, None) for level in (ask, bid))
+            self.sink.publish(f"bookTicker.{symbol}", {"e": "bookTicker", "E": now_us, "s": symbol, "a": a, "A": a_qty,
+                                                       "b": b, "B": b_qty, "u": book.ticker_id, "T": now_us})
 
     # ----- marks and funding
     def refresh_marks(self) -> None:

@@ -1,12 +1,16 @@
-"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate."""
+"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate (order_updates.py)."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Optional
 
 from backpack_emulator.clock import iso_ms
 from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.markets import Market
+from backpack_emulator.order_updates import order_update_json
 
 OPEN_STATUSES = ("New", "PartiallyFilled")
+TP_SL_FIELDS = ("stopLossTriggerPrice", "stopLossLimitPrice", "stopLossTriggerBy", "takeProfitTriggerPrice",
+                "takeProfitLimitPrice", "takeProfitTriggerBy")  # null: the emulator has no TP/SL orders
 UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
 
 
@@ -21,6 +25,7 @@ class Order:
     quantity: Optional[Decimal]
     price: Optional[Decimal] = None
     quote_quantity: Optional[Decimal] = None
+    quote_estimate: Optional[Decimal] = None  # a quantity-sized market order's expected cost (quote_estimate.py)
     client_id: Optional[int] = None
     post_only: bool = False
     reduce_only: Optional[bool] = None
@@ -68,12 +73,7 @@ class Order:
             "triggerQuantity": None,
             "triggerBy": None,
             "triggeredAt": None,
-            "stopLossTriggerPrice": None,
-            "stopLossLimitPrice": None,
-            "stopLossTriggerBy": None,
-            "takeProfitTriggerPrice": None,
-            "takeProfitLimitPrice": None,
-            "takeProfitTriggerBy": None,
+            **dict.fromkeys(TP_SL_FIELDS),
             "relatedOrderId": None,
             "strategyId": None,
         }
@@ -81,7 +81,7 @@ class Order:
             body["price"] = fmt(self.price)
             body["postOnly"] = self.post_only
         else:
-            body["quoteQuantity"] = fmt(self.quote_quantity) if self.quote_quantity is not None else None
+            body["quoteQuantity"] = fmt(self.reported_quote_quantity)
             body["slippageTolerance"] = None
             body["slippageToleranceType"] = None
         return body
@@ -98,7 +98,7 @@ class Order:
             "postOnly": self.post_only if self.order_type == "Limit" else None,
             "price": fmt(self.price) if self.price is not None else None,
             "quantity": fmt(self.quantity) if self.quantity is not None else None,
-            "quoteQuantity": fmt(self.quote_quantity) if self.quote_quantity is not None else None,
+            "quoteQuantity": fmt(self.reported_quote_quantity),
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "side": self.side,
@@ -107,45 +107,21 @@ class Order:
             "triggerBy": None,
             "triggerPrice": None,
             "triggerQuantity": None,
+            **dict.fromkeys(TP_SL_FIELDS),  # live history rows carry them, null when unset (ccxt's recorded rows)
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
         }
 
-    def ws_event(self, event: str, event_us: int, engine_us: int,
-                 fill: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    @property
+    def reported_quote_quantity(self) -> Optional[Decimal]:
+        """``quoteQuantity`` as live fills it: the quote quantity asked for, else a market order's expected cost,
+        else (history rows of limit orders) price x quantity (ccxt's recorded rows: "4000" x "0.001" -> "4")."""
+        if self.quote_quantity is not None or self.quote_estimate is not None:
+            return self.quote_quantity if self.quote_quantity is not None else self.quote_estimate
+        return self.price * self.quantity if self.price is not None and self.quantity is not None else None
+
+    def ws_event(self, event: str, event_us: int, engine_us: int, fill: Optional[Dict[str, Any]] = None,
+                 market: Optional[Market] = None) -> Dict[str, Any]:
         """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
-        data: Dict[str, Any] = {
-            "e": event,
-            "E": event_us,
-            "s": self.symbol,
-            "i": self.id,
-            "S": self.side,
-            "o": self.order_type.upper(),
-            "f": self.time_in_force,
-            "X": self.status,
-            "z": fmt(self.executed_quantity),
-            "Z": fmt(self.executed_quote_quantity),
-            "V": self.self_trade_prevention,
-            "T": engine_us,
-            "O": "USER",
-            "y": self.post_only,
-            "r": bool(self.reduce_only),
-        }
-        if self.client_id is not None:
-            data["c"] = self.client_id
-        # `q` is always there (a required field of the official OrderUpdate): "0" for a quote-sized order.
-        data["q"] = fmt(self.quantity) if self.quantity is not None else "0"
-        if self.quote_quantity is not None:
-            data["Q"] = fmt(self.quote_quantity)
-        elif self.order_type == "Limit" and self.quantity is not None and self.price is not None:
-            data["Q"] = fmt(self.quantity * self.price)  # live sends it on limit orders too (price x quantity)
-        if self.price is not None:
-            data["p"] = fmt(self.price)
-        if event == "orderExpired" and self.expiry_reason:
-            data["R"] = self.expiry_reason
-        if fill is not None:
-            data.update(fill)
-        else:
-            data["t"] = None
-        return data
+        return order_update_json(self, event, event_us, engine_us, fill, market)

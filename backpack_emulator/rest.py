@@ -81,7 +81,8 @@ class RestApi:
             ("DELETE", "/api/v1/orders"): self.cancel_all,
             ("GET", "/api/v1/position"): lambda r, a, p: account_views.positions(self.exchange, a, p),
             ("GET", "/wapi/v1/history/fills"): lambda r, a, p: account_views.fill_history(self.exchange, a, p),
-            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(
+                self.exchange, a, p, lag_ms=int(self.server.faults.order_history_lag_s * 1000)),
             ("GET", "/wapi/v1/history/funding"): lambda r, a, p: account_views.funding_history(self.exchange, a, p),
         }
         adders = {"GET": get, "POST": post, "DELETE": delete, "PATCH": patch}
@@ -105,7 +106,8 @@ class RestApi:
             if faults.take_late_create(request.method, request.path):
                 return await self._register_late(request, build, account, params)
             if faults.take_accepted_cancel(request.method, request.path):
-                self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
+                if faults.accepted_cancel_delay_s is not None:  # None: accepted, but never executed
+                    self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
                 return web.Response(status=202)  # "accepted, not yet executed": no body
             result = build(request, account, params)
             if request.method == "POST" and self.server.faults.take_hang(request.method, request.path):
@@ -127,7 +129,7 @@ class RestApi:
                 raise refusal(f"parse request payload error: {error}")
             params = body
         request["params"] = params
-        check_request(request.method, request.path, request.query, body)
+        check_request(request.method, request.path, request.query, body, self.exchange.markets)
         headers = request.headers
         api_key = headers.get("X-API-Key")
         request["api_key"] = api_key
@@ -236,7 +238,7 @@ def make_middleware(server: ServerContext) -> Callable:
             else:
                 response = error_response(failure)
         except ApiError as error:
-            if error.plain:  # the typed decoder refused the request (tests assert there are none)
+            if error.malformed:  # the typed decoder refused the request (tests assert there are none)
                 request["refusal"] = error.message
             response = error_response(error)
         except web.HTTPException as http_error:

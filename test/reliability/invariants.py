@@ -38,8 +38,10 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
     """Problems by counter ("lost", "duplicated", "mismatches"); empty lists when all is well."""
     found: Dict[str, List[str]] = {"lost": [], "duplicated": [], "mismatches": []}
     perp = _is_perp(connector)
-    # Orders without clientId were placed outside the bot (manual orders): not the connector's to track.
-    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None]
+    # Orders without clientId were placed outside the bot (manual orders), and other bots' orders are theirs: not
+    # the connector's to track.
+    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None
+              and o.id not in venue.other_bots_orders]
     events = venue.events[connector.name]
     tracked = connector.in_flight_orders
 

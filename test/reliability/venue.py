@@ -11,7 +11,7 @@ with wall time and poll every `FAST_POLL_S`.
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from unittest.mock import patch
 
 from backpack_emulator.admin_client import AdminClient
@@ -84,6 +84,7 @@ class Venue:
         self.spot: Optional[BackpackExchange] = None
         self.perp: Optional[BackpackPerpetualDerivative] = None
         self.events: Dict[str, EventRecorder] = {}
+        self.other_bots_orders: Set[str] = set()  # exchange ids of orders another bot placed on the account
         self.admin: Optional[AdminClient] = None
         self._clock_task: Optional[asyncio.Task] = None
 

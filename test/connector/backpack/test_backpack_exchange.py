@@ -195,7 +195,10 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     def validate_order_cancelation_request(self, order: InFlightOrder, request_call: RequestCall):
         body = json.loads(request_call.kwargs["data"])
-        self.assertEqual({"symbol": self.exchange_trading_pair, "clientId": int(order.client_order_id)}, body)
+        # By exchange id once known (a clientId is unique among open orders only), by clientId before.
+        target = {"orderId": order.exchange_order_id} if order.exchange_order_id else \
+            {"clientId": int(order.client_order_id)}
+        self.assertEqual({"symbol": self.exchange_trading_pair, **target}, body)
 
     def validate_order_status_request(self, order: InFlightOrder, request_call: RequestCall):
         """The harness picks the first request whose URL starts with the order URL: the poll's open orders of

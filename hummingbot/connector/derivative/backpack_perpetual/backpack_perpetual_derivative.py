@@ -48,6 +48,7 @@ from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_user_
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
@@ -86,6 +87,8 @@ class BackpackPerpetualDerivative(BackpackPerpetualPositions, BackpackExchangeMi
         self._leverage_changes = 0  # a re-read that started before a change must not undo it
         self._account_leverage: Optional[int] = None
         self._funding_history_mark: Optional[float] = None  # see `_update_funding_payments`
+        self._rate_limits_share_pct = kwargs["rate_limits_share_pct"] = rate_share_pct(
+            kwargs.get("rate_limits_share_pct"))  # None: Hummingbot's client setting (backpack_rate_limits)
         super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
                          backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_perpetual_cancel_all_scope, **kwargs)

@@ -15,6 +15,7 @@ from hummingbot.connector.exchange.backpack.backpack_api_order_book_data_source 
 )
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
 from hummingbot.connector.exchange.backpack.backpack_spot_balances import spot_balances
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -31,7 +32,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  backpack_api_key: str = "",
                  backpack_api_secret: str = "",
                  balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
-                 rate_limits_share_pct: Decimal = Decimal("100"),
+                 rate_limits_share_pct: Optional[Decimal] = None,  # None: Hummingbot's client setting
                  trading_pairs: Optional[List[str]] = None,
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
@@ -39,6 +40,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  **kwargs):
         self._account_lends = False  # the last poll saw lent funds: orders may redeem them
         self._borrowed: Dict[str, Decimal] = {}
+        self._rate_limits_share_pct = rate_share_pct(rate_limits_share_pct)  # None: Hummingbot's client setting
         super().__init__(backpack_api_key=backpack_api_key,
                          backpack_api_secret=backpack_api_secret,
                          trading_pairs=trading_pairs,
@@ -46,7 +48,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                          backpack_self_trade_prevention=backpack_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_cancel_all_scope,
                          balance_asset_limit=balance_asset_limit,
-                         rate_limits_share_pct=rate_limits_share_pct)
+                         rate_limits_share_pct=self._rate_limits_share_pct)
 
     @property
     def name(self) -> str:

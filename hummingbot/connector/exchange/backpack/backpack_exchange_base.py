@@ -10,6 +10,7 @@ The order logic comes from one mixin per job:
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
 - `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
+- `BackpackFillReconciliationMixin` (`backpack_fill_reconciliation.py`): missing fills fetched before a final state,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
 - `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
@@ -39,6 +40,8 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
 )
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
+from hummingbot.connector.exchange.backpack.backpack_fill_reconciliation import BackpackFillReconciliationMixin
+from hummingbot.connector.exchange.backpack.backpack_messages import newest_trade_price
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
@@ -61,7 +64,8 @@ from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFa
 
 
 class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
+                            BackpackFillReconciliationMixin, BackpackOrderPollingMixin, BackpackOrderStatusMixin,
+                            BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
@@ -98,6 +102,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
         self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
+        self._fill_reconciliations: Dict[str, asyncio.Task] = {}  # client order id -> fetch of its missing fills
         self._signed_request: Optional[BackpackSignedRequest] = None  # created at the first signed request
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
@@ -179,7 +184,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
 
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
-        pool = shared_request_pool(self.api_key)
+        pool = shared_request_pool(self.api_key, getattr(self, "_rate_limits_share_pct", None))  # from __init__
         self._throttler = pool.throttler
         self._request_pool = pool
         return web_utils.build_api_factory(
@@ -187,7 +192,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
             pool=pool, base_url=self._rest_base_url)
 
     def _create_order_tracker(self) -> BackpackOrderTracker:
-        return BackpackOrderTracker(connector=self)  # stale (late, reordered) updates never move a state back
+        return BackpackOrderTracker(connector=self, fills=self)  # no state moved back; missing fills before a final one
 
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return self.USER_STREAM_DATA_SOURCE_CLASS(
@@ -345,7 +350,7 @@ class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementM
         price = ticker.get("lastPrice") if isinstance(ticker, dict) else None
         if price is None:
             trades = await self._public_get_or_none(CONSTANTS.TRADES_PATH_URL, {"symbol": symbol, "limit": 1})
-            price = trades[-1].get("price") if isinstance(trades, list) and trades else None
+            price = newest_trade_price(trades)
         if price is None:
             self.logger().warning(f"Backpack has no last price for {trading_pair} (empty ticker, no trades).")
             return float("nan")

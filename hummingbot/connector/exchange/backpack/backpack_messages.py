@@ -6,7 +6,8 @@ Offers:
   of order/fill history; a trailing `Z` or offset is accepted);
 - `OrderStatus` from a REST order, an order-history row or an `account.orderUpdate` frame;
 - `Fill` from an `orderFill` frame or a `/wapi/v1/history/fills` row;
-- `trade_type_for_side`, `side_for_trade_type`, `order_state_for`.
+- `trade_type_for_side`, `side_for_trade_type`, `order_state_for`;
+- `newest_trade_price` of a `/api/v1/trades` answer.
 The exchange mixin turns these records into Hummingbot `OrderUpdate` / `TradeUpdate` objects.
 """
 from dataclasses import dataclass
@@ -28,6 +29,15 @@ def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
     return (market.get("marketType") == market_type
             and market.get("visible", True) is True
             and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
+
+
+def newest_trade_price(trades: Any) -> Optional[str]:
+    """Price of the newest public trade (the highest id) in a `/api/v1/trades` answer, whichever way it is sorted:
+    live lists the newest first (ccxt's recorded answer), an answer with one row is the same either way."""
+    rows = [t for t in trades if isinstance(t, dict) and t.get("price") is not None] if isinstance(trades, list) else []
+    if not rows:
+        return None
+    return max(rows, key=lambda trade: int(trade.get("id") or 0))["price"]
 
 
 def seconds_from_us(value: Any) -> float:
