@@ -39,7 +39,32 @@ def snapshot(last_update_id: int, bids=(("179.9", "3"),), asks=(("180.1", "2"),)
             "bids": [list(level) for level in bids], "asks": [list(level) for level in asks]}
 
 
-class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
+class Timers:
+    """The data source's sleeps: each waits until the test fires it (real delays, moved deterministically)."""
+
+    def __init__(self):
+        self.waiting: list = []  # (delay, future)
+        self.delays: list = []
+
+    async def sleep(self, delay: float):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((delay, future))
+        self.delays.append(delay)
+        await future
+
+    async def fire(self) -> float:
+        """Ends the oldest pending sleep; returns its delay."""
+        for _ in range(100):
+            if self.waiting:
+                break
+            await asyncio.sleep(0.01)
+        delay, future = self.waiting.pop(0)
+        future.set_result(None)
+        await asyncio.sleep(0.05)
+        return delay
+
+
+class DataSourceCase(ClosesSharedHttpSession, IsolatedAsyncioWrapperTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -50,23 +75,35 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.data_source = self.exchange._orderbook_ds
         self.depth_url = url_regex(web_utils.rest_url(CONSTANTS.DEPTH_PATH_URL, self.exchange.rest_base_url))
         self.diffs: asyncio.Queue = asyncio.Queue()
+        self.timers = Timers()
+        self.data_source._sleep = self.timers.sleep  # the retry timer, moved by the test
         self.mock_api = aioresponses()
         self.mock_api.start()
 
     async def asyncTearDown(self):
         self.data_source._cancel_rebuild()
+        self.data_source._rebuilds.cancel_all()
         self.mock_api.stop()
         await super().asyncTearDown()
 
     async def track(self, trading_pair: str, book_snapshot: dict) -> OrderBook:
-        """What Hummingbot's tracker does for each pair: the data source creates the book from a snapshot."""
+        """What Hummingbot's tracker does for each pair once the streams are live: the data source creates the
+        book from a snapshot."""
+        self.data_source._on_streams_live()
         self.mock_api.get(self.depth_url, body=json.dumps(book_snapshot))
         return await self.data_source.get_new_order_book(trading_pair)
 
     async def feed(self, *frames):
+        """Each frame as the stream's task handles it, then the rebuilds it started (if any) finish."""
         for frame in frames:
             await self.data_source._parse_order_book_diff_message(frame, self.diffs)
+            await self.settle()
         self.assertTrue(self.diffs.empty())  # diffs go to their book, never to Hummingbot's diff queue
+
+    async def settle(self):
+        running = list(self.data_source._rebuilds.running().values())
+        if running:
+            await asyncio.wait_for(asyncio.gather(*running), 5)
 
     async def subscribe_and_go_live(self, ws=None):
         """Subscribes, then the first frame arrives: the streams are live and every book is rebuilt."""
@@ -77,6 +114,9 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
     def depth_requests(self):
         return [call for key, calls in self.mock_api.requests.items() for call in calls
                 if str(key[1]).endswith(CONSTANTS.DEPTH_PATH_URL) or CONSTANTS.DEPTH_PATH_URL + "?" in str(key[1])]
+
+
+class OrderBookDataSourceTests(DataSourceCase):
 
     async def test_one_subscribe_message_for_all_pairs(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(1)), repeat=True)
@@ -108,9 +148,9 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual((101, {179.5: 4.0, 179.4: 1.0}), (sol.last_diff_uid, bids(sol)))
         self.assertEqual(4, len(self.depth_requests()))
 
-    async def test_snapshot_taken_before_the_subscription_is_replaced_without_a_gap(self):
-        """The tracker's first snapshot may be on its way while the WS subscribes: diffs sent between the two
-        never arrive, so that snapshot must not be the start of the sequence."""
+    async def test_snapshot_asked_for_on_an_older_connection_is_replaced_without_a_gap(self):
+        """A book's snapshot may be on its way while the WS reconnects and subscribes again: diffs sent between
+        the two never arrive, so that snapshot must not be the start of the sequence."""
         subscribed = asyncio.Event()
 
         async def snapshot_after_subscribe(url, **kwargs):
@@ -119,8 +159,10 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
 
         self.mock_api.get(self.depth_url, callback=snapshot_after_subscribe)
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(25, bids=[("179.5", "1")])))
+        self.data_source._on_streams_live()
         new_book = asyncio.ensure_future(self.data_source.get_new_order_book("SOL-USDC"))
         await asyncio.sleep(0.05)  # the snapshot request is in flight
+        self.assertEqual(1, len(self.depth_requests()))
         ws = AsyncMock()
         ws.send.side_effect = lambda request: subscribed.set()
         await self.subscribe_and_go_live(ws)
@@ -169,6 +211,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
 
     async def test_quiet_streams_are_taken_as_live_after_a_second(self):
         book = await self.track("SOL-USDC", snapshot(10))
+        await self.data_source._on_order_stream_interruption(websocket_assistant=None)
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(12)))
         self.assertFalse(await self.data_source.wait_until_streams_live(0.01))
         await self.data_source._subscribe_channels(AsyncMock())
@@ -215,27 +258,19 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
         self.assertEqual((110, 112), (book.snapshot_uid, book.last_diff_uid))
         self.assertEqual(2, len(self.depth_requests()))
 
-    async def test_snapshot_older_than_stream_applies_nothing_and_retries(self):
-        book = await self.track("SOL-USDC", snapshot(100))
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(100)))  # lagging snapshot on resync
-        self.mock_api.get(self.depth_url, body=json.dumps(snapshot(130, bids=[("179", "1")])))
-        await self.feed(depth_frame("SOL_USDC", 101, 101),
-                        depth_frame("SOL_USDC", 120, 125, bids=[("150", "1")]),  # gap; new snapshot still too old
-                        depth_frame("SOL_USDC", 126, 131, bids=[("179.2", "1")]))  # -> snapshot 130, 131 applies
-        self.assertEqual({179.0: 1.0, 179.2: 1.0}, bids(book))
-        self.assertEqual((130, 131), (book.snapshot_uid, book.last_diff_uid))
-        self.assertEqual(3, len(self.depth_requests()))
-
     async def test_reconnect_rebuilds_from_fresh_snapshot(self):
         book = await self.track("SOL-USDC", snapshot(100))
         await self.feed(depth_frame("SOL_USDC", 101, 102, bids=[("179.1", "1")]))
         await self.data_source._on_order_stream_interruption(websocket_assistant=None)
+        self.assertEqual(({}, {}, False), (bids(book), asks(book), self.data_source.books_in_sequence))
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(200, bids=[("178", "5")])))
+        await self.data_source._subscribe_channels(AsyncMock())
+        self.data_source._on_streams_live()
         # a diff that continues the old sequence must wait for the fresh snapshot, which covers it
         await self.feed(depth_frame("SOL_USDC", 103, 104, bids=[("179.2", "1")]),
                         depth_frame("SOL_USDC", 201, 201, bids=[("178.5", "1")]))
         self.assertEqual({178.0: 5.0, 178.5: 1.0}, bids(book))
-        self.assertEqual((200, 201), (book.snapshot_uid, book.last_diff_uid))
+        self.assertEqual((200, 201, True), (book.snapshot_uid, book.last_diff_uid, self.data_source.books_in_sequence))
 
     async def test_each_pair_has_its_own_sequence(self):
         sol = await self.track("SOL-USDC", snapshot(100))
@@ -358,6 +393,7 @@ class OrderBookDataSourceTests(ClosesSharedHttpSession, IsolatedAsyncioWrapperTe
     async def test_snapshot_parsing(self):
         self.mock_api.get(self.depth_url, body=json.dumps(snapshot(
             321, bids=[("1.0", "5"), ("12.9", "1")], asks=[("13.1", "2"), ("14", "3")])))
+        self.data_source._on_streams_live()
         book = await self.data_source.get_new_order_book("SOL-USDC")
         self.assertEqual(321, book.snapshot_uid)
         self.assertEqual(13.1, book.get_price(True))  # best ask: what a buyer pays

@@ -154,6 +154,42 @@ class FundingTests(FundingCase):
         self.assertEqual((0, Decimal("-1"), Decimal("-1")), await self.derivative._fetch_last_fee_payment(PAIR))
 
 
+class NetworkRestartFundingTests(FundingCase):
+    """Issue 22 item 6: Hummingbot stops the network when its connectivity check fails and starts it again when
+    it passes; a payment made in between is reported by the first poll of the new network (Hummingbot's first
+    round, `fire_event_on_new=False`), not taken as history."""
+
+    async def poll_loop_until_requests(self, count: int) -> asyncio.Task:
+        loop = asyncio.ensure_future(self.derivative._funding_payment_polling_loop())
+        for _ in range(200):
+            if len([c for calls in self.mock_api.requests.values() for c in calls]) >= count:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        return loop
+
+    async def test_payment_made_while_the_network_was_stopped_is_reported_once(self):
+        self.mock_api.get(FUNDING_URL, body=json.dumps([funding_row(SYMBOL, T0, "0.0001", "-0.5")]))
+        first = await self.poll_loop_until_requests(1)  # the bot starts: what was paid before is history
+        self.derivative._funding_fee_polling_task = first
+        self.assertEqual(([], T0), (self.payments, self.derivative._last_funding_fee_payment_ts[PAIR]))
+
+        await self.derivative.stop_network()  # the connectivity check failed
+        self.mock_api.get(FUNDING_URL, body=json.dumps([funding_row(SYMBOL, T0 + HOUR, "0.0002", "-1"),
+                                                        funding_row(SYMBOL, T0, "0.0001", "-0.5")]))
+        second = await self.poll_loop_until_requests(2)  # start_network: a new poll loop, first round
+        second.cancel()
+        self.assertEqual([(PAIR, T0 + HOUR, Decimal("-1"))],
+                         [(e.trading_pair, e.timestamp, e.amount) for e in self.payments])
+        self.assertTrue(first.cancelled())  # the stopped network's poll loop ended: one loop after the restart
+
+    async def test_a_new_connector_still_starts_without_reporting_history(self):
+        self.mock_api.get(FUNDING_URL, body=json.dumps([funding_row(SYMBOL, T0, "0.0001", "-0.5")]))
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)
+        await self.derivative._update_all_funding_payments(fire_event_on_new=False)  # nothing new meanwhile
+        self.assertEqual([], self.payments)
+
+
 class FundingOfManyPairsTests(FundingCase):
     """Every pair's payments from one request per poll (`/wapi/v1/history/funding` without `symbol`), where
     Hummingbot's loop made one per pair: 200 of the 418 requests of a 100-pair start (bench/RESULTS.md)."""

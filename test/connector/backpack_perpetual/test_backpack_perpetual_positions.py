@@ -1,10 +1,11 @@
 """Positions: REST `/api/v1/position`, the `account.positionUpdate` stream (incl. the initial frame without
 `e`), removal of closed positions, sign / entry price / unrealized PnL."""
+import asyncio
 import json
 from decimal import Decimal
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
-from aioresponses import aioresponses
+from aioresponses import CallbackResult, aioresponses
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
 from hummingbot.core.data_type.common import PositionSide
@@ -22,7 +23,7 @@ from test.connector.backpack_perpetual.helpers import (
 POSITION_URL = url_regex(web_utils.rest_url(CONSTANTS.POSITION_PATH_URL))
 
 
-class PositionTests(IsolatedAsyncioWrapperTestCase):
+class PositionCase(IsolatedAsyncioWrapperTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -38,6 +39,9 @@ class PositionTests(IsolatedAsyncioWrapperTestCase):
     async def stream(self, *frames):
         for frame in frames:
             await self.derivative._process_private_event(frame["stream"], frame["data"])
+
+
+class PositionTests(PositionCase):
 
     async def test_rest_positions_long_and_short_with_entry_pnl_and_leverage(self):
         self.mock_api.get(POSITION_URL, body=json.dumps([
@@ -89,3 +93,48 @@ class PositionTests(IsolatedAsyncioWrapperTestCase):
     async def test_order_stream_is_still_handled_by_the_shared_listener(self):
         self.assertEqual(("account.orderUpdate", "account.positionUpdate"),
                          tuple(self.derivative._create_user_stream_data_source()._streams))
+
+
+class SlowSnapshotTests(PositionCase):
+    """Issue 22 item 6: a `/position` answer that arrives after stream updates never undoes them (the next poll
+    is 120 s away while the private stream is live)."""
+
+    async def slow_snapshot(self, rows):
+        """Starts a status-poll position update whose answer (`rows`) waits until the returned event is set."""
+        answer = asyncio.Event()
+
+        async def late(url, **kwargs):
+            await answer.wait()
+            return CallbackResult(body=json.dumps(rows))
+        self.mock_api.get(POSITION_URL, callback=late)
+        update = asyncio.ensure_future(self.derivative._update_positions())
+        await asyncio.sleep(0.05)  # the request is on its way
+        return answer, update
+
+    async def test_position_opened_by_the_stream_meanwhile_is_kept(self):
+        answer, update = await self.slow_snapshot([])
+        await self.stream(position_frame(SYMBOL, "2", "180", "0"))
+        answer.set()
+        await update
+        self.assertEqual(Decimal("2"), self.derivative.account_positions[PAIR].amount)
+
+    async def test_position_closed_by_the_stream_meanwhile_stays_closed(self):
+        await self.stream(position_frame(SYMBOL, "1", "180", "0"))
+        answer, update = await self.slow_snapshot([position_row(SYMBOL, "1", "180", "0")])
+        await self.stream(position_frame(SYMBOL, "0", "0", "0", event="positionClosed"))
+        answer.set()
+        await update
+        self.assertEqual({}, self.derivative.account_positions)
+
+    async def test_other_pairs_still_follow_the_snapshot(self):
+        await self.stream(position_frame(OTHER_SYMBOL, "0.5", "95000", "0"))
+        answer, update = await self.slow_snapshot([position_row(SYMBOL, "3", "181", "0.5")])
+        await self.stream(position_frame(SYMBOL, "2", "180", "0"))  # newer than the snapshot for SOL
+        answer.set()
+        await update
+        self.assertEqual({PAIR: Decimal("2")}, {p.trading_pair: p.amount
+                                                for p in self.derivative.account_positions.values()})
+        # the next snapshot, asked for after the stream update, is applied as usual
+        self.mock_api.get(POSITION_URL, body=json.dumps([position_row(SYMBOL, "3", "181", "0.5")]))
+        await self.derivative._update_positions()
+        self.assertEqual(Decimal("3"), self.derivative.account_positions[PAIR].amount)

@@ -6,13 +6,15 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
   (the exchange then never lets an oversized close flip the position);
 - position mode ONEWAY only: asking for HEDGE fails (PositionModeChangeFailed) with the reason;
 - positions from `/api/v1/position` and `account.positionUpdate` (incl. the initial frames without `e`);
-  a position closed on the exchange is removed;
+  a position closed on the exchange is removed; a REST snapshot never undoes a newer stream update
+  (backpack_perpetual_positions);
 - leverage: Backpack's `leverageLimit` is ACCOUNT-wide. `set_leverage` PATCHes it, applies it to every
   pair and warns when pairs ask for different values; it is re-read from `/api/v1/account` every
   LEVERAGE_REFRESH_INTERVAL_S (it can change outside the bot);
 - funding info from `/api/v1/markPrices` + `markPrice.<symbol>`; funding payments of every pair from one
   walk of `/wapi/v1/history/funding` without `symbol` per poll (backpack_perpetual_funding), each emitted
-  once as a FundingPaymentCompleted event;
+  once as a FundingPaymentCompleted event, also those paid while Hummingbot had stopped the network (a
+  failed connectivity check) and restarted it: only a new connector starts without reporting;
 - balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
   free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
   positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
@@ -38,21 +40,18 @@ from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_margi
     margin_change_from_fills,
     margin_held_by_orders,
 )
-from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_messages import (
-    PositionRecord,
-)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_positions import BackpackPerpetualPositions
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_user_stream_data_source import (
     PERPETUAL_PRIVATE_STREAMS,
     BackpackPerpetualAPIUserStreamDataSource,
 )
-from hummingbot.connector.derivative.position import Position
 from hummingbot.connector.exchange.backpack.backpack_account_fees import FUTURES_FEE_FIELDS
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
-from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
+from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 from hummingbot.core.event.events import AccountEvent, PositionModeChangeEvent
@@ -72,7 +71,7 @@ def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[Positio
     return None
 
 
-class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBase):
+class BackpackPerpetualDerivative(BackpackPerpetualPositions, BackpackExchangeMixin, PerpetualDerivativePyBase):
     PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
     USER_STREAM_DATA_SOURCE_CLASS = BackpackPerpetualAPIUserStreamDataSource
     ACCOUNT_FEE_FIELDS = FUTURES_FEE_FIELDS  # the account's fee tier (backpack_account_fees)
@@ -179,46 +178,6 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
     def order_filled_balances(self, starting_timestamp: float = 0) -> Dict[str, Decimal]:
         return margin_change_from_fills(self.event_logs, starting_timestamp, PERP_CONSTANTS.COLLATERAL_TOKEN)
 
-    # ----- positions -----
-
-    async def _update_positions(self):
-        try:
-            rows = await self._api_get(path_url=CONSTANTS.POSITION_PATH_URL, is_auth_required=True)
-        except IOError as error:
-            if not errors.is_not_found(error):
-                raise
-            rows = []  # "Position not found": no open position
-        open_pairs = set()
-        for row in rows if isinstance(rows, list) else []:
-            record = PositionRecord.from_rest(row)
-            trading_pair = await self._pair_for_symbol(record.symbol)
-            if trading_pair is not None:
-                self._apply_position(trading_pair, record)
-                open_pairs.add(trading_pair)
-        for key, position in list(self.account_positions.items()):
-            if position.trading_pair not in open_pairs:
-                self._perpetual_trading.remove_position(key)
-
-    def _apply_position(self, trading_pair: str, record: PositionRecord):
-        key = self._perpetual_trading.position_key(trading_pair)
-        if record.is_closed:
-            self._perpetual_trading.remove_position(key)
-            return
-        self._perpetual_trading.set_position(key, Position(
-            trading_pair=trading_pair,
-            position_side=PositionSide.LONG if record.amount > 0 else PositionSide.SHORT,
-            unrealized_pnl=record.unrealized_pnl,
-            entry_price=record.entry_price,
-            amount=record.amount,
-            leverage=Decimal(self.get_leverage(trading_pair))))
-
-    async def _process_private_event(self, stream: str, data: Dict[str, Any]):
-        if stream.startswith(CONSTANTS.POSITION_UPDATE_STREAM):
-            record = PositionRecord.from_ws(data)
-            trading_pair = await self._pair_for_symbol(record.symbol)
-            if trading_pair is not None:
-                self._apply_position(trading_pair, record)
-
     # ----- position mode -----
 
     def set_position_mode(self, mode: Union[PositionMode, str]):
@@ -314,6 +273,18 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
 
     # ----- funding -----
 
+    async def stop_network(self):
+        """Hummingbot stops and restarts the network inside one bot session (a failed connectivity check): each
+        pair's last funding payment is kept, so the first poll after the restart reports the payments made
+        meanwhile (the base forgets them and would start again without reporting). Its poll loop is ended too
+        (the base leaves it waiting on a notifier nobody sets; start_network makes a new one)."""
+        known = dict(self._last_funding_fee_payment_ts)
+        if self._funding_fee_polling_task is not None:
+            self._funding_fee_polling_task.cancel()
+            self._funding_fee_polling_task = None
+        await super().stop_network()
+        self._last_funding_fee_payment_ts.update(known)
+
     async def _init_funding_info(self):
         """Like Hummingbot's, but every pair from one request (not one per pair, one after the other: 100 pairs
         took 100 round trips before the connector got ready), and a failed request is retried: without
@@ -362,9 +333,10 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         return await self._update_funding_payments([trading_pair], fire_event_on_new)
 
     async def _update_funding_payments(self, trading_pairs: List[str], fire_event_on_new: bool) -> bool:
-        """Hummingbot's bookkeeping for each pair from one walk of all markets' payments: at start (or for a pair
-        without a last payment yet) the pair's newest payment is recorded without an event; after that every
-        payment newer than the pair's last one is emitted, oldest first, each exactly once.
+        """Hummingbot's bookkeeping for each pair from one walk of all markets' payments: for a pair without a last
+        payment yet (a new connector) the pair's newest payment is recorded without an event; after that every
+        payment newer than the pair's last one is emitted, oldest first, each exactly once, also in the round
+        Hummingbot runs at a network (re)start (`fire_event_on_new` False): a restart is not a fresh start.
 
         How far back the walk reads: to the pair's last payment, but never below `_funding_history_mark` (the
         newest row of the last walk applied to every pair) less FUNDING_HISTORY_OVERLAP_S. Without the mark a
@@ -373,7 +345,7 @@ class BackpackPerpetualDerivative(BackpackExchangeMixin, PerpetualDerivativePyBa
         intervals, so a payment the exchange writes a little after another market's of the same or the
         previous interval is still found (emitted once: only payments newer than the pair's last one are)."""
         last = {pair: self._last_funding_fee_payment_ts.get(pair) for pair in trading_pairs}
-        initializing = [pair for pair in trading_pairs if not fire_event_on_new or last[pair] is None]
+        initializing = [pair for pair in trading_pairs if last[pair] is None]
         mark = self._funding_history_mark
         cursors = [ts if mark is None else max(ts, mark) for pair, ts in last.items() if pair not in initializing]
         until = min(cursors) - PERP_CONSTANTS.FUNDING_HISTORY_OVERLAP_S if cursors else None

@@ -5,8 +5,11 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
 - the data source keeps each pair's book itself: it creates it (`get_new_order_book`, which
   Hummingbot's tracker calls), applies every depth diff to it as the frame arrives, and rebuilds it
   from REST snapshots; Hummingbot's tracker holds the same book object and applies the trades;
-- a diff applies only in sequence; on a gap no diff is applied until a fresh REST snapshot has
-  replaced the book (never a silently stale book);
+- a diff applies only in sequence. A book out of sequence (new, a gap, an unreadable diff, a (re)connect)
+  is empty (no prices; the tracker reports not ready) and holds its pair's diffs until its rebuild task
+  (backpack_book_rebuilds) has installed a fresh snapshot and the held diffs that continue it; a failed
+  snapshot is retried on a timer, per pair. The stream's task never waits for a snapshot: one pair's
+  rebuild never delays or disconnects the others;
 - snapshots wait until the streams are live: the first frame after the SUBSCRIBE (or, on a quiet
   market, `STREAMS_LIVE_WAIT_S`). A snapshot asked for sooner may be served before the exchange has
   started the streams and miss the diffs in between (a gap, and a second snapshot); the tracker waits
@@ -14,9 +17,10 @@ One WS connection carries every pair; all streams go in ONE SUBSCRIBE message. B
   The SUBSCRIBE is the official client's, `{"method", "params"}` only: an `id` would make a server that
   echoes it answer at once, but Backpack documents no `id` and no answer, and a server that refused the
   field would leave every book without diffs;
-- every (re)connect takes a fresh snapshot of each book once the streams are live (updates may have
-  been missed while disconnected, and a quiet market would send no diff to notice), and so does
-  Hummingbot's hourly full refresh;
+- every (re)connect rebuilds each book once the streams are live (updates may have been missed while
+  disconnected, and a quiet market would send no diff to notice). Hummingbot's hourly full refresh
+  replaces a book in sequence with a snapshot at least as new (an older one would undo diffs); a failed
+  refresh leaves that book as it is, still in sequence;
 - `subscribe_to_trading_pair` / `unsubscribe_from_trading_pair` change pairs at runtime, using the
   exchange symbol; a runtime SUBSCRIBE returns at the first frame of one of the new streams (or after
   `STREAMS_LIVE_WAIT_S`), so the new pair's snapshot, asked for next, is served while they are live.
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source import describe_ws_error
+from hummingbot.connector.exchange.backpack.backpack_book_rebuilds import BookRebuilds
 from hummingbot.connector.exchange.backpack.backpack_order_book import BackpackOrderBook
 from hummingbot.connector.exchange.backpack.backpack_sequenced_book import SequencedBook
 from hummingbot.core.data_type.order_book import OrderBook
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
 
 DEPTH_SNAPSHOT_LIMIT = 1000
 STREAMS_LIVE_WAIT_S = 1.0  # no frame by then (quiet markets): the subscription is taken as live
+NEW_BOOK_LIVE_WAIT_S = 10.0  # a pair added while (re)connecting: its snapshot waits this long for the streams
 
 
 class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
@@ -55,11 +61,10 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         self._ws_url = ws_url
         self._ws_assistant: Optional[WSAssistant] = None
         self._books: Dict[str, SequencedBook] = {}  # by exchange symbol
-        self._resync_locks: Dict[str, asyncio.Lock] = {}
-        # Bumped once the streams are subscribed on a new connection: a snapshot asked for before that may
-        # miss the diffs sent between it and the subscription.
-        self._subscription_epoch = 0
         self._streams_live = asyncio.Event()  # the current connection's subscription is live
+        self._rebuilds = BookRebuilds(request_snapshot=self._request_order_book_snapshot,
+                                      streams_live=self._streams_live, sleep=lambda delay: self._sleep(delay),
+                                      logger=self.logger)
         self._rebuild_task: Optional[asyncio.Task] = None
         self._pairs_by_symbol: Dict[str, str] = {}
         self._awaited_streams: Dict[str, asyncio.Future] = {}  # a runtime SUBSCRIBE's streams, until one streams
@@ -72,13 +77,34 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
     # ----- books and snapshots -----
 
     async def get_new_order_book(self, trading_pair: str) -> OrderBook:
-        """The book Hummingbot's tracker will hold for the pair; this data source keeps it current."""
+        """The book Hummingbot's tracker will hold for the pair; this data source keeps it current. Returned
+        once its first snapshot was answered: built, or empty and retried on a timer if that snapshot failed.
+        The snapshot waits for the streams to be live; if they are not within NEW_BOOK_LIVE_WAIT_S (no
+        connection), the book is returned empty and built once they are. A pair has one book: asked for
+        again (a network restart, or the tracker's start and `add_trading_pair` at once), the same book is
+        returned, rebuilt if it is out of sequence, so the tracker never holds one nobody updates."""
         symbol = await self._connector.exchange_symbol_associated_to_pair(trading_pair=trading_pair)
-        sequenced = SequencedBook(trading_pair, self.order_book_create_function())
-        self._books[symbol] = sequenced
+        sequenced = self._books.get(symbol)
+        if sequenced is None:
+            sequenced = self._books[symbol] = SequencedBook(trading_pair, self.order_book_create_function())
         self._pairs_by_symbol[symbol] = trading_pair
-        await self._resync(sequenced, force=False)  # a first diff may have rebuilt it already
+        if await self.wait_until_streams_live(NEW_BOOK_LIVE_WAIT_S):
+            await self._rebuilds.first_attempt(sequenced)
+        else:
+            self._rebuilds.ensure(sequenced)
         return sequenced.book
+
+    def _retire(self, symbol: str):
+        """The pair is removed: its book is no longer updated, and a rebuild asked for it meanwhile (a
+        reconnect's) must not start, nor replace the book of the pair added again."""
+        retired = self._books.pop(symbol, None)
+        if retired is not None:
+            retired.retired = True
+
+    @property
+    def books_in_sequence(self) -> bool:
+        """True when every book follows the stream; False while one is empty, waiting for its snapshot."""
+        return all(sequenced.in_sequence for sequenced in self._books.values())
 
     async def wait_until_streams_live(self, timeout: float) -> bool:
         """True once the streams of the current connection are live; False after `timeout` (not connected)."""
@@ -94,25 +120,26 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
                                               params={"symbol": symbol, "limit": DEPTH_SNAPSHOT_LIMIT})
 
     async def _request_order_book_snapshots(self, output: asyncio.Queue):
-        """Hummingbot's hourly full refresh (no snapshot for an hour): every book is rebuilt in its own
-        sequence. Nothing goes to `output`: the tracker would lay the snapshot over newer diffs."""
+        """Hummingbot's hourly full refresh (no snapshot for an hour). Nothing goes to `output`: the tracker
+        would lay the snapshot over newer diffs. A book out of sequence is being rebuilt already."""
         for sequenced in list(self._books.values()):
-            await self._resync(sequenced)
+            if sequenced.in_sequence:
+                await self._refresh(sequenced)
+            else:
+                self._rebuilds.ensure(sequenced)
 
-    async def _resync(self, sequenced: SequencedBook, force: bool = True):
-        """Replaces the book with a fresh snapshot and restarts the sequence from it.
-
-        One resync per book at a time; with `force=False` nothing is done when a concurrent resync
-        already rebuilt the book (the reconnect and the first diff may both ask for one).
-        """
-        async with self._resync_locks.setdefault(sequenced.trading_pair, asyncio.Lock()):
-            if not force and sequenced.last_update_id is not None:
-                return
-            sequenced.last_update_id = None  # nothing applies to the old book while the snapshot is on its way
-            epoch = self._subscription_epoch
-            sequenced.apply_snapshot(await self._request_order_book_snapshot(sequenced.trading_pair))
-            if epoch != self._subscription_epoch:
-                sequenced.last_update_id = None  # older than the new subscription: the next resync takes another
+    async def _refresh(self, sequenced: SequencedBook):
+        """The book keeps applying diffs meanwhile; the snapshot replaces it only if it is at least as new."""
+        generation = sequenced.generation
+        try:
+            snapshot = await self._request_order_book_snapshot(sequenced.trading_pair)
+            if sequenced.generation == generation:
+                sequenced.refresh(snapshot)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.logger().warning(f"The hourly refresh of the {sequenced.trading_pair} order book failed ({error!r});"
+                                  f" the book follows the stream as before.")
 
     # ----- websocket -----
 
@@ -132,7 +159,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _mark_books_stale(self):
         for sequenced in self._books.values():
-            sequenced.last_update_id = None
+            sequenced.invalidate()
 
     async def _subscribe_channels(self, ws: WSAssistant):
         try:
@@ -156,37 +183,30 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _on_streams_live(self):
         """The subscription is active: snapshots asked for from now on are newer than the streams' start."""
-        if not self._streams_live.is_set():
-            self._subscription_epoch += 1
-            self._streams_live.set()
+        self._streams_live.set()
 
     async def _rebuild_when_live(self):
         """Updates may have happened while disconnected and the market may now be quiet: every book is
-        rebuilt once the streams are live. All at once (the account's request pool paces them): diffs wait
-        in the socket meanwhile."""
+        rebuilt once the streams are live. All at once (the account's request pool paces them); the diffs
+        received meanwhile are held by their books."""
         if not await self.wait_until_streams_live(STREAMS_LIVE_WAIT_S):
             self._on_streams_live()
-        await asyncio.gather(*(self._resync_after_connect(sequenced) for sequenced in list(self._books.values())))
+        await asyncio.gather(*(self._rebuilds.first_attempt(sequenced) for sequenced in list(self._books.values())))
 
     def _cancel_rebuild(self):
         if self._rebuild_task is not None and not self._rebuild_task.done():
             self._rebuild_task.cancel()
         self._rebuild_task = None
 
-    async def _resync_after_connect(self, sequenced: SequencedBook):
-        try:
-            await self._resync(sequenced, force=False)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the first diff of the pair will try again
-            self.logger().warning(f"Could not rebuild the {sequenced.trading_pair} order book after connecting; "
-                                  f"retrying on its next update.", exc_info=True)
-
     async def _on_order_stream_interruption(self, websocket_assistant: Optional[WSAssistant] = None):
-        self._ws_assistant = None
-        self._streams_live.clear()
-        self._cancel_rebuild()
-        self._mark_books_stale()
+        # A late one (a listener cancelled by a network restart after the next one connected) only closes its
+        # own connection: the books, their rebuilds and the streams' state are the new connection's.
+        if websocket_assistant is None or websocket_assistant is self._ws_assistant:
+            self._ws_assistant = None
+            self._streams_live.clear()
+            self._cancel_rebuild()
+            self._rebuilds.cancel_all()  # restarted for every book once the streams are live again
+            self._mark_books_stale()
         await super()._on_order_stream_interruption(websocket_assistant=websocket_assistant)
 
     async def _process_websocket_messages(self, websocket_assistant: WSAssistant):
@@ -203,7 +223,7 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             if applied is None:
                 await self._route_message(data, websocket_assistant)
             elif not applied:
-                await self._rebuild_then_apply(data["data"])
+                self._hold_out_of_sequence(data["data"])
 
     async def _route_message(self, data: Any, websocket_assistant: WSAssistant):
         """Everything but depth goes Hummingbot's way: a queue per channel, or the unknown-channel hook."""
@@ -239,8 +259,8 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
 
     def _apply_depth_frame(self, frame: Any) -> Optional[bool]:
         """The hot path, for every WS frame: None when it is not a depth frame; True when the diff was applied
-        (or needs nothing: already in the book, or a pair without a book); False when the book must first be
-        rebuilt from a snapshot (`_rebuild_then_apply`)."""
+        (or needs nothing: already in the book, a pair without a book, or unreadable: the book is rebuilt);
+        False when the book is out of sequence (`_hold_out_of_sequence`)."""
         if frame.__class__ is not dict:
             return None
         stream = frame.get("stream")
@@ -258,27 +278,27 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
         except (KeyError, TypeError, ValueError) as error:  # the book is untouched: rebuild, never guess
             self.logger().error(f"Unreadable {sequenced.trading_pair} depth update ({error!r}); "
                                 f"rebuilding the book from a fresh snapshot.")
-            sequenced.last_update_id = None
-            return False
+            sequenced.invalidate()
+            self._rebuilds.ensure(sequenced)
+            return True
 
-    async def _rebuild_then_apply(self, diff: Dict[str, Any]):
+    def _hold_out_of_sequence(self, diff: Dict[str, Any]):
+        """A diff its book cannot apply: after a gap the book is emptied; the diff waits for the rebuild."""
         sequenced = self._books.get(diff.get("s"))
         if sequenced is None:
             return
-        if sequenced.last_update_id is None:
-            await self._resync(sequenced, force=False)
-        else:
+        if sequenced.in_sequence:
             self.logger().warning(f"Order book gap for {sequenced.trading_pair}: expected update "
                                   f"{sequenced.expected_update_id}, got {diff.get('U')}. "
                                   f"Rebuilding the book from a fresh snapshot.")
-            await self._resync(sequenced)
-        if not self._apply_diff(sequenced, diff):
-            sequenced.last_update_id = None  # the snapshot is older than the stream: the next diff retries
+            sequenced.invalidate()
+        sequenced.hold(diff)
+        self._rebuilds.ensure(sequenced)
 
     async def _parse_order_book_diff_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         """Hummingbot's diff-queue entry point, for completeness: the diff goes to its book, not to the queue."""
         if self._apply_depth_frame(raw_message) is False:
-            await self._rebuild_then_apply(raw_message["data"])
+            self._hold_out_of_sequence(raw_message["data"])
 
     async def _parse_trade_message(self, raw_message: Dict[str, Any], message_queue: asyncio.Queue):
         data = raw_message["data"]
@@ -327,5 +347,6 @@ class BackpackAPIOrderBookDataSource(OrderBookTrackerDataSource):
             self._trading_pairs.remove(trading_pair)
         for symbol, sequenced in list(self._books.items()):
             if sequenced.trading_pair == trading_pair:
-                del self._books[symbol]
+                self._retire(symbol)
+        self._rebuilds.cancel(trading_pair)
         return await self._send_to_live_connection("UNSUBSCRIBE", trading_pair)

@@ -7,6 +7,9 @@ pairs are fetched at once, as soon as the data source's streams are live (a snap
 miss diffs and be taken again: one snapshot per book). Everything else is Hummingbot's tracker,
 unchanged. (Depth diffs and resync snapshots never reach it: the data source applies them to the same
 book objects itself.)
+
+`ready` is also False while a book is out of sequence (emptied, waiting for its snapshot): a book that does
+not follow the exchange is not ready, and Hummingbot's V2 strategies take no new actions meanwhile.
 """
 import asyncio
 
@@ -18,6 +21,10 @@ STREAMS_WAIT_S = 30.0  # no public stream by then: the books start from snapshot
 
 
 class BackpackOrderBookTracker(OrderBookTracker):
+
+    @property
+    def ready(self) -> bool:
+        return self._order_books_initialized.is_set() and getattr(self._data_source, "books_in_sequence", True)
 
     async def _init_order_books(self):
         await self._data_source.wait_until_streams_live(STREAMS_WAIT_S)
