@@ -27,8 +27,6 @@ from backpack_emulator.triggers import PENDING
 from controllers.backpack_exchange_protection import PROTECTION_DIR_ENV, STOP_LOSS, TAKE_PROFIT
 from hummingbot.client import settings
 from hummingbot.connector.connector_base import ConnectorBase
-from hummingbot.core.clock import Clock
-from hummingbot.core.clock_mode import ClockMode
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.event.event_logger import EventLogger
 from hummingbot.core.event.events import MarketEvent
@@ -38,11 +36,8 @@ from scripts.backpack_v2_controllers import BackpackV2Controllers, BackpackV2Con
 from test.strategy_v2.support import (
     CONNECTOR,
     PAIR,
-    PERP,
-    READY_TIMEOUT_S,
     SPOT,
     PerpStrategyOnEmulatorTestCase,
-    start_trade_recorder,
     stop_trade_recorder,
     until,
 )
@@ -147,15 +142,7 @@ class ProtectionOnEmulatorCase(PerpStrategyOnEmulatorTestCase):
         """Hummingbot starting again: a new connector with the saved order states, the strategy and its controller."""
         self.connector = self.make_connector(*self._keys)
         self.connector.restore_tracking_states(saved)
-        self.recorder = start_trade_recorder([self.connector], self.home / "trades.sqlite", type(self).__name__)
-        self.host = self.make_host({self.connector.name: self.connector})
-        self.clock = Clock(ClockMode.REALTIME, tick_size=self.tick_size)
-        self.clock.add_iterator(self.connector)
-        self.clock.add_iterator(self.host)
-        self.clock.__enter__()
-        self.clock_task = asyncio.ensure_future(self.clock.run())
-        await self.connector.start_network()
-        await until(lambda: self.connector.ready, "the restarted connector to be ready", READY_TIMEOUT_S)
+        await self.start_bot()
         await until(lambda: self.manager.reconciled, "the protection to be reconciled", TIMEOUT_S)
 
     def registry(self) -> List[dict]:
@@ -245,7 +232,7 @@ class KilledWhileProtectedTests(ProtectionOnEmulatorCase):
 
 class RestartWithTheOpenPositionTests(ProtectionOnEmulatorCase):
     async def test_67_restart_keeps_the_stop_and_places_no_second_one(self):
-        executor = await self.opened_position()
+        await self.opened_position()
         [stop] = self.pending_triggers()
         creates_before = len(self.trigger_creates())
         saved = await self.kill_bot()
@@ -257,4 +244,4 @@ class RestartWithTheOpenPositionTests(ProtectionOnEmulatorCase):
         self.assertIn(str(stop.client_id), self.connector.in_flight_orders)  # still the bot's order
         self.assertNotEqual(Decimal(0), self.position())
         self.assertEqual([], self.executors())  # Hummingbot does not restore executors: the stop protects alone
-        del executor
+
