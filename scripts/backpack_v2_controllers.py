@@ -11,7 +11,8 @@ Settings (`conf/scripts/<name>.yml`, every field optional):
 
 The controllers decide; this script only applies their perpetual settings once at start (position mode
 and leverage, one request per connector and pair), lets Hummingbot's executor orchestrator run their
-executors, and logs a summary of every controller's executors when it stops.
+executors (position executors with the exchange-side stop of `exchange_protection`,
+controllers/backpack_protected_executor.py), and logs a summary of every controller's executors when it stops.
 """
 import os
 from collections import Counter
@@ -24,6 +25,7 @@ from hummingbot.connector.markets_recorder import MarketsRecorder
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy.strategy_v2_base import StrategyV2Base, StrategyV2ConfigBase
 from hummingbot.strategy_v2.models.executor_actions import CreateExecutorAction, StopExecutorAction
+from controllers.backpack_protected_executor import install_protected_executors
 from scripts.backpack_support import app_control
 
 DEFAULT_CONTROLLERS = ["backpack_spot_mm.yml"]
@@ -47,6 +49,8 @@ class BackpackV2Controllers(StrategyV2Base):
         config = config or BackpackV2ControllersConfig()
         super().__init__(connectors, config)
         self.config = config
+        # Position executors with an exchange-side stop for controllers that ask for one (plain ones otherwise).
+        install_protected_executors(self.executor_orchestrator)
         self._run = app_control.RunDuration(self.config.run_duration_s)
 
     def apply_initial_setting(self):

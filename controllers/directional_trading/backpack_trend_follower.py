@@ -8,7 +8,8 @@ emulator's) fills the feed at start, so there is no warm-up wait.
 
 Backpack perpetuals are one-way (one net position per market): a long and a short executor that overlap net
 each other out on the exchange. Set `position_mode: ONEWAY` in the config (Hummingbot's default, HEDGE, is
-refused with one log line and the connector stays ONEWAY).
+refused with one log line and the connector stays ONEWAY). On perpetuals each position also gets an exchange-side
+stop (`exchange_protection`, controllers/backpack_exchange_protection.py).
 """
 import time
 from decimal import Decimal
@@ -17,6 +18,7 @@ from typing import List, Optional
 import pandas as pd
 from pydantic import Field
 
+from controllers.backpack_exchange_protection import ExchangeProtectionConfig, ExchangeProtectionControllerMixin
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
     DirectionalTradingControllerBase,
@@ -26,7 +28,7 @@ from hummingbot.strategy_v2.controllers.directional_trading_controller_base impo
 BPS = Decimal("0.0001")
 
 
-class BackpackTrendFollowerConfig(DirectionalTradingControllerConfigBase):
+class BackpackTrendFollowerConfig(ExchangeProtectionConfig, DirectionalTradingControllerConfigBase):
     controller_name: str = "backpack_trend_follower"
     connector_name: str = Field(default="backpack_perpetual", json_schema_extra={
         "prompt": "Connector (backpack_perpetual or backpack): ", "prompt_on_new": True})
@@ -49,7 +51,7 @@ class BackpackTrendFollowerConfig(DirectionalTradingControllerConfigBase):
                              interval=self.interval, max_records=self.slow_period + 20)
 
 
-class BackpackTrendFollower(DirectionalTradingControllerBase):
+class BackpackTrendFollower(ExchangeProtectionControllerMixin, DirectionalTradingControllerBase):
     def __init__(self, config: BackpackTrendFollowerConfig, *args, **kwargs):
         # 20251103's controllers read the feeds from `config.candles_config`; 20260922 removed that field and
         # asks get_candles_config() (below) instead.
@@ -59,6 +61,7 @@ class BackpackTrendFollower(DirectionalTradingControllerBase):
         self.config = config
         self._created = time.time()
         self._warm = False
+        self.start_exchange_protection()
 
     def get_candles_config(self) -> List[CandlesConfig]:
         return [self.config.candles_source]

@@ -6,13 +6,15 @@ the triple barrier of the config (stop loss, take profit, time limit). Backpack 
   moved back to the touch instead of being refused by the exchange;
 - prices are rounded to the market's tick (down for bids, up for asks, so a level never gets closer to the
   mid than asked) and a level below the market's minimum size is skipped with a warning.
-Unfilled executors are refreshed (stopped and re-quoted) after `executor_refresh_time` seconds.
+Unfilled executors are refreshed (stopped and re-quoted) after `executor_refresh_time` seconds. On perpetuals each
+filled level also gets an exchange-side stop (`exchange_protection`, controllers/backpack_exchange_protection.py).
 """
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Optional
 
 from pydantic import Field, model_validator
 
+from controllers.backpack_exchange_protection import ExchangeProtectionConfig, ExchangeProtectionControllerMixin
 from hummingbot.core.data_type.common import OrderType, PriceType, TradeType
 from hummingbot.strategy_v2.controllers.market_making_controller_base import (
     MarketMakingControllerBase,
@@ -24,7 +26,7 @@ from hummingbot.strategy_v2.executors.position_executor.data_types import (
 )
 
 
-class BackpackMarketMakerConfig(MarketMakingControllerConfigBase):
+class BackpackMarketMakerConfig(ExchangeProtectionConfig, MarketMakingControllerConfigBase):
     controller_name: str = "backpack_market_maker"
     connector_name: str = Field(default="backpack", json_schema_extra={
         "prompt": "Connector (backpack or backpack_perpetual): ", "prompt_on_new": True})
@@ -47,10 +49,11 @@ class BackpackMarketMakerConfig(MarketMakingControllerConfigBase):
         return barriers.model_copy(update={"open_order_type": OrderType.LIMIT_MAKER})
 
 
-class BackpackMarketMaker(MarketMakingControllerBase):
+class BackpackMarketMaker(ExchangeProtectionControllerMixin, MarketMakingControllerBase):
     def __init__(self, config: BackpackMarketMakerConfig, *args, **kwargs):
         super().__init__(config, *args, **kwargs)
         self.config = config
+        self.start_exchange_protection()
 
     def get_executor_config(self, level_id: str, price: Decimal, amount: Decimal) -> Optional[PositionExecutorConfig]:
         side = self.get_trade_type_from_level_id(level_id)

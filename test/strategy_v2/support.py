@@ -85,6 +85,10 @@ class PerpStrategyOnEmulatorTestCase(IsolatedAsyncioWrapperTestCase):
         # StrategyV2Base.start asks the main application whether MQTT is on; without one it would build it from
         # conf/conf_client.yml, which each Hummingbot line writes in its own format (and refuses the other's).
         HummingbotApplication.main_application(client_config_map=ClientConfigAdapter(ClientConfigMap()))
+        await self.start_bot()
+
+    async def start_bot(self):
+        """The trade recorder, the strategy of `make_host` and the clock on `self.connector`, as a bot starts."""
         self.recorder = start_trade_recorder([self.connector], self.home / "trades.sqlite", type(self).__name__)
         self.host = self.make_host({self.connector.name: self.connector})
         self.clock = Clock(ClockMode.REALTIME, tick_size=self.tick_size)
