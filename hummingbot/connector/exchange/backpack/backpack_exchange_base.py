@@ -38,6 +38,7 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
     BackpackAPIUserStreamDataSource,
 )
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
+from hummingbot.connector.exchange.backpack.backpack_clock import BackpackClockMixin
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
@@ -60,8 +61,9 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin, BackpackOrderCancellationMixin,
-                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
+class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+                            BackpackOrderCancellationMixin, BackpackOrderPollingMixin, BackpackOrderStatusMixin,
+                            BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
