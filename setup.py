@@ -6,13 +6,15 @@ Nothing is installed into Hummingbot's package: the repo's ``hummingbot/connecto
 import hook serves them under Hummingbot's module names (README, design notes). Installing writes no
 file of Hummingbot's; uninstalling removes only ours.
 
-Supported Hummingbot releases: ``SUPPORTED_HUMMINGBOT_VERSIONS`` in hummingbot_backpack/__init__.py.
-Building in an environment that has another release installed stops with a message saying what to do.
+It declares no requirement on Hummingbot or its dependencies, and checks nothing about the environment it
+is installed into: installing it never adds, removes or changes a package (a requirement on Hummingbot made
+pip fetch and build a second Hummingbot in source checkouts and Docker images, where Hummingbot is compiled in
+place and has no dist-info, and upgrade its dependencies until it no longer started). Every Hummingbot release
+from 20251103 on is supported; one that was not tested gets one warning when Hummingbot starts
+(hummingbot_backpack/releases.py). Install it with `pip install --no-deps` in any case (README).
 """
-import ast
 import os
 import shutil
-import sys
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -22,41 +24,6 @@ SOURCE_ROOT = "hummingbot"  # the repo's folders in Hummingbot's layout
 INSTALL_ROOT = "hummingbot_backpack"  # where they are installed
 PTH_FILE = "hummingbot_backpack.pth"
 OTHER_ROOTS = ("backpack_emulator",)
-
-
-def _constant(name: str):
-    with open(os.path.join(HERE, INSTALL_ROOT, "__init__.py")) as handle:
-        for node in ast.parse(handle.read()).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
-                return ast.literal_eval(node.value)
-    raise SystemExit(f"{INSTALL_ROOT}/__init__.py defines no {name}")
-
-
-SUPPORTED_HUMMINGBOT_VERSIONS = _constant("SUPPORTED_HUMMINGBOT_VERSIONS")
-
-
-def hummingbot_requirement() -> str:
-    """``hummingbot>=first,<=last`` minus every release in between that is not supported."""
-    first, last = min(SUPPORTED_HUMMINGBOT_VERSIONS), max(SUPPORTED_HUMMINGBOT_VERSIONS)
-    between = _constant("UNSUPPORTED_RELEASES_BETWEEN")
-    return ",".join([f"hummingbot>={first}", f"<={last}"] + [f"!={v}" for v in between])
-
-
-def refuse_unsupported_hummingbot() -> None:
-    """Stop with a clear message when the environment we build in holds an unsupported Hummingbot."""
-    from importlib import metadata
-
-    try:
-        installed = metadata.version("hummingbot")
-    except metadata.PackageNotFoundError:
-        return  # isolated build or no Hummingbot yet: the requirement below decides
-    if installed.split(".dev")[0] in SUPPORTED_HUMMINGBOT_VERSIONS:
-        return
-    supported = " and ".join(SUPPORTED_HUMMINGBOT_VERSIONS)
-    raise SystemExit(
-        f"hummingbot-backpack supports Hummingbot {supported} only; this environment has hummingbot=={installed}.\n"
-        f"Install a supported release first (`make setup HB_LINE={SUPPORTED_HUMMINGBOT_VERSIONS[0]}` or "
-        f"`make setup HB_LINE={SUPPORTED_HUMMINGBOT_VERSIONS[-1]}` in a checkout), then install this plugin again.")
 
 
 def packages_and_dirs():
@@ -91,8 +58,6 @@ class BuildWithImportHook(build_py):
         return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH_FILE)]
 
 
-if "egg_info" not in sys.argv[1:2] and os.environ.get("HUMMINGBOT_BACKPACK_SKIP_VERSION_CHECK") != "1":
-    refuse_unsupported_hummingbot()
 PACKAGES, PACKAGE_DIR = packages_and_dirs()
 
 setup(
@@ -103,7 +68,7 @@ setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data={"": ["*.json", "*.yml"]},
-    install_requires=["pynacl>=1.5", hummingbot_requirement()],
+    install_requires=[],  # pynacl (signing) comes with Hummingbot's own dependencies (bip-utils)
     entry_points={"console_scripts": ["backpack-emulator=backpack_emulator.cli:main"]},
     cmdclass={"build_py": BuildWithImportHook},
 )
