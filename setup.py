@@ -13,8 +13,10 @@ place and has no dist-info, and upgrade its dependencies until it no longer star
 from 20251103 on is supported; one that was not tested gets one warning when Hummingbot starts
 (hummingbot_backpack/releases.py). Install it with `pip install --no-deps` in any case (README).
 """
+import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -47,15 +49,31 @@ def packages_and_dirs():
     return sorted(packages), package_dir
 
 
+def bot_files():
+    """(source, path in the built tree) of the scripts, controllers and example configs that
+    `python -m hummingbot_backpack.install_files` copies into a bot's folders (hummingbot_backpack/bot_files/)."""
+    path = os.path.join(HERE, INSTALL_ROOT, "install_files.py")
+    spec = importlib.util.spec_from_file_location("_install_files", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # standard library only; the installed copy may be another version
+    return [(os.path.join(HERE, relative), os.path.join(INSTALL_ROOT, module.BUNDLE, relative))
+            for relative in map(str, module.our_files(Path(HERE)))]
+
+
 class BuildWithImportHook(build_py):
-    """Also puts the .pth file at the top of the built tree, so it lands in site-packages (and in RECORD)."""
+    """Also puts the .pth file at the top of the built tree, so it lands in site-packages (and in RECORD), and the
+    bot files under hummingbot_backpack/bot_files/."""
 
     def run(self) -> None:
         super().run()
         shutil.copyfile(os.path.join(HERE, PTH_FILE), os.path.join(self.build_lib, PTH_FILE))
+        for source, built in bot_files():
+            os.makedirs(os.path.dirname(os.path.join(self.build_lib, built)), exist_ok=True)
+            shutil.copyfile(source, os.path.join(self.build_lib, built))
 
     def get_outputs(self, include_bytecode=1):
-        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH_FILE)]
+        extra = [PTH_FILE] + [built for _, built in bot_files()]
+        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, path) for path in extra]
 
 
 PACKAGES, PACKAGE_DIR = packages_and_dirs()

@@ -70,7 +70,7 @@ if [ "${installed%%.dev*}" != "$LINE" ]; then
 fi
 
 # The plugin: reinstall only when one of its files changed (or it went missing).
-src_sum=$( (find hummingbot hummingbot_backpack backpack_emulator -type f \( -name '*.py' -o -name '*.json' -o -name '*.yml' \) 2>/dev/null | sort | xargs -r sha1sum; sha1sum setup.py hummingbot_backpack.pth) | sha1sum | cut -d' ' -f1)
+src_sum=$( (find hummingbot hummingbot_backpack backpack_emulator scripts controllers conf/controllers conf/scripts -type f \( -name '*.py' -o -name '*.json' -o -name '*.yml' \) 2>/dev/null | sort | xargs -r sha1sum; sha1sum setup.py hummingbot_backpack.pth) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$STAMPS/plugin.sum" 2>/dev/null)" != "$src_sum" ] || ! "$VPY" -m pip show -q hummingbot-backpack >/dev/null 2>&1; then
   echo "[setup] installing the hummingbot-backpack plugin (non-editable)"
   rm -rf build ./*.egg-info
