@@ -82,7 +82,7 @@ setup(
     name="hummingbot-backpack",
     version="0.2.0",
     description="Backpack Exchange spot and perpetual connectors for Hummingbot, with a local exchange emulator",
-    python_requires=">=3.12,<3.13",
+    python_requires=">=3.12",  # no upper bound: an image with a newer Python is never refused
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data={"": ["*.json", "*.yml"]},

@@ -77,14 +77,16 @@ def test_hummingbot_quickstart_runs_the_auth_test_from_the_checkout(checkout, em
     assert stored.returncode == 0, stored.stderr
     assert (checkout.root / "conf" / "connectors" / "backpack.yml").is_file()
 
+    # Started as the image starts it (docker/compose.yml, hummingbot-api): the quickstart without arguments,
+    # the password, headless mode and the script from the environment.
     if V2_ONLY:
         (checkout.root / "conf" / "scripts" / "backpack_auth_test.yml").write_text(
             "script_file_name: backpack_auth_test.py\n")
-        start = ["--v2", "backpack_auth_test.yml"]
+        env["SCRIPT_CONFIG"] = "backpack_auth_test.yml"
     else:
-        start = ["-f", "backpack_auth_test.py"]
-    result = in_checkout(checkout, ["bin/hummingbot_quickstart.py", "-p", PASSWORD, *start, "--headless"], env,
-                         timeout=90)
+        env["CONFIG_FILE_NAME"] = "backpack_auth_test.py"
+    env.update(CONFIG_PASSWORD=PASSWORD, HEADLESS_MODE="true")
+    result = in_checkout(checkout, ["bin/hummingbot_quickstart.py"], env, timeout=90)
     lines = messages(result.stdout + result.stderr)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert "  USDC: total=10000.0000, available=10000.0000" in lines
