@@ -234,6 +234,51 @@ async def set_position_mode(connector, mode: PositionMode) -> Dict[str, str]:
     return {"status": "success", "position_mode": connector.position_mode.value}
 
 
+class TradingInterface:
+    """services/trading_service.py `AccountTradingInterface`: the `strategy` of executors the API runs in its own
+    process. Its time is set by the executor service's control loop (`update_timestamp`, every second); orders
+    go straight to the account's connectors."""
+
+    def __init__(self, connectors: Dict[str, Any]):
+        self._connectors = connectors
+        self.markets: Dict[str, set] = {}
+        self._current_timestamp = time.time()
+
+    @property
+    def connectors(self) -> Dict[str, Any]:
+        return self._connectors
+
+    @property
+    def current_timestamp(self) -> float:
+        return self._current_timestamp
+
+    def update_timestamp(self) -> None:
+        self._current_timestamp = time.time()
+
+    def buy(self, connector_name, trading_pair, amount, order_type, price=Decimal("NaN"),
+            position_action=PositionAction.NIL) -> str:
+        return self._connectors[connector_name].buy(trading_pair=trading_pair, amount=amount, order_type=order_type,
+                                                    price=price, position_action=position_action)
+
+    def sell(self, connector_name, trading_pair, amount, order_type, price=Decimal("NaN"),
+             position_action=PositionAction.NIL) -> str:
+        return self._connectors[connector_name].sell(trading_pair=trading_pair, amount=amount, order_type=order_type,
+                                                     price=price, position_action=position_action)
+
+    def cancel(self, connector_name, trading_pair, order_id) -> str:
+        return self._connectors[connector_name].cancel(trading_pair=trading_pair, client_order_id=order_id)
+
+    def get_active_orders(self, connector_name) -> List[InFlightOrder]:
+        return list(self._connectors[connector_name].in_flight_orders.values())
+
+
+async def executor_control_loop(interface: TradingInterface, update_interval: float = 1.0) -> None:
+    """services/executor_service.py `_control_loop`: the interface's time, every `update_interval` seconds."""
+    while True:
+        interface.update_timestamp()
+        await asyncio.sleep(update_interval)
+
+
 def create_rate_source(source_class: type):
     """routers/rate_oracle.py `create_rate_source`: the constructor's signature read with `inspect`; every
     parameter without a default gets "" for str, {} / [] for dicts / lists, else None."""
