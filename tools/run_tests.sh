@@ -20,28 +20,27 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do lines+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#lines[@]} -gt 0 ] || lines=(20251103)
 status=0
-for line in "${lines[@]}"; do
+# `run_line LINE [PYTEST_ARGS...]`: set the line up, run pytest with its venv, print the time; status=1 on failure.
+run_line() {
+  local line=$1 start rc venv=.venv; shift
   start=$(date +%s)
-  bash tools/setup.sh "$line" || { status=1; continue; }
-  venv=.venv; [ "$line" = 20251103 ] || venv=.venv-$line
+  bash tools/setup.sh "$line" || { status=1; return; }
+  [ "$line" = 20251103 ] || venv=.venv-$line
+  echo "[test] Hummingbot $line: $venv/bin/python -m pytest $*"
+  HB_LINE=$line "$venv/bin/python" -m pytest "$@"
+  rc=$?
+  [ $rc -eq 0 ] || status=1
+  echo "[test] Hummingbot $line: exit $rc after $(( $(date +%s) - start )) s (setup included)"
+}
+for line in "${lines[@]}"; do
   args=("$@")
   if [ "$line" != 20251103 ] && [ ${#args[@]} -eq 0 ]; then
     for suite in $CURRENT_LINE_SUITES; do [ -d "$suite" ] && args+=("$suite"); done
   fi
-  echo "[test] Hummingbot $line: $venv/bin/python -m pytest ${args[*]}"
-  HB_LINE=$line "$venv/bin/python" -m pytest "${args[@]}"
-  rc=$?
-  [ $rc -eq 0 ] || status=1
-  echo "[test] Hummingbot $line: exit $rc after $(( $(date +%s) - start )) s (setup included)"
+  run_line "$line" "${args[@]}"
 done
+read -r -a smoke_suites <<< "$SMOKE_SUITES"
 for line in $SMOKE_LINES; do
-  start=$(date +%s)
-  bash tools/setup.sh "$line" || { status=1; continue; }
-  read -r -a suites <<< "$SMOKE_SUITES"
-  echo "[test] Hummingbot $line (install, registry, headless auth, checkout layout): .venv-$line/bin/python -m pytest ${suites[*]}"
-  HB_LINE=$line ".venv-$line/bin/python" -m pytest "${suites[@]}"
-  rc=$?
-  [ $rc -eq 0 ] || status=1
-  echo "[test] Hummingbot $line: exit $rc after $(( $(date +%s) - start )) s (setup included)"
+  run_line "$line" "${smoke_suites[@]}"  # install, registry, headless auth, checkout layout
 done
 exit $status
