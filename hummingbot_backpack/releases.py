@@ -25,6 +25,7 @@ KNOWN_RELEASES: Tuple[str, ...] = (
 # the `hummingbot/VERSION` their package ships: a checkout or image showing that text is the same code line.
 TESTED_RELEASES: Dict[str, str] = {
     "20251103": "dev-2.11.0",
+    "20260302": "dev-2.13.0",
     "20260922": "dev-2.18.0",
 }
 

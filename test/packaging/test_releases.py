@@ -1,5 +1,6 @@
 """Which Hummingbot runs, read from its dist-info or, in a source checkout, `hummingbot/VERSION`; one warning for
 a Hummingbot we did not test, none for one we did (hummingbot_backpack/releases.py, issue 24 item 1)."""
+import json
 import logging
 import os
 import subprocess
@@ -67,3 +68,18 @@ class UntestedWarningTest(unittest.TestCase):
                 self.assertIsNotNone(releases.warn_once_if_untested())
                 self.assertIsNone(releases.warn_once_if_untested())
         self.assertEqual(1, len(logged.records))
+
+
+class TestedReleasesTest(unittest.TestCase):
+    def test_every_release_called_tested_passed_make_compat_with_that_version_file(self):
+        results = json.loads((ROOT / "tools" / "compat_results.json").read_text())
+        for release, version_text in releases.TESTED_RELEASES.items():
+            entry = results[release]
+            self.assertEqual(version_text, entry["version_file"], release)
+            for group in ("setup", "install", "registry", "e2e"):
+                self.assertEqual("pass", entry[group]["outcome"], f"{release} {group}")
+
+    def test_the_known_releases_start_at_the_first_supported_one_in_order(self):
+        self.assertEqual(releases.FIRST_RELEASE, releases.KNOWN_RELEASES[0])
+        self.assertEqual(sorted(set(releases.KNOWN_RELEASES)), list(releases.KNOWN_RELEASES))
+        self.assertLessEqual(set(releases.TESTED_RELEASES), set(releases.KNOWN_RELEASES))
