@@ -26,6 +26,7 @@ KNOWN_RELEASES: Tuple[str, ...] = (
 TESTED_RELEASES: Dict[str, str] = {
     "20251103": "dev-2.11.0",
     "20260302": "dev-2.13.0",
+    "20260729": "2.16.0",
     "20260922": "dev-2.18.0",
 }
 
