@@ -45,8 +45,9 @@ def collateral(ex: Exchange, account: str) -> Dict[str, Any]:
 
 
 def account_info(ex: Exchange, account: str) -> Dict[str, Any]:
-    limit_orders = sum(1 for o in ex.open_orders.values() if o.account == account)
-    return ex.settings[account].rest_json(limit_orders)
+    mine = [o for o in ex.open_orders.values() if o.account == account]
+    triggers = sum(1 for o in mine if o.status == "TriggerPending")
+    return ex.settings[account].rest_json(len(mine) - triggers, triggers)
 
 
 def update_account(ex: Exchange, account: str, body: Any) -> None:
@@ -83,12 +84,15 @@ def open_orders(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[D
     return [o.rest_json() for o in orders]
 
 
-def order_history(ex: Exchange, account: str, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
+def order_history(ex: Exchange, account: str, params: Mapping[str, Any], lag_ms: int = 0) -> List[Dict[str, Any]]:
+    """Orders, newest or oldest first; with `lag_ms` (a fault) without those created that recently."""
     symbol, order_id = params.get("symbol"), params.get("orderId")
     types = market_types(params)
+    newest_ms = ex.clock.now_ms() - lag_ms if lag_ms > 0 else None
     orders = [o for o in ex.order_history.get(account, ())
               if (symbol is None or o.symbol == symbol) and (order_id is None or o.id == str(order_id))
-              and (types is None or ex.markets[o.symbol].market_type in types)]
+              and (types is None or ex.markets[o.symbol].market_type in types)
+              and (newest_ms is None or o.created_ms <= newest_ms)]
     if sort_direction(params, ex.history_default_sort) == "Desc":
         orders.reverse()
     return [o.history_json() for o in page(orders, params)]

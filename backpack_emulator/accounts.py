@@ -26,7 +26,7 @@ class AccountSettings:
             return self.futures_maker_bps if maker else self.futures_taker_bps
         return self.spot_maker_bps if maker else self.spot_taker_bps
 
-    def rest_json(self, limit_orders: int) -> Dict[str, Any]:
+    def rest_json(self, limit_orders: int, trigger_orders: int = 0) -> Dict[str, Any]:
         return {
             "autoBorrowSettlements": self.auto_borrow_settlements,
             "autoLend": self.auto_lend,
@@ -41,5 +41,5 @@ class AccountSettings:
             "positionLimit": "1000000",
             "spotMakerFee": fmt(self.spot_maker_bps),
             "spotTakerFee": fmt(self.spot_taker_bps),
-            "triggerOrders": 0,
+            "triggerOrders": trigger_orders,
         }

@@ -4,10 +4,12 @@ from typing import Any, Dict
 
 from aiohttp import web
 
-from backpack_emulator import account_views
+from backpack_emulator import account_views, public_views
+from backpack_emulator.accounts import AccountSettings
 from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import ApiError
 from backpack_emulator.faults import CANCEL_PATHS, LATE_ANSWERS
+from backpack_emulator.fee_tiers import apply_fee_tier, fee_tier_json
 from backpack_emulator.responses import json_response
 from backpack_emulator.server_context import ServerContext
 
@@ -23,6 +25,7 @@ class AdminApi:
         router.add_get("/_admin/requests", self.requests)
         router.add_get("/_admin/refusals", self.refusals)
         router.add_delete("/_admin/requests", self.clear_requests)
+        router.add_post("/_admin/markets", self.set_market_state)
         router.add_get("/_admin/faults", self.get_faults)
         router.add_post("/_admin/faults", self.set_fault)
         router.add_delete("/_admin/faults", self.clear_faults)
@@ -37,7 +40,11 @@ class AdminApi:
             return _bad("expected \"autoLend\": bool, \"lend\" / \"borrow\": {asset: amount}")
         ex = self.server.exchange
         try:
+            if body.get("fees") is not None:  # checked first: a bad tier changes nothing
+                apply_fee_tier(AccountSettings(user_id=0), body["fees"])
             self.server.add_account(api_key, balances)
+            if body.get("fees") is not None:
+                apply_fee_tier(ex.settings[api_key], body["fees"])
             for side, amounts in (("Borrow", borrow), ("Lend", lend)):
                 for asset, amount in amounts.items():
                     ex.lending.execute(api_key, {"side": side, "symbol": asset, "quantity": str(amount)})
@@ -48,7 +55,21 @@ class AdminApi:
             return _bad(str(error))
         except ApiError as error:
             return _bad(error.message)
-        return json_response({"apiKey": api_key, "balances": account_views.capital(self.server.exchange, api_key)})
+        return json_response({"apiKey": api_key, "balances": account_views.capital(ex, api_key),
+                              "fees": fee_tier_json(ex.settings[api_key])})
+
+    async def set_market_state(self, request: web.Request) -> web.Response:
+        """Body: {"symbol": "SOL_USDC", "orderBookState": "PostOnly"} (market_states.py says what each allows)."""
+        body = await _json(request)
+        ex = self.server.exchange
+        market = ex.markets.get(body.get("symbol")) if isinstance(body.get("symbol"), str) else None
+        if market is None:
+            return _bad("unknown symbol")
+        try:
+            ex.market_states.set(market.symbol, body.get("orderBookState"))
+        except ValueError as error:
+            return _bad(str(error))
+        return json_response(public_views.market(ex, market.symbol))
 
     async def state(self, request: web.Request) -> web.Response:
         ex = self.server.exchange
@@ -91,7 +112,7 @@ class AdminApi:
 
     async def set_fault(self, request: web.Request) -> web.Response:
         """Body: {"action": ..., ...}; actions: fail, no_content, delay, hang_order_creates, late_order_creates,
-        accept_cancels, private_ws, drop_ws, skip_depth, clock_offset, clear."""
+        accept_cancels, private_ws, drop_private, order_history_lag, drop_ws, skip_depth, clock_offset, clear."""
         body = await _json(request)
         faults, action = self.server.faults, body.get("action")
         extra: Dict[str, Any] = {}
@@ -118,12 +139,20 @@ class AdminApi:
                 if path not in CANCEL_PATHS:
                     return _bad(f"path must be one of {', '.join(CANCEL_PATHS)}")
                 faults.accepted_cancels[path] = int(body.get("count", 1))
-                faults.accepted_cancel_delay_s = float(body.get("after", 0.5))
+                after = body.get("after", 0.5)  # null: accepted, never executed
+                faults.accepted_cancel_delay_s = None if after is None else float(after)
             elif action == "private_ws":
                 mode = body.get("mode")
                 if mode not in ("duplicate", "reorder", None):
                     return _bad("mode must be duplicate, reorder or null")
                 faults.private_ws_mode, faults.private_ws_remaining = mode, int(body.get("count", 1))
+            elif action == "drop_private":
+                events = body.get("events")
+                if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+                    return _bad("events must be a list of event types")
+                faults.drop_private_events(int(body.get("count", 1)), body.get("account"), events, body.get("symbol"))
+            elif action == "order_history_lag":
+                faults.order_history_lag_s = float(body["seconds"])
             elif action == "drop_ws":
                 scope = body.get("scope", "all")
                 if scope not in ("all", "public", "private"):

@@ -42,6 +42,15 @@ class AdminClient:
                 body[key] = value
         return await self._call("POST", "/accounts", body)
 
+    async def set_fee_tier(self, api_key: str, **fees: str) -> Dict[str, str]:
+        """Sets the account's fee tier in basis points, e.g. ``spotMakerFee="-1", futuresTakerFee="3"`` (the
+        fields of ``GET /api/v1/account``; a negative maker fee is a rebate). Returns the account's four rates."""
+        return (await self._call("POST", "/accounts", {"apiKey": api_key, "balances": {}, "fees": fees}))["fees"]
+
+    async def set_market_state(self, symbol: str, state: str) -> Dict[str, Any]:
+        """Sets a market's ``orderBookState`` (Open, PostOnly, LimitOnly, CancelOnly, Closed); returns the market."""
+        return await self._call("POST", "/markets", {"symbol": symbol, "orderBookState": state})
+
     async def state(self, api_key: Optional[str] = None) -> Dict[str, Any]:
         return await self._call("GET", "/state", params={"apiKey": api_key} if api_key else None)
 
@@ -95,15 +104,27 @@ class AdminClient:
         return await self._call("POST", "/faults", {"action": "late_order_creates", "after": after, "count": count,
                                                     "answer": answer})
 
-    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1, after: float = 0.5) -> Dict[str, Any]:
+    async def accept_cancels(self, path: str = "/api/v1/order", count: int = 1,
+                             after: Optional[float] = 0.5) -> Dict[str, Any]:
         """Answer the next ``count`` cancels on ``path`` (``/api/v1/order`` or ``/api/v1/orders``) with 202 and no
-        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later."""
+        body ("accepted, not yet executed"); the cancel is executed ``after`` seconds later (None: never)."""
         return await self._call("POST", "/faults", {"action": "accept_cancels", "path": path, "count": count,
                                                     "after": after})
 
     async def private_ws_fault(self, mode: Optional[str], count: int = 1) -> Dict[str, Any]:
         """``duplicate`` or ``reorder`` the next ``count`` private WS events (None switches off)."""
         return await self._call("POST", "/faults", {"action": "private_ws", "mode": mode, "count": count})
+
+    async def drop_private_events(self, count: int = 1, account: Optional[str] = None,
+                                  events: Optional[List[str]] = None, symbol: Optional[str] = None) -> Dict[str, Any]:
+        """Do not deliver the next ``count`` private events of ``account`` (any account when None) whose type
+        (``e``, e.g. ``orderFill``) is in ``events`` (any when None), of ``symbol`` (any when None)."""
+        return await self._call("POST", "/faults", {"action": "drop_private", "count": count, "account": account,
+                                                    "events": events, "symbol": symbol})
+
+    async def order_history_lag(self, seconds: float) -> Dict[str, Any]:
+        """Order history leaves out the orders created less than ``seconds`` ago (0 switches it off)."""
+        return await self._call("POST", "/faults", {"action": "order_history_lag", "seconds": seconds})
 
     async def drop_ws(self, scope: str = "all") -> int:
         """Close WS connections: ``all``, ``public`` (no private stream) or ``private``; returns how many."""

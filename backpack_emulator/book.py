@@ -9,8 +9,10 @@ from collections import deque
 from decimal import Decimal
 from typing import Deque, Dict, Iterator, List, Optional, Set, Tuple
 
-from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.decimals import ZERO
+from backpack_emulator.markets import Market
 from backpack_emulator.orders import Order
+from backpack_emulator.wire_scale import fixed, places
 
 Level = Tuple[Decimal, Decimal]
 
@@ -63,8 +65,11 @@ class BookSide:
 
 
 class OrderBook:
-    def __init__(self, symbol: str) -> None:
+    def __init__(self, symbol: str, market: Optional[Market] = None) -> None:
         self.symbol = symbol
+        # Levels travel at the market's scales, as live sends them ("117357.0", "0.00000"): wire_scale.py.
+        self._price_places = places(market.tick_size) if market is not None else None
+        self._quantity_places = places(market.step_size) if market is not None else None
         self.bids = BookSide(True)
         self.asks = BookSide(False)
         self.update_id = 0
@@ -105,12 +110,16 @@ class OrderBook:
         return ((bid, self.bids.level_quantity(bid)) if bid is not None else None,
                 (ask, self.asks.level_quantity(ask)) if ask is not None else None)
 
+    def level_json(self, price: Decimal, quantity: Decimal) -> List[str]:
+        """One ``[price, quantity]`` level of a depth snapshot or diff."""
+        return [fixed(price, self._price_places), fixed(quantity, self._quantity_places)]
+
     def flush_depth(self) -> Optional[Tuple[int, int, List[List[str]], List[List[str]]]]:
         """(U, u, asks, bids) of the levels changed since the last flush, or None if none changed."""
         if not self._touched_bids and not self._touched_asks:
             return None
-        asks = [[fmt(p), fmt(self.asks.level_quantity(p))] for p in sorted(self._touched_asks)]
-        bids = [[fmt(p), fmt(self.bids.level_quantity(p))] for p in sorted(self._touched_bids)]
+        asks = [self.level_json(p, self.asks.level_quantity(p)) for p in sorted(self._touched_asks)]
+        bids = [self.level_json(p, self.bids.level_quantity(p)) for p in sorted(self._touched_bids)]
         self._touched_bids.clear()
         self._touched_asks.clear()
         self.update_id += 1 + self.skip_pending

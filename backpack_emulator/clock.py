@@ -1,4 +1,7 @@
-"""The emulator's clock: wall time plus a fault-injectable offset, and Backpack's time formats."""
+"""The emulator's clock: wall time plus a fault-injectable offset, and Backpack's time formats.
+
+`advanced_ms` is time a test harness moved forward (test/reliability/real_timings.py: virtual time the
+connectors are ticked with), kept apart from the fault offset, which clearing the faults resets."""
 import time
 from datetime import datetime, timezone
 
@@ -6,12 +9,13 @@ from datetime import datetime, timezone
 class Clock:
     def __init__(self, offset_ms: int = 0) -> None:
         self.offset_ms = offset_ms
+        self.advanced_ms = 0
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000 + self.offset_ms
+        return time.time_ns() // 1_000_000 + self.offset_ms + self.advanced_ms
 
     def now_us(self) -> int:
-        return time.time_ns() // 1_000 + self.offset_ms * 1000
+        return time.time_ns() // 1_000 + (self.offset_ms + self.advanced_ms) * 1000
 
 
 def iso_ms(ms: int) -> str:

@@ -1,14 +1,17 @@
 """Backpack error responses: ``{"code": <ApiErrorCode>, "message": <text>}`` with an HTTP status."""
-from typing import Dict
+from typing import Dict, Optional
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, plain: bool = False) -> None:
+    def __init__(self, status: int, code: str, message: str, plain: bool = False,
+                 malformed: Optional[bool] = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
-        self.plain = plain  # a request the typed decoder refused: answered as text/plain, not JSON
+        self.plain = plain  # answered as text/plain, not JSON
+        # A request the typed decoder refused (listed in the request log's refusals); by default the plain ones.
+        self.malformed = plain if malformed is None else malformed
 
     def body(self) -> Dict[str, str]:
         return {"code": self.code, "message": self.message}
@@ -26,3 +29,9 @@ INVALID_SIGNATURE_MESSAGE = "Invalid signature"
 EXPIRED_MESSAGE = "Request has expired"
 POST_ONLY_CROSS_MESSAGE = "Order would immediately match and take liquidity"
 UNKNOWN_ERROR_MESSAGE = "Unknown error, please check your request or try again later."
+
+
+def expired() -> ApiError:
+    """A request past X-Timestamp + X-Window: live answers 401 with the plain-text body `Request has expired`
+    (an issue log of a live client: "Response code 401 (Unauthorized) Request has expired")."""
+    return ApiError(401, "", EXPIRED_MESSAGE, plain=True, malformed=False)

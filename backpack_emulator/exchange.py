@@ -9,21 +9,27 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
+from backpack_emulator import funding_clock
 from backpack_emulator.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountSettings
 from backpack_emulator.book import OrderBook
 from backpack_emulator.clock import Clock
-from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.decimals import fmt
 from backpack_emulator.errors import POST_ONLY_CROSS_MESSAGE, ApiError, bad_request, not_found
 from backpack_emulator.events import EventSink, NullSink
 from backpack_emulator.klines import KlineStore
 from backpack_emulator.lending import Lending
 from backpack_emulator.ledger import Ledger
+from backpack_emulator.market_states import POST_ONLY_MODE, MarketStates
 from backpack_emulator.markets import DEFAULT_MARKETS, FUNDING_INTERVAL_MS, Market, find_market
 from backpack_emulator.matching import BUDGET_SPENT, fillable_quantity, fillable_quote, match, would_take
 from backpack_emulator.order_request import build_order
 from backpack_emulator.orders import Order
 from backpack_emulator.perps import Position, reducible
+from backpack_emulator.quote_estimate import market_order_quote
 from backpack_emulator.settlement import Settlement
+from backpack_emulator.slippage import stop_reason, worst_price
+from backpack_emulator.triggers import PENDING, TriggerEngine
+from backpack_emulator.wire_scale import price_text, quantity_text
 
 DEPTH_AGGREGATIONS = ("200ms", "600ms", "1000ms")  # depth.<aggregation>.<symbol> streams
 HISTORY_CAP = 100_000  # per account: orders and fills kept for the history endpoints
@@ -46,7 +52,7 @@ class Exchange:
         self.sink: EventSink = NullSink()
         self.ledger = Ledger()
         self.settings: Dict[str, AccountSettings] = {}
-        self.books: Dict[str, OrderBook] = {s: OrderBook(s) for s in self.markets}
+        self.books: Dict[str, OrderBook] = {s: OrderBook(s, m) for s, m in self.markets.items()}
         self.open_orders: Dict[str, Order] = {}
         self._by_client: Dict[Tuple[str, int], Order] = {}
         self.order_history: Dict[str, Deque[Order]] = defaultdict(lambda: deque(maxlen=HISTORY_CAP))
@@ -73,6 +79,8 @@ class Exchange:
         self._user_seq = 0
         self.settlement = Settlement(self)
         self.lending = Lending(self)
+        self.triggers = TriggerEngine(self)
+        self.market_states = MarketStates()  # orderBookState per market, set through the admin API
         for internal in (FEE_ACCOUNT, INSURANCE_ACCOUNT):
             self.add_account(internal, {})
 
@@ -103,28 +111,41 @@ class Exchange:
         return market
 
     # ----- order entry
+    def next_order_id(self) -> Tuple[str, int]:
+        self._order_seq += 1
+        return str(11_000_000_000 + self._order_seq), self._order_seq
+
     def execute_order(self, account: str, payload: Any) -> Order:
         market = self.market(payload.get("symbol") if isinstance(payload, dict) else None)
-        self._order_seq += 1
-        order = build_order(payload, market, account, str(11_000_000_000 + self._order_seq), self.clock.now_ms())
-        order.seq = self._order_seq
+        order_id, seq = self.next_order_id()
+        order = build_order(payload, market, account, order_id, self.clock.now_ms())
+        order.seq = seq
+        self.market_states.check_new_order(order)
         if order.client_id is not None and (account, order.client_id) in self._by_client:
             raise ApiError(400, "INVALID_ORDER", f"Order with client ID already exists: {order.client_id}")
+        if order.trigger is not None:
+            return self.triggers.place(order)  # waits for its price (triggers.py)
+        self.admit(order, market)
+        return order
+
+    def admit(self, order: Order, market: Market) -> None:
+        """Funds or margin for the order, then matching (a triggered order comes here when its price is reached)."""
         book = self.books[market.symbol]
+        order.slippage_limit = worst_price(order, market, book)
         if order.post_only and would_take(book, order):
             raise ApiError(400, "INVALID_ORDER", POST_ONLY_CROSS_MESSAGE)
+        order.quote_estimate = market_order_quote(book, order, market)
         try:
             if market.is_perp:
                 # The generator's own traders hold collateral no order can exhaust; their margin check would
                 # walk all of their open orders (~20 per market) for every quote: quadratic in the markets.
-                if account not in self.unrecorded_accounts:
+                if order.account not in self.unrecorded_accounts:
                     self.settlement.check_margin(order, market, book)
             else:
                 self.settlement.reserve(order, market, book)
             self._run(order, market, book)
         finally:
             self.lending.sweep()  # Auto Lend lends what the order freed, brought in or redeemed
-        return order
 
     def execute_batch(self, account: str, payloads: Any) -> List[Dict[str, Any]]:
         if not isinstance(payloads, list) or not payloads:
@@ -138,7 +159,7 @@ class Exchange:
         return results
 
     def _run(self, order: Order, market: Market, book: OrderBook) -> None:
-        if order.account not in self.unrecorded_accounts:
+        if order.account not in self.unrecorded_accounts and order.triggered_ms is None:  # triggers: at placement
             self.order_history[order.account].append(order)
         self._emit_order(order, "orderAccepted")
         cap = self._cap_fn(market)
@@ -146,6 +167,8 @@ class Exchange:
             # Flat, or on the order's own side: nothing to reduce. (A GTC limit rests and expires the same way
             # when it would trade.)
             self._expire(order, "ReduceOnlyNotReduced")
+        elif self.market_states.takes_in_post_only_mode(order, book):
+            self._expire(order, POST_ONLY_MODE)
         elif order.time_in_force == "FOK" and not self._fills_completely(book, order, cap(order)):
             self._expire(order, "FillOrKill")
         else:
@@ -155,6 +178,7 @@ class Exchange:
             reason = match(book, order, market.step_size, budget, cap, self._on_fill, self._cancel_by_engine)
             self._after_match(order, market, book, reason)
         self._publish_book(book)
+        self.triggers.check(market.symbol)  # the last price may have reached pending triggers
 
     def _after_match(self, order: Order, market: Market, book: OrderBook, reason: Optional[str]) -> None:
         if self._complete(order, market, reason):
@@ -168,7 +192,8 @@ class Exchange:
         elif reason == BUDGET_SPENT:  # a market buy whose reserved quote ran out
             self._expire(order, "InsufficientFunds")
         else:
-            self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit" else "InsufficientLiquidity"))
+            self._expire(order, reason or ("ImmediateOrCancel" if order.order_type == "Limit"
+                                           else stop_reason(order.is_bid, order.slippage_limit, book)))
 
     @staticmethod
     def _may_rest(order: Order) -> bool:
@@ -216,7 +241,7 @@ class Exchange:
             fee, fee_asset = fees[is_maker]
             self._record_fill(order, is_maker, trade_id, quantity, price, fee, fee_asset, now_ms)
             self._emit_order(order, "orderFill", {
-                "t": trade_id, "l": fmt(quantity), "L": fmt(price), "m": is_maker,
+                "t": trade_id, "l": quantity_text(market, quantity), "L": price_text(market, price), "m": is_maker,
                 "n": fmt(fee), "N": fee_asset})
         self._record_public_trade(market.symbol, maker, taker, trade_id, quantity, price, now_ms, now_us)
         if maker.status == "Filled":
@@ -243,9 +268,10 @@ class Exchange:
         self.klines.add_trade(symbol, price, quantity, now_ms)
         stream = f"trade.{symbol}"
         if self.sink.wants(stream):
-            self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": fmt(price),
-                                       "q": fmt(quantity), "b": buyer.id, "a": seller.id, "t": trade_id,
-                                       "T": now_us, "m": buyer_is_maker})
+            market = self.markets[symbol]
+            self.sink.publish(stream, {"e": "trade", "E": now_us, "s": symbol, "p": price_text(market, price),
+                                       "q": quantity_text(market, quantity), "b": buyer.id, "a": seller.id,
+                                       "t": trade_id, "T": now_us, "m": buyer_is_maker})
 
     # ----- cancels and order completion
     def cancel_order(self, account: str, symbol: Any, order_id: Optional[str], client_id: Optional[int]) -> Order:
@@ -260,7 +286,8 @@ class Exchange:
 
     def cancel_all(self, account: str, symbol: Any) -> List[Order]:
         market = self.market(symbol)
-        mine = [o for o in self.open_orders.values() if o.account == account and o.symbol == market.symbol]
+        mine = [o for o in self.open_orders.values()  # resting orders (pending triggers: triggers.cancel_all)
+                if o.account == account and o.symbol == market.symbol and o.status != PENDING]
         for order in sorted(mine, key=lambda o: o.seq):
             self._cancel(order, "orderCancelled")
         self._publish_book(self.books[market.symbol])
@@ -268,7 +295,8 @@ class Exchange:
         return mine
 
     def _cancel(self, order: Order, event: str, reason: Optional[str] = None) -> None:
-        self.books[order.symbol].remove(order)
+        if order.status != PENDING:  # a pending trigger order is not on the book
+            self.books[order.symbol].remove(order)
         order.status = "Expired" if reason else "Cancelled"
         order.expiry_reason = reason
         self._finish(order)
@@ -288,6 +316,7 @@ class Exchange:
         self.settlement.release(order)
         if self.open_orders.pop(order.id, None) is not None and order.client_id is not None:
             self._by_client.pop((order.account, order.client_id), None)
+        self.triggers.on_finished(order)  # an entry with take profit / stop loss gets its legs
 
     def find_open(self, account: str, symbol: str, order_id: Optional[str], client_id: Optional[int]) -> Optional[Order]:
         order = self.open_orders.get(order_id) if order_id is not None else self._by_client.get((account, client_id))
@@ -300,7 +329,7 @@ class Exchange:
         if self.sink.wants_private(order.account):
             now_us = self.clock.now_us()
             self.sink.publish_private(order.account, "account.orderUpdate", order.symbol,
-                                      order.ws_event(event, now_us, now_us, fill))
+                                      order.ws_event(event, now_us, now_us, fill, self.markets[order.symbol]))
 
     def emit_position(self, position: Position, event: Optional[str]) -> None:
         if self.sink.wants_private(position.account):
@@ -312,7 +341,7 @@ class Exchange:
         market = self.markets[position.symbol]
         now_us = self.clock.now_us()
         return position.ws_event(event, self.marks[position.symbol], self.settlement.imf(position.account, market),
-                                 market.mmf_base, now_us, now_us)
+                                 market.mmf_base, now_us, now_us, market)
 
     def open_positions(self, account: str) -> List[Position]:
         return [p for (owner, _), p in self.positions.items() if owner == account and p.net_quantity != 0]
@@ -330,13 +359,10 @@ class Exchange:
                 for stream in streams:
                     self.sink.publish(stream, data)
         if book.top_changed() and self.sink.wants(f"bookTicker.{symbol}"):
-            bid, ask = book.top()
-            now_us = self.clock.now_us()
-            self.sink.publish(f"bookTicker.{symbol}", {
-                "e": "bookTicker", "E": now_us, "s": symbol,
-                "a": fmt(ask[0]) if ask else None, "A": fmt(ask[1]) if ask else None,
-                "b": fmt(bid[0]) if bid else None, "B": fmt(bid[1]) if bid else None,
-                "u": book.ticker_id, "T": now_us})
+            (bid, ask), now_us = book.top(), self.clock.now_us()
+            (a, a_qty), (b, b_qty) = (book.level_json(*level) if level else (None, None) for level in (ask, bid))
+            self.sink.publish(f"bookTicker.{symbol}", {"e": "bookTicker", "E": now_us, "s": symbol, "a": a, "A": a_qty,
+                                                       "b": b, "B": b_qty, "u": book.ticker_id, "T": now_us})
 
     # ----- marks and funding
     def refresh_marks(self) -> None:
@@ -354,32 +380,16 @@ class Exchange:
             self.price_klines["Mark"].add_price(symbol, self.marks[symbol], now_ms)
             self.price_klines["Index"].add_price(symbol, self.indexes.get(symbol, self.marks[symbol]), now_ms)
 
+    # funding (funding_clock.py)
     def funding_rate(self, symbol: str) -> Decimal:
-        index = self.indexes[symbol]
-        premium = (self.marks[symbol] - index) / index if index else ZERO
-        rate = Decimal("0.0000125") + premium / 8
-        bound = Decimal("0.01")
-        return max(-bound, min(bound, rate)).quantize(Decimal("0.0000001"))
+        return funding_clock.funding_rate(self, symbol)
 
     def next_funding(self, symbol: str) -> int:
-        if symbol not in self.next_funding_ms:
-            now = self.clock.now_ms()
-            self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
-        return self.next_funding_ms[symbol]
+        return funding_clock.next_funding(self, symbol)
 
     def run_funding(self) -> int:
         """Pay funding on every market whose interval has ended; returns how many payments were made."""
-        now = self.clock.now_ms()
-        paid = 0
-        for symbol, market in self.markets.items():
-            if market.is_perp and now >= self.next_funding(symbol):
-                paid += self.settlement.pay_funding(symbol, self.funding_rate(symbol), self.next_funding_ms[symbol])
-                self.next_funding_ms[symbol] += self.funding_interval_ms
-                if self.next_funding_ms[symbol] <= now:  # caught up after a long pause
-                    self.next_funding_ms[symbol] = now - now % self.funding_interval_ms + self.funding_interval_ms
-        if paid:
-            self.lending.sweep()  # funding received or paid in cash: Auto Lend accounts lend or redeem it
-        return paid
+        return funding_clock.run_funding(self)
 
     def position(self, account: str, symbol: str) -> Position:
         key = (account, symbol)

@@ -1,7 +1,7 @@
 """Fault injection state, switchable at runtime through ``/_admin/faults``.
 
 Per-request faults (failures, delays, hanging order creates) are consulted by the REST middleware;
-private-WS faults (duplicate / reorder) by the WS hub. Dropping connections, skipping depth
+private-WS faults (duplicate / reorder, dropped events) by the WS hub; the order-history lag by its view. Dropping connections, skipping depth
 sequence numbers and shifting the clock act immediately (see admin.py).
 """
 from dataclasses import asdict, dataclass
@@ -33,6 +33,20 @@ class FailureRule:
 
 
 @dataclass
+class PrivateDropRule:
+    """The next `remaining` private events of an account (of the given event types and symbol, when set) are not
+    delivered to any of its connections: the gap a reconnect leaves."""
+    account: Optional[str]
+    events: Optional[Tuple[str, ...]]
+    symbol: Optional[str]
+    remaining: int
+
+    def matches(self, account: str, symbol: str, event: Optional[str]) -> bool:
+        return self.remaining > 0 and self.account in (None, account) and self.symbol in (None, symbol) and \
+            (self.events is None or event in self.events)
+
+
+@dataclass
 class DelayRule:
     path: str
     method: Optional[str]
@@ -50,6 +64,10 @@ class Faults:
         self.hang_seconds: Optional[float] = None  # None: hold until the server stops; else drop after that long
         self.private_ws_mode: Optional[str] = None  # "duplicate" | "reorder"
         self.private_ws_remaining = 0
+        self.private_drops: List[PrivateDropRule] = []
+        # Order history answers without the orders created less than this long ago (server clock): history is
+        # served apart from the matching engine and may lag it; fills and open orders do not lag here.
+        self.order_history_lag_s = 0.0
         # Late registration: the create is accepted, answered 503 (or never), and reaches the matching engine
         # `late_after_s` later, where a command whose signature window has ended is refused.
         self.late_order_creates = 0
@@ -57,9 +75,10 @@ class Faults:
         self.late_answer = "503"
         self.late_registered = 0
         self.late_refused = 0
-        # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later.
+        # Cancels answered 202 "accepted, not yet executed" (no body), executed `accepted_cancel_delay_s` later
+        # (None: never executed).
         self.accepted_cancels: Dict[str, int] = {}
-        self.accepted_cancel_delay_s = 0.5
+        self.accepted_cancel_delay_s: Optional[float] = 0.5
 
     def add_failure(self, path: str, status: int, count: int = 1, method: Optional[str] = None,
                     code: Optional[str] = None, message: Optional[str] = None) -> None:
@@ -101,6 +120,17 @@ class Faults:
             return True
         return False
 
+    def drop_private_events(self, count: int, account: Optional[str] = None, events: Optional[List[str]] = None,
+                            symbol: Optional[str] = None) -> None:
+        self.private_drops.append(PrivateDropRule(account, tuple(events) if events else None, symbol, int(count)))
+
+    def take_private_drop(self, account: str, symbol: str, event: Optional[str]) -> bool:
+        for rule in self.private_drops:
+            if rule.matches(account, symbol, event):
+                rule.remaining -= 1
+                return True
+        return False
+
     def take_private_ws_fault(self) -> Optional[str]:
         if self.private_ws_remaining <= 0:
             return None
@@ -116,4 +146,6 @@ class Faults:
                                      "refused": self.late_refused},
                 "acceptedCancels": {"remaining": dict(self.accepted_cancels),
                                     "delaySeconds": self.accepted_cancel_delay_s},
-                "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining}}
+                "privateWs": {"mode": self.private_ws_mode, "remaining": self.private_ws_remaining},
+                "privateDrops": [asdict(d) for d in self.private_drops if d.remaining > 0],
+                "orderHistoryLagSeconds": self.order_history_lag_s}

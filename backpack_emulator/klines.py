@@ -7,6 +7,7 @@ from typing import Any, Deque, Dict, Iterator, List, Optional, Set, Tuple
 
 from backpack_emulator.clock import iso_seconds
 from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.wire_scale import KLINE_PRICE_PLACES, KLINE_VOLUME_PLACES, fixed
 
 INTERVAL_SECONDS: Dict[str, int] = {
     "1s": 1, "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
@@ -60,9 +61,12 @@ class Candle:
                 "quoteVolume": fmt(self.quote_volume), "trades": str(self.trades)}
 
     def ws_json(self, symbol: str, event_us: int, closed: bool) -> Dict[str, Any]:
+        """Prices and volume at the stream's own scales ("3680.520000000", "62.2621000"), unlike REST rows."""
+        def price(value: Decimal) -> str:
+            return fixed(value, KLINE_PRICE_PLACES)
         return {"e": "kline", "E": event_us, "s": symbol, "t": iso_seconds(self.start),
-                "T": iso_seconds(self.end), "o": fmt(self.open), "c": fmt(self.close),
-                "h": fmt(self.high), "l": fmt(self.low), "v": fmt(self.volume),
+                "T": iso_seconds(self.end), "o": price(self.open), "c": price(self.close),
+                "h": price(self.high), "l": price(self.low), "v": fixed(self.volume, KLINE_VOLUME_PLACES),
                 "n": self.trades, "X": closed}
 
 

@@ -54,10 +54,14 @@ class MarketDataGenerator:
             self.step_market(market)
 
     def step_market(self, market: Market) -> None:
-        """One market's move: its fair price walks, the maker requotes, and now and then the taker trades."""
+        """One market's move: its fair price walks, the maker requotes, and now and then the taker trades (as
+        far as the market's state lets them: a closed market stands still)."""
+        states = self.exchange.market_states
+        if not states.can_quote(market.symbol):
+            return
         self._walk(market)
         self._requote(market)
-        if self.rng.random() < TAKER_PROBABILITY:
+        if self.rng.random() < TAKER_PROBABILITY and states.can_trade(market.symbol):
             self._take(market)
 
     def _walk(self, market: Market) -> None:

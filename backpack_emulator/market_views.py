@@ -18,8 +18,8 @@ def depth(ex: Exchange, params: Mapping[str, Any]) -> Dict[str, Any]:
     if limit not in DEPTH_LIMITS:
         raise bad_request(f"Invalid `limit`: expected one of {', '.join(map(str, DEPTH_LIMITS))}")
     book = ex.books[market.symbol]
-    return {"asks": [[fmt(p), fmt(q)] for p, q in book.asks.snapshot(limit)],
-            "bids": [[fmt(p), fmt(q)] for p, q in book.bids.snapshot(limit)],
+    return {"asks": [book.level_json(p, q) for p, q in book.asks.snapshot(limit)],
+            "bids": [book.level_json(p, q) for p, q in book.bids.snapshot(limit)],
             "lastUpdateId": str(book.update_id),
             "timestamp": ex.clock.now_us()}
 
@@ -56,8 +56,8 @@ def ticker_interval(params: Mapping[str, Any]) -> str:
 
 def trades(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     market = ex.market(params.get("symbol"))
-    newest_first = list(reversed(ex.public_trades[market.symbol]))
-    return list(reversed(page(newest_first, params)))
+    # Newest first, as live lists them (ccxt's recorded answer: ids 7558558, 7558557, ...).
+    return page(list(reversed(ex.public_trades[market.symbol])), params)
 
 
 def klines(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:

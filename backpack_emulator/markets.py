@@ -31,7 +31,7 @@ class Market:
     def min_price(self) -> Decimal:
         return self.tick_size
 
-    def to_json(self, funding_interval_ms: int = FUNDING_INTERVAL_MS) -> Dict[str, Any]:
+    def to_json(self, funding_interval_ms: int = FUNDING_INTERVAL_MS, book_state: str = "Open") -> Dict[str, Any]:
         perp = self.is_perp
         return {
             "symbol": self.symbol,
@@ -64,7 +64,7 @@ class Market:
             "fundingRateUpperBound": "100" if perp else None,
             "fundingRateLowerBound": "-100" if perp else None,
             "openInterestLimit": "4000000" if perp else "0",
-            "orderBookState": "Open",
+            "orderBookState": book_state,
             "createdAt": self.created_at,
             "visible": True,
             "positionLimitWeight": None,

@@ -14,10 +14,12 @@ BUDGET_SPENT = "BudgetSpent"  # a quote-sized order used up its quote quantity: 
 
 
 def crosses(order: Order, price: Decimal) -> bool:
-    """Would ``order`` trade against a resting order at ``price``?"""
-    if order.price is None:
+    """Would ``order`` trade against a resting order at ``price``? (A market order is limited only by its
+    slippage tolerance.)"""
+    limit = order.price if order.price is not None else order.slippage_limit
+    if limit is None:
         return True
-    return price <= order.price if order.is_bid else price >= order.price
+    return price <= limit if order.is_bid else price >= limit
 
 
 def would_take(book: OrderBook, order: Order) -> bool:

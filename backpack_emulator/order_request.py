@@ -7,13 +7,14 @@ from backpack_emulator.errors import ApiError, bad_request
 from backpack_emulator.markets import Market
 from backpack_emulator.orders import Order
 from backpack_emulator.params import is_ascii_digits
+from backpack_emulator.slippage import parse_tolerance
+from backpack_emulator.triggers import parse_legs, parse_trigger
 
 SIDES = ("Bid", "Ask")
 ORDER_TYPES = ("Limit", "Market")
 TIME_IN_FORCE = ("GTC", "IOC", "FOK")
 STP_MODES = ("RejectTaker", "RejectMaker", "RejectBoth", "Allow")
 MAX_CLIENT_ID = 2**32 - 1
-UNSUPPORTED = ("triggerPrice", "triggerQuantity", "takeProfitTriggerPrice", "stopLossTriggerPrice")
 
 
 def parse_bool(payload: Mapping[str, Any], key: str) -> Optional[bool]:
@@ -64,14 +65,13 @@ def _check_quantity(quantity: Decimal, market: Market) -> None:
 def build_order(payload: Any, market: Market, account: str, order_id: str, created_ms: int) -> Order:
     if not isinstance(payload, dict):
         raise bad_request("Invalid order payload: expected a JSON object")
-    for key in UNSUPPORTED:
-        if payload.get(key) is not None:
-            raise ApiError(400, "NOT_IMPLEMENTED", "Trigger and TP/SL orders are not supported by the emulator")
+    trigger = parse_trigger(payload, market)  # trigger orders are sized by triggerQuantity (triggers.py)
+    legs = parse_legs(payload, market)
     side = _enum(payload, "side", SIDES)
     order_type = _enum(payload, "orderType", ORDER_TYPES)
     time_in_force = _enum(payload, "timeInForce", TIME_IN_FORCE, "GTC")
     stp = _enum(payload, "selfTradePrevention", STP_MODES, "RejectTaker")
-    quantity = _positive(payload, "quantity")
+    quantity = _positive(payload, "quantity") if trigger is None else trigger.quantity
     quote_quantity = _positive(payload, "quoteQuantity")
     price = _positive(payload, "price")
     post_only = bool(parse_bool(payload, "postOnly"))
@@ -83,25 +83,29 @@ def build_order(payload: Any, market: Market, account: str, order_id: str, creat
     if parse_bool(payload, "autoBorrow"):
         raise ApiError(400, "NOT_IMPLEMENTED", "Borrowing by orders (autoBorrow) is not supported by the emulator")
     if order_type == "Limit":
-        if quantity is None or price is None:
+        if (quantity is None and trigger is None) or price is None:
             raise bad_request("Limit orders must specify a `price` and a `quantity`")
         if quote_quantity is not None:
             raise bad_request("`quoteQuantity` is only valid on market orders")
         if not is_multiple(price, market.tick_size):
             raise bad_request("Price decimal too long")
     else:
-        if (quantity is None) == (quote_quantity is None):
+        if trigger is None and (quantity is None) == (quote_quantity is None):
             raise bad_request("Market orders must specify a `quantity` or `quoteQuantity`")
         price = None
         post_only = False  # a market order never rests, whatever its time in force says
     if quantity is not None:
         _check_quantity(quantity, market)
-    return Order(id=order_id, account=account, symbol=market.symbol, side=side, order_type=order_type,
-                 time_in_force=time_in_force, quantity=quantity, price=price, quote_quantity=quote_quantity,
-                 client_id=client_id, post_only=post_only,
-                 reduce_only=reduce_only if market.is_perp else None,
-                 auto_lend_redeem=auto_lend_redeem and not market.is_perp,
-                 self_trade_prevention=stp, created_ms=created_ms)
+    tolerance, tolerance_type = parse_tolerance(payload, order_type)
+    order = Order(id=order_id, account=account, symbol=market.symbol, side=side, order_type=order_type,
+                  time_in_force=time_in_force, quantity=None if trigger else quantity, price=price,
+                  quote_quantity=quote_quantity, client_id=client_id, post_only=post_only,
+                  reduce_only=reduce_only if market.is_perp else None,
+                  auto_lend_redeem=auto_lend_redeem and not market.is_perp,
+                  self_trade_prevention=stp, created_ms=created_ms, slippage_tolerance=tolerance,
+                  slippage_tolerance_type=tolerance_type)
+    order.trigger, order.legs = trigger, legs or None
+    return order
 
 
 def order_selector(params: Dict[str, Any]) -> tuple:

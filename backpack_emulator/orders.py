@@ -1,10 +1,14 @@
-"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate."""
+"""The order record and its three wire shapes: REST Order, order-history item, WS orderUpdate (order_updates.py);
+trigger and take profit / stop loss fields from triggers.py's specs."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Optional
 
 from backpack_emulator.clock import iso_ms
 from backpack_emulator.decimals import ZERO, fmt
+from backpack_emulator.markets import Market
+from backpack_emulator.order_updates import order_update_json
+from backpack_emulator.wire_scale import fixed, places
 
 OPEN_STATUSES = ("New", "PartiallyFilled")
 UNBOUNDED = Decimal("1e18")  # working size of a market order given only as quoteQuantity
@@ -21,6 +25,7 @@ class Order:
     quantity: Optional[Decimal]
     price: Optional[Decimal] = None
     quote_quantity: Optional[Decimal] = None
+    quote_estimate: Optional[Decimal] = None  # a quantity-sized market order's expected cost (quote_estimate.py)
     client_id: Optional[int] = None
     post_only: bool = False
     reduce_only: Optional[bool] = None
@@ -32,6 +37,14 @@ class Order:
     executed_quote_quantity: Decimal = ZERO
     expiry_reason: Optional[str] = None
     reserved: Decimal = ZERO  # spot funds still locked for this order (quote for Bid, base for Ask)
+    slippage_tolerance: Optional[Decimal] = None  # market orders (slippage.py)
+    slippage_tolerance_type: Optional[str] = None
+    slippage_limit: Optional[Decimal] = None  # worst price a market order may trade at, set on arrival
+    trigger: Any = None  # triggers.TriggerSpec of a trigger order
+    legs: Any = None  # {"takeProfit"|"stopLoss": triggers.Leg}: attached TP/SL
+    legs_placed: bool = False
+    triggered_ms: Optional[int] = None
+    related_order_id: Optional[str] = None  # a TP/SL leg's entry order
     seq: int = field(default=0)  # arrival order, for price-time priority
 
     @property
@@ -57,33 +70,27 @@ class Order:
             "side": self.side,
             "orderType": self.order_type,
             "createdAt": self.created_ms,
-            "quantity": fmt(self.quantity) if self.quantity is not None else None,
+            # a pending trigger order: "0" (ccxt's recorded answer), its size is `triggerQuantity`
+            "quantity": fmt(self.quantity) if self.quantity is not None else ("0" if self.trigger else None),
             "executedQuantity": fmt(self.executed_quantity),
             "executedQuoteQuantity": fmt(self.executed_quote_quantity),
             "timeInForce": self.time_in_force,
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "reduceOnly": self.reduce_only,
-            "triggerPrice": None,
-            "triggerQuantity": None,
-            "triggerBy": None,
-            "triggeredAt": None,
-            "stopLossTriggerPrice": None,
-            "stopLossLimitPrice": None,
-            "stopLossTriggerBy": None,
-            "takeProfitTriggerPrice": None,
-            "takeProfitLimitPrice": None,
-            "takeProfitTriggerBy": None,
-            "relatedOrderId": None,
+            **self._trigger_fields(),
+            "triggeredAt": self.triggered_ms,
+            **self._leg_fields(),
+            "relatedOrderId": self.related_order_id,
             "strategyId": None,
         }
         if self.order_type == "Limit":
             body["price"] = fmt(self.price)
             body["postOnly"] = self.post_only
         else:
-            body["quoteQuantity"] = fmt(self.quote_quantity) if self.quote_quantity is not None else None
-            body["slippageTolerance"] = None
-            body["slippageToleranceType"] = None
+            body["quoteQuantity"] = fmt(self.reported_quote_quantity)
+            body["slippageTolerance"] = fmt(self.slippage_tolerance)
+            body["slippageToleranceType"] = self.slippage_tolerance_type
         return body
 
     def history_json(self) -> Dict[str, Any]:
@@ -98,54 +105,61 @@ class Order:
             "postOnly": self.post_only if self.order_type == "Limit" else None,
             "price": fmt(self.price) if self.price is not None else None,
             "quantity": fmt(self.quantity) if self.quantity is not None else None,
-            "quoteQuantity": fmt(self.quote_quantity) if self.quote_quantity is not None else None,
+            "quoteQuantity": fmt(self.reported_quote_quantity),
             "selfTradePrevention": self.self_trade_prevention,
             "status": self.status,
             "side": self.side,
             "symbol": self.symbol,
             "timeInForce": self.time_in_force,
-            "triggerBy": None,
-            "triggerPrice": None,
-            "triggerQuantity": None,
+            **self._trigger_fields(),
+            **self._leg_fields(),  # live history rows carry them, null when unset (ccxt's recorded rows)
             "clientId": self.client_id,
             "systemOrderType": None,
             "strategyId": None,
+            "slippageTolerance": fmt(self.slippage_tolerance),
+            "slippageToleranceType": self.slippage_tolerance_type,
         }
 
-    def ws_event(self, event: str, event_us: int, engine_us: int,
-                 fill: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    @property
+    def reported_quote_quantity(self) -> Optional[Decimal]:
+        """``quoteQuantity`` as live fills it: the quote quantity asked for, else a market order's expected cost,
+        else (history rows of limit orders) price x quantity (ccxt's recorded rows: "4000" x "0.001" -> "4")."""
+        if self.quote_quantity is not None or self.quote_estimate is not None:
+            return self.quote_quantity if self.quote_quantity is not None else self.quote_estimate
+        return self.price * self.quantity if self.price is not None and self.quantity is not None else None
+
+    def _trigger_fields(self) -> Dict[str, Any]:
+        spec = self.trigger
+        return {"triggerPrice": fmt(spec.price) if spec else None,
+                "triggerQuantity": spec.quantity_text if spec else None, "triggerBy": spec.by if spec else None}
+
+    def _leg_fields(self) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {}
+        for name in ("stopLoss", "takeProfit"):
+            leg = (self.legs or {}).get(name)
+            fields[f"{name}TriggerPrice"] = fmt(leg.trigger_price) if leg else None
+            fields[f"{name}LimitPrice"] = fmt(leg.limit_price) if leg and leg.limit_price is not None else None
+            fields[f"{name}TriggerBy"] = leg.by if leg else None
+        return fields
+
+    def ws_event(self, event: str, event_us: int, engine_us: int, fill: Optional[Dict[str, Any]] = None,
+                 market: Optional[Market] = None) -> Dict[str, Any]:
         """``account.orderUpdate`` payload with the field letters of the API reference §5.4."""
-        data: Dict[str, Any] = {
-            "e": event,
-            "E": event_us,
-            "s": self.symbol,
-            "i": self.id,
-            "S": self.side,
-            "o": self.order_type.upper(),
-            "f": self.time_in_force,
-            "X": self.status,
-            "z": fmt(self.executed_quantity),
-            "Z": fmt(self.executed_quote_quantity),
-            "V": self.self_trade_prevention,
-            "T": engine_us,
-            "O": "USER",
-            "y": self.post_only,
-            "r": bool(self.reduce_only),
-        }
-        if self.client_id is not None:
-            data["c"] = self.client_id
-        # `q` is always there (a required field of the official OrderUpdate): "0" for a quote-sized order.
-        data["q"] = fmt(self.quantity) if self.quantity is not None else "0"
-        if self.quote_quantity is not None:
-            data["Q"] = fmt(self.quote_quantity)
-        elif self.order_type == "Limit" and self.quantity is not None and self.price is not None:
-            data["Q"] = fmt(self.quantity * self.price)  # live sends it on limit orders too (price x quantity)
-        if self.price is not None:
-            data["p"] = fmt(self.price)
-        if event == "orderExpired" and self.expiry_reason:
-            data["R"] = self.expiry_reason
-        if fill is not None:
-            data.update(fill)
-        else:
-            data["t"] = None
+        data = order_update_json(self, event, event_us, engine_us, fill, market)
+        self._ws_trigger_letters(data, market)
         return data
+
+    def _ws_trigger_letters(self, data: Dict[str, Any], market: Optional[Market]) -> None:
+        """P/B/Y of a trigger order, a/j/d (take profit) and b/k/g (stop loss) when set, I for a TP/SL leg."""
+        def price(value: Decimal) -> str:
+            return fixed(value, places(market.tick_size) if market is not None else None)
+        if self.trigger:
+            data.update(P=price(self.trigger.price), B=self.trigger.by, Y=self.trigger.quantity_text)
+        for name, (trigger, limit, by) in (("takeProfit", "ajd"), ("stopLoss", "bkg")):
+            leg = (self.legs or {}).get(name)
+            if leg is not None:
+                data.update({trigger: price(leg.trigger_price), by: leg.by})
+                if leg.limit_price is not None:
+                    data[limit] = price(leg.limit_price)
+        if self.related_order_id is not None:
+            data["I"] = int(self.related_order_id)

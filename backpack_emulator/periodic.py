@@ -1,5 +1,5 @@
-"""Time-driven work: mark/index refresh and funding payments (every tick), the once-a-second
-streams markPrice, ticker and kline (kline: current candle when it changed, then X=true on close for
+"""Time-driven work: mark/index refresh, the trigger orders' price watch and funding payments (every tick), the
+once-a-second streams markPrice, ticker and kline (kline: current candle when it changed, then X=true on close for
 every candle that closed since the last publish, so a late tick never skips one),
 and openInterest once a minute."""
 from typing import Dict, Optional, Tuple
@@ -21,6 +21,7 @@ class PeriodicTasks:
 
     def tick(self, now_s: float) -> None:
         self.exchange.refresh_marks()
+        self.exchange.triggers.check_all()  # mark and index prices moved: pending trigger orders may fire
         self.exchange.run_funding()
         if self._last_stream_s is None or now_s - self._last_stream_s >= 1.0:
             self._last_stream_s = now_s

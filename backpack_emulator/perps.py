@@ -10,6 +10,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Dict, Optional
 
 from backpack_emulator.decimals import FEE_QUANTUM, ZERO, fmt
+from backpack_emulator.markets import Market
+from backpack_emulator.wire_scale import quantity_text
 
 
 @dataclass(eq=False)
@@ -78,8 +80,9 @@ class Position:
         }
 
     def ws_event(self, event: Optional[str], mark: Decimal, imf: Decimal, mmf: Decimal,
-                 event_us: int, engine_us: int) -> Dict[str, Any]:
-        """``account.positionUpdate`` payload; ``event`` None for the initial snapshot frame."""
+                 event_us: int, engine_us: int, market: Market) -> Dict[str, Any]:
+        """``account.positionUpdate`` payload; ``event`` None for the initial snapshot frame. ``q``/``Q`` at the
+        market's step decimals, as live sends them ("0.0010"; ccxt.pro's captured positionOpened)."""
         data: Dict[str, Any] = {
             "E": event_us,
             "s": self.symbol,
@@ -88,8 +91,8 @@ class Position:
             "M": fmt(mark),
             "f": fmt(imf),
             "m": fmt(mmf),
-            "q": fmt(self.net_quantity),
-            "Q": fmt(abs(self.net_quantity)),
+            "q": quantity_text(market, self.net_quantity),
+            "Q": quantity_text(market, abs(self.net_quantity)),
             "n": fmt(abs(self.net_quantity) * mark),
             "p": fmt(self.realized_pnl),
             "P": fmt(self.unrealized(mark).quantize(FEE_QUANTUM)),

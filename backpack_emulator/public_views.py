@@ -12,7 +12,13 @@ DEFAULT_COLLATERAL_WEIGHT = Decimal("0.5")
 
 def markets(ex: Exchange, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
     types = market_types(params)
-    return [m.to_json(ex.funding_interval_ms) for m in ex.markets.values() if types is None or m.market_type in types]
+    return [m.to_json(ex.funding_interval_ms, ex.market_states.state(m.symbol)) for m in ex.markets.values()
+            if types is None or m.market_type in types]
+
+
+def market(ex: Exchange, symbol: Any) -> Dict[str, Any]:
+    found = ex.market(symbol)
+    return found.to_json(ex.funding_interval_ms, ex.market_states.state(found.symbol))
 
 
 def assets(ex: Exchange) -> List[Dict[str, Any]]:

@@ -6,12 +6,15 @@ spec. Where the two leave a doubt the stricter reading is taken (API_COVERAGE.md
 
 A refusal is a 400 with a plain-text body in the server framework's words (``parse request payload
 error: ...`` for a JSON body, ``failed to parse parameter ...`` for a query), not a ``{code, message}``
-JSON body: decoding fails before the API's own error handling is reached (backpack_api.md §4).
+JSON body: decoding fails before the API's own error handling is reached (backpack_api.md §4). Two
+refusals are known word for word (ccxt's comments): an order for an unknown market (``failed to parse
+"MarketSymbol": Invalid market symbol``) and a kline interval that is not one (``failed to parse
+"KlineInterval": Expect a valid enumeration value.``); the others follow the same framework's format.
 """
 from dataclasses import dataclass, field
 import re
 from decimal import Decimal
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple, Union
+from typing import Any, Container, Dict, FrozenSet, Mapping, Optional, Tuple, Union
 
 from backpack_emulator.errors import ApiError
 
@@ -39,8 +42,8 @@ DEPTH_LIMIT = ("5", "10", "20", "50", "100", "500", "1000")
 INTEGER_RANGES = {"u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
                   "i64": (-2**63, 2**63 - 1)}
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-TYPE_NAMES = {"string": "string", "decimal": "string(decimal)", "bool": "boolean", "u16": "integer(uint16)",
-              "u32": "integer(uint32)", "u64": "integer(uint64)", "i64": "integer(int64)"}
+TYPE_NAMES = {"string": "string", "market_symbol": "string", "decimal": "string(decimal)", "bool": "boolean",
+              "u16": "integer(uint16)", "u32": "integer(uint32)", "u64": "integer(uint64)", "i64": "integer(int64)"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ ORDER_EXECUTE_FIELDS: Dict[str, FieldType] = {
     "brokerId": "u16", "clientId": "u32", "orderType": ORDER_TYPE, "postOnly": "bool", "price": "decimal",
     "quantity": "decimal", "quoteQuantity": "decimal", "reduceOnly": "bool",
     "selfTradePrevention": SELF_TRADE_PREVENTION, "side": SIDE, "stopLossLimitPrice": "decimal",
-    "stopLossTriggerBy": TRIGGER_BY, "stopLossTriggerPrice": "decimal", "symbol": "string",
+    "stopLossTriggerBy": TRIGGER_BY, "stopLossTriggerPrice": "decimal", "symbol": "market_symbol",
     "takeProfitLimitPrice": "decimal", "takeProfitTriggerBy": TRIGGER_BY, "takeProfitTriggerPrice": "decimal",
     "timeInForce": TIME_IN_FORCE, "triggerBy": TRIGGER_BY, "triggerPrice": "decimal",
     "triggerQuantity": "string",  # a decimal or a percentage such as "80%"
@@ -129,6 +132,10 @@ SCHEMAS: Dict[Tuple[str, str], Schema] = {
 }
 
 
+# Query enums whose live refusal is known word for word: (struct, parameter) -> the enum type's name.
+CAPTURED_ENUMS = {("Klines", "interval"): "KlineInterval"}
+
+
 def refusal(message: str) -> ApiError:
     return ApiError(400, "", message, plain=True)
 
@@ -161,7 +168,7 @@ def json_value_ok(value: Any, kind: FieldType) -> bool:
     """Whether a JSON value decodes as `kind`: no coercion (a string is never a bool or an integer)."""
     if isinstance(kind, tuple):
         return isinstance(value, str) and value in kind
-    if kind == "string":
+    if kind in ("string", "market_symbol"):
         return isinstance(value, str)
     if kind == "decimal":  # decimals travel as JSON strings (the official types serialise them so)
         return isinstance(value, str) and _is_decimal_text(value)
@@ -196,15 +203,20 @@ def check_query(schema: Schema, query: Any) -> None:
         if len(values) > 1 and key not in schema.arrays:
             raise refusal(f"failed to parse parameter `{key}`: expected a single value, found {len(values)}")
         for value in values:
-            if not query_value_ok(str(value), kind):
-                raise refusal(f"failed to parse parameter `{key}`: Expected input type \"{_type_name(kind)}\", "
-                              f"found \"{value}\".")
+            if query_value_ok(str(value), kind):
+                continue
+            if (schema.name, key) in CAPTURED_ENUMS:
+                raise refusal(f"failed to parse parameter `{key}`: failed to parse "
+                              f"\"{CAPTURED_ENUMS[schema.name, key]}\": Expect a valid enumeration value.")
+            raise refusal(f"failed to parse parameter `{key}`: Expected input type \"{_type_name(kind)}\", "
+                          f"found \"{value}\".")
     for key in sorted(schema.required - set(keys)):
         raise refusal(f"failed to parse parameter `{key}`: Expected input type \"{_type_name(schema.fields[key])}\", "
                       f"found null.")
 
 
-def check_object(schema: Schema, body: Any) -> None:
+def check_object(schema: Schema, body: Any, markets: Optional[Container[str]] = None) -> None:
+    """`markets`: the symbols a `market_symbol` field may name (None: not checked)."""
     if not isinstance(body, dict):
         raise refusal(f"parse request payload error: Expected input type \"{schema.name}\", found "
                       f"{_json_text(body) if not isinstance(body, list) else 'an array'}.")
@@ -222,25 +234,30 @@ def check_object(schema: Schema, body: Any) -> None:
             raise refusal(f"parse request payload error: failed to parse field `{key}`: Expected input type "
                           f"\"{_type_name(kind)}\", found {_json_text(value)}. "
                           f"(occurred while parsing \"{schema.name}\")")
+        if kind == "market_symbol" and markets is not None and value not in markets:
+            raise refusal(f"parse request payload error: failed to parse \"MarketSymbol\": Invalid market symbol "
+                          f"(occurred while parsing \"{schema.name}\")")
     for key in sorted(schema.required - set(body)):
         raise refusal(f"parse request payload error: failed to parse field `{key}`: Expected input type "
                       f"\"{_type_name(schema.fields[key])}\", found null. (occurred while parsing \"{schema.name}\")")
 
 
-def check_body(schema: Schema, body: Any) -> None:
+def check_body(schema: Schema, body: Any, markets: Optional[Container[str]] = None) -> None:
     if schema.batch:
         if not isinstance(body, list):
             raise refusal(f"parse request payload error: Expected input type \"list_{schema.name}\", found "
                           f"{'an object' if isinstance(body, dict) else _json_text(body)}.")
         for item in body:
-            check_object(schema, item)
+            check_object(schema, item, markets)
     else:
-        check_object(schema, body)
+        check_object(schema, body, markets)
 
 
-def check_request(method: str, path: str, query: Any, body: Optional[Any]) -> None:
+def check_request(method: str, path: str, query: Any, body: Optional[Any],
+                  markets: Optional[Container[str]] = None) -> None:
     """Refuses (ApiError, plain text) what the typed request of `method path` cannot decode.
-    `body` is the decoded JSON body of POST/DELETE/PATCH requests ({} when the body is empty)."""
+    `body` is the decoded JSON body of POST/DELETE/PATCH requests ({} when the body is empty); `markets`
+    the exchange's symbols (an order's `symbol` is typed MarketSymbol live: an unknown one does not decode)."""
     schema = SCHEMAS.get((method, path))
     if schema is None:
         return
@@ -251,4 +268,4 @@ def check_request(method: str, path: str, query: Any, body: Optional[Any]) -> No
         first = next(iter(query.keys()))
         raise refusal(f"parse request payload error: `{first}` was sent in the query string; the parameters of "
                       f"{method} {path} travel in the JSON body (occurred while parsing \"{schema.name}\")")
-    check_body(schema, body)
+    check_body(schema, body, markets)

@@ -45,8 +45,7 @@ class RestApi:
         public: Dict[str, Callable[[web.Request], Any]] = {
             "/api/v1/status": lambda r: {"status": "Ok", "message": None},
             "/api/v1/markets": lambda r: public_views.markets(self.exchange, r.query),
-            "/api/v1/market": lambda r: self.exchange.market(r.query.get("symbol")).to_json(
-                self.exchange.funding_interval_ms),
+            "/api/v1/market": lambda r: public_views.market(self.exchange, r.query.get("symbol")),
             "/api/v1/assets": lambda r: public_views.assets(self.exchange),
             "/api/v1/securities": lambda r: public_views.securities(self.exchange),
             "/api/v1/collateral": lambda r: public_views.collateral_parameters(self.exchange),
@@ -81,7 +80,8 @@ class RestApi:
             ("DELETE", "/api/v1/orders"): self.cancel_all,
             ("GET", "/api/v1/position"): lambda r, a, p: account_views.positions(self.exchange, a, p),
             ("GET", "/wapi/v1/history/fills"): lambda r, a, p: account_views.fill_history(self.exchange, a, p),
-            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(self.exchange, a, p),
+            ("GET", "/wapi/v1/history/orders"): lambda r, a, p: account_views.order_history(
+                self.exchange, a, p, lag_ms=int(self.server.faults.order_history_lag_s * 1000)),
             ("GET", "/wapi/v1/history/funding"): lambda r, a, p: account_views.funding_history(self.exchange, a, p),
         }
         adders = {"GET": get, "POST": post, "DELETE": delete, "PATCH": patch}
@@ -105,7 +105,8 @@ class RestApi:
             if faults.take_late_create(request.method, request.path):
                 return await self._register_late(request, build, account, params)
             if faults.take_accepted_cancel(request.method, request.path):
-                self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
+                if faults.accepted_cancel_delay_s is not None:  # None: accepted, but never executed
+                    self._later(faults.accepted_cancel_delay_s, lambda: build(request, account, params))
                 return web.Response(status=202)  # "accepted, not yet executed": no body
             result = build(request, account, params)
             if request.method == "POST" and self.server.faults.take_hang(request.method, request.path):
@@ -127,7 +128,7 @@ class RestApi:
                 raise refusal(f"parse request payload error: {error}")
             params = body
         request["params"] = params
-        check_request(request.method, request.path, request.query, body)
+        check_request(request.method, request.path, request.query, body, self.exchange.markets)
         headers = request.headers
         api_key = headers.get("X-API-Key")
         request["api_key"] = api_key
@@ -199,10 +200,12 @@ class RestApi:
     def cancel_all(self, request: web.Request, account: str, params: Any) -> Any:
         if not isinstance(params, dict):
             raise bad_request("Invalid cancel payload: expected a JSON object")
-        if params.get("orderType") == "ConditionalOrder":
-            self.exchange.market(params.get("symbol"))
-            return []
-        return [o.rest_json() for o in self.exchange.cancel_all(account, params.get("symbol"))]
+        # RestingLimitOrder: resting orders only; ConditionalOrder: pending trigger orders only; neither: both.
+        kind, symbol = params.get("orderType"), params.get("symbol")
+        resting = self.exchange.cancel_all(account, symbol) if kind != "ConditionalOrder" else []
+        market = self.exchange.market(symbol)
+        conditional = self.exchange.triggers.cancel_all(account, market.symbol) if kind != "RestingLimitOrder" else []
+        return [o.rest_json() for o in resting + conditional]
 
     def update_account(self, request: web.Request, account: str, params: Any) -> Optional[Any]:
         account_views.update_account(self.exchange, account, params)
@@ -236,7 +239,7 @@ def make_middleware(server: ServerContext) -> Callable:
             else:
                 response = error_response(failure)
         except ApiError as error:
-            if error.plain:  # the typed decoder refused the request (tests assert there are none)
+            if error.malformed:  # the typed decoder refused the request (tests assert there are none)
                 request["refusal"] = error.message
             response = error_response(error)
         except web.HTTPException as http_error:

@@ -155,7 +155,8 @@ class Settlement:
             maintenance += notional * market.mmf_base
             exposure += notional
         for order in ex.open_orders.values():
-            if order.account == account and ex.markets[order.symbol].is_perp and not order.reduce_only:
+            if order.account == account and ex.markets[order.symbol].is_perp and not order.reduce_only \
+                    and order.quantity is not None:  # a pending trigger order holds no margin
                 margin_used += order.remaining * order.price * self.imf(account, ex.markets[order.symbol])
         net_equity = assets_value - liabilities + unrealized
         net_locked = margin_used + locked_value

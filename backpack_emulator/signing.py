@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from backpack_emulator.errors import EXPIRED_MESSAGE, INVALID_SIGNATURE_MESSAGE, ApiError, bad_request
+from backpack_emulator.errors import INVALID_SIGNATURE_MESSAGE, ApiError, bad_request, expired
 from backpack_emulator.params import is_ascii_digits
 
 DEFAULT_WINDOW_MS = 5000
@@ -103,7 +103,7 @@ def check_window(timestamp: int, window: int, now_ms: int) -> None:
     if window > MAX_WINDOW_MS or window <= 0:
         raise bad_request(f"Invalid X-Window header: must be between 1 and {MAX_WINDOW_MS}")
     if now_ms > timestamp + window:
-        raise bad_request(EXPIRED_MESSAGE)
+        raise expired()
     if timestamp > now_ms + window:
         raise bad_request("Invalid timestamp: must not be later than the current time plus the window")
 

@@ -33,7 +33,7 @@ class CompletenessTest(EmulatorTestCase):
         ws = await self.ws("account.orderUpdate")
         await self.alice.order(symbol="SOL_USDC", side="Bid", orderType="Limit", price="150.5", quantity="2")
         data = (await next_frame(ws, "account.orderUpdate"))["data"]
-        self.assertEqual(("LIMIT", "301"), (data["o"], data["Q"]))  # price x quantity
+        self.assertEqual(("LIMIT", "301.0000"), (data["o"], data["Q"]))  # price x quantity, tick + step decimals
         await ws.close()
 
     async def test_positions_carry_cumulative_interest(self):

@@ -91,6 +91,17 @@ class FaultTest(EmulatorTestCase):
         status, _, _ = await self.alice.call("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC"})
         self.assertEqual(200, status)  # one cancel only
 
+    async def test_cancels_answered_202_that_never_execute(self):
+        await self.alice.order(**BID, clientId=4)
+        await self.admin.accept_cancels("/api/v1/order", count=2, after=None)
+        for _ in range(2):
+            status, body, _ = await self.alice.call("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 4})
+            self.assertEqual((202, None), (status, body))
+        await asyncio.sleep(0.3)
+        self.assertEqual([(4, "New")], [(o["clientId"], o["status"]) for o in await self.alice.ok("GET", "/api/v1/orders")])
+        cancelled = await self.alice.ok("DELETE", "/api/v1/order", {"symbol": "SOL_USDC", "clientId": 4})
+        self.assertEqual("Cancelled", cancelled["status"])  # the next cancel, no longer accepted-only, executes
+
     async def test_clock_shift_moves_time_and_signature_window(self):
         await self.admin.shift_clock(-60_000)
         _, server_time, _ = await self.alice.call("GET", "/api/v1/time")
@@ -100,7 +111,7 @@ class FaultTest(EmulatorTestCase):
         self.assertIn("timestamp", body["message"])
         await self.admin.shift_clock(10_000)
         status, body, _ = await self.alice.call("GET", "/api/v1/capital")
-        self.assertEqual("Request has expired", body["message"])
+        self.assertEqual((401, "Request has expired"), (status, body))
         await self.admin.clear_faults()
         self.assertEqual(200, (await self.alice.call("GET", "/api/v1/capital"))[0])
 
@@ -143,6 +154,30 @@ class FaultTest(EmulatorTestCase):
         events = [(await next_frame(ws, "account.orderUpdate"))["data"]["e"] for _ in range(2)]
         self.assertEqual(["orderAccepted", "orderCancelled"], events)  # the cancel was held back
         await ws.close()
+
+    async def test_drop_private_events_of_an_account_by_type(self):
+        ws = await self.ws("account.orderUpdate")
+        await self.admin.drop_private_events(1, account=self.alice.api_key, events=["orderFill"])
+        maker = await self.alice.order(**BID)
+        self.assertEqual("orderAccepted", (await next_frame(ws, "account.orderUpdate"))["data"]["e"])
+        await self.bob.order(**{**BID, "side": "Ask", "quantity": "0.25"})  # first fill: not delivered
+        await self.bob.order(**{**BID, "side": "Ask", "quantity": "0.25"})
+        frame = (await next_frame(ws, "account.orderUpdate"))["data"]
+        self.assertEqual(("orderFill", maker["id"], "0.25", "0.50"), (frame["e"], frame["i"], frame["l"], frame["z"]))
+        fills = await self.alice.ok("GET", "/wapi/v1/history/fills", {"symbol": "SOL_USDC"})
+        self.assertEqual(2, len(fills))  # the fill happened; only its event was lost
+        self.assertEqual([], (await self.admin.faults())["privateDrops"])
+        await ws.close()
+
+    async def test_order_history_lag(self):
+        await self.admin.order_history_lag(30)
+        order = await self.alice.order(**BID)
+        self.assertEqual([], await self.alice.ok("GET", "/wapi/v1/history/orders", {"symbol": "SOL_USDC"}))
+        self.assertEqual(1, len(await self.alice.ok("GET", "/api/v1/orders", {"symbol": "SOL_USDC"})))
+        await self.admin.order_history_lag(0.05)
+        await asyncio.sleep(0.1)
+        rows = await self.alice.ok("GET", "/wapi/v1/history/orders", {"symbol": "SOL_USDC"})
+        self.assertEqual([order["id"]], [r["id"] for r in rows])
 
     async def test_request_log_and_admin_state(self):
         await self.admin.clear_requests()

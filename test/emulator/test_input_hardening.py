@@ -102,7 +102,7 @@ class AggregatedDepthStreamTest(EmulatorTestCase):
         first = await next_frame(ws, "depth.200ms.SOL_USDC")
         second = await next_frame(ws, "depth.200ms.SOL_USDC")
         self.assertEqual("depth", first["data"]["e"])
-        self.assertEqual([["170", "1"]], first["data"]["b"])
+        self.assertEqual([["170.00", "1.00"]], first["data"]["b"])  # tick and step decimals, as live
         self.assertEqual(first["data"]["u"] + 1, second["data"]["U"])
         await ws.send_json({"method": "SUBSCRIBE", "params": ["depth.5ms.SOL_USDC"]})
         frame = json.loads((await ws.receive(timeout=5)).data)

@@ -64,7 +64,9 @@ class PeriodicKlineTest(unittest.TestCase):
         self.periodic.tick(seconds)
 
     def closed(self) -> List[Tuple[int, str]]:
-        return [(start_of(d), d["o"]) for s, d in self.sink.frames if s == STREAM and d["X"]]
+        """(start, open price) of the closed candles streamed; the stream pads prices ("180.000000000")."""
+        return [(start_of(d), format(Decimal(d["o"]).normalize(), "f")) for s, d in self.sink.frames
+                if s == STREAM and d["X"]]
 
     def test_a_late_tick_closes_every_candle_it_skipped(self):
         s = self.second

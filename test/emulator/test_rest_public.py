@@ -84,13 +84,13 @@ class PublicRestTest(EmulatorTestCase):
         self.assertEqual(4, len(tickers))
         trades = await self.alice.ok("GET", "/api/v1/trades", {"symbol": "SOL_USDC", "limit": 3})
         self.assertTrue(1 <= len(trades) <= 3)
-        trade = trades[-1]
+        trade = trades[0]  # the newest: live lists trades newest first
         self.assertEqual({"id", "price", "quantity", "quoteQuantity", "timestamp", "isBuyerMaker"}, set(trade))
         self.assertIsInstance(trade["id"], int)
         self.assertLess(abs(trade["timestamp"] - time.time() * 1000), 5000)  # milliseconds
         self.assertEqual(Decimal(trade["price"]) * Decimal(trade["quantity"]), Decimal(trade["quoteQuantity"]))
         ids = [t["id"] for t in trades]
-        self.assertEqual(sorted(ids), ids)
+        self.assertEqual(sorted(ids, reverse=True), ids)
         klines = await self.alice.ok("GET", "/api/v1/klines", {"symbol": "SOL_USDC", "interval": "1m",
                                                                "startTime": int(time.time()) - 120})
         self.assertGreaterEqual(len(klines), 1)

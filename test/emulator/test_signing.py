@@ -99,8 +99,10 @@ class VerifyTest(unittest.TestCase):
         signing.verify(key, signature, str(ts), "5000", instruction, params, now_ms=ts + 5000)
         with self.assertRaises(ApiError) as caught:
             signing.verify(key, signature, str(ts), "5000", instruction, params, now_ms=ts + 5001)
-        self.assertEqual((400, "INVALID_CLIENT_REQUEST", "Request has expired"),
-                         (caught.exception.status, caught.exception.code, caught.exception.message))
+        # live: HTTP 401, plain-text body (not a refusal of a malformed request)
+        self.assertEqual((401, "Request has expired", True, False),
+                         (caught.exception.status, caught.exception.message, caught.exception.plain,
+                          caught.exception.malformed))
 
     def test_future_timestamp_refused(self):
         key, instruction, params, ts, signature = VECTORS[0]

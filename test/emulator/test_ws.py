@@ -10,7 +10,7 @@ import aiohttp
 
 from test.emulator.support import EmulatorTestCase, next_frame, settle, wait_for
 
-ORDER_LETTERS = {"e", "E", "s", "S", "o", "f", "q", "p", "X", "i", "z", "Z", "V", "T", "O", "y", "r"}
+ORDER_LETTERS = {"e", "E", "s", "S", "o", "f", "q", "p", "X", "i", "z", "Z", "V", "T", "O", "r"}  # y: post-only only
 
 
 def apply_diff(book, diff):
@@ -120,11 +120,11 @@ class PrivateStreamTest(EmulatorTestCase):
                                clientId=77)
         accepted = (await next_frame(ws, "account.orderUpdate"))["data"]
         self.assertTrue(ORDER_LETTERS <= set(accepted), ORDER_LETTERS - set(accepted))
-        self.assertEqual(("orderAccepted", "New", "LIMIT", 77, "Bid", "3", "180"),
+        self.assertEqual(("orderAccepted", "New", "LIMIT", 77, "Bid", "3.00", "180.00"),
                          (accepted["e"], accepted["X"], accepted["o"], accepted["c"], accepted["S"],
                           accepted["q"], accepted["p"]))
         fill = (await next_frame(ws, "account.orderUpdate"))["data"]
-        self.assertEqual(("orderFill", "PartiallyFilled", "1", "180", False, "0.001", "SOL", "1", "180"),
+        self.assertEqual(("orderFill", "PartiallyFilled", "1.00", "180.00", False, "0.001", "SOL", "1.00", "180.0000"),
                          (fill["e"], fill["X"], fill["l"], fill["L"], fill["m"], fill["n"], fill["N"],
                           fill["z"], fill["Z"]))
         self.assertIsInstance(fill["t"], int)
@@ -152,16 +152,16 @@ class PrivateStreamTest(EmulatorTestCase):
         ws = await self.ws("account.positionUpdate")
         snapshot = (await next_frame(ws, "account.positionUpdate"))["data"]
         self.assertNotIn("e", snapshot)
-        self.assertEqual(("SOL_USDC_PERP", "1", "180"), (snapshot["s"], snapshot["q"], snapshot["B"]))
+        self.assertEqual(("SOL_USDC_PERP", "1.00", "180"), (snapshot["s"], snapshot["q"], snapshot["B"]))
         self.assertIsInstance(snapshot["i"], int)
         await self.alice.order(symbol="SOL_USDC_PERP", side="Bid", orderType="Market", quantity="1")
         adjusted = (await next_frame(ws, "account.positionUpdate"))["data"]
-        self.assertEqual(("positionAdjusted", "2"), (adjusted["e"], adjusted["q"]))
+        self.assertEqual(("positionAdjusted", "2.00"), (adjusted["e"], adjusted["q"]))
         await self.bob.ok("DELETE", "/api/v1/orders", {"symbol": "SOL_USDC_PERP"})
         await self.bob.order(symbol="SOL_USDC_PERP", side="Bid", orderType="Limit", price="181", quantity="2")
         await self.alice.order(symbol="SOL_USDC_PERP", side="Ask", orderType="Market", quantity="2")
         closed = (await next_frame(ws, "account.positionUpdate"))["data"]
-        self.assertEqual(("positionClosed", "0", "2"), (closed["e"], closed["q"], closed["p"]))  # +1 per SOL
+        self.assertEqual(("positionClosed", "0.00", "2"), (closed["e"], closed["q"], closed["p"]))  # +1 per SOL
         await ws.close()
 
     async def test_bad_or_missing_signature_is_refused(self):
@@ -223,7 +223,8 @@ class FillsReportedOnceOverTheWireTest(EmulatorTestCase):
             self.assertEqual(200, status)
         for client in (self.alice, self.bob):
             rest = await client.ok("GET", "/wapi/v1/history/fills", {"limit": 1000})
-            rest_keys = sorted((f["orderId"], f["tradeId"], f["quantity"], f["price"], f["fee"]) for f in rest)
+            rest_keys = sorted((f["orderId"], f["tradeId"], Decimal(f["quantity"]), Decimal(f["price"]), f["fee"])
+                               for f in rest)  # as numbers: the stream pads "0.10", REST trims "0.1"
             ws = sockets[client.api_key]
             await settle()
             frames = []
@@ -234,7 +235,7 @@ class FillsReportedOnceOverTheWireTest(EmulatorTestCase):
                     break
                 data = json.loads(message.data)["data"]
                 if data["e"] == "orderFill":
-                    frames.append((data["i"], data["t"], data["l"], data["L"], data["n"]))
+                    frames.append((data["i"], data["t"], Decimal(data["l"]), Decimal(data["L"]), data["n"]))
             self.assertGreater(len(rest_keys), 10)
             self.assertEqual(rest_keys, sorted(frames))
             await ws.close()

@@ -6,6 +6,7 @@ from typing import Awaitable, Dict, Optional, TypeVar
 from hummingbot.core.data_type.common import OrderType, PositionAction
 from hummingbot.core.event.events import MarketEvent
 from test.reliability.invariants import assert_consistent
+from test.reliability.real_timings import VirtualClock
 from test.reliability.report import ScenarioStats, new_scenario
 from test.reliability.venue import PAIR, SPOT_SYMBOL, Venue, assert_no_refusals, wait_for
 
@@ -17,11 +18,13 @@ class ReliabilityTestCase(IsolatedAsyncioWrapperTestCase):
     PERP = False
     MARKET_DATA = False
     SERVER_KWARGS: Optional[Dict] = None
+    REAL_TIMINGS = False  # True: Hummingbot's poll intervals, cache TTL and timeouts, time moved by `self.clock`
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
+        self.clock: Optional[VirtualClock] = VirtualClock() if self.REAL_TIMINGS else None
         self.venue = Venue(spot=self.SPOT, perp=self.PERP, market_data=self.MARKET_DATA,
-                           server_kwargs=self.SERVER_KWARGS)
+                           server_kwargs=self.SERVER_KWARGS, clock=self.clock)
         self.stats: Optional[ScenarioStats] = None
         await self.venue.start()
 

@@ -20,7 +20,9 @@ from hummingbot.core.event.events import MarketEvent
 from test.reliability.report import ScenarioStats
 from test.reliability.venue import Venue, wait_for
 
-LIVE_STATUSES = {"New": OrderState.OPEN, "PartiallyFilled": OrderState.PARTIALLY_FILLED}
+LIVE_STATUSES = {"New": OrderState.OPEN, "PartiallyFilled": OrderState.PARTIALLY_FILLED,
+                 "TriggerPending": OrderState.OPEN}  # a trigger order waiting for its price is an open order
+FAILED_STATUSES = ("TriggerFailed",)
 FINAL_EVENTS = {"Filled": (MarketEvent.BuyOrderCompleted, MarketEvent.SellOrderCompleted),
                 "Cancelled": (MarketEvent.OrderCancelled, MarketEvent.OrderExpired),
                 "Expired": (MarketEvent.OrderCancelled, MarketEvent.OrderExpired)}
@@ -38,8 +40,12 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
     """Problems by counter ("lost", "duplicated", "mismatches"); empty lists when all is well."""
     found: Dict[str, List[str]] = {"lost": [], "duplicated": [], "mismatches": []}
     perp = _is_perp(connector)
-    # Orders without clientId were placed outside the bot (manual orders): not the connector's to track.
-    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None]
+    # Orders without clientId were placed outside the bot (manual orders), and other bots' orders are theirs: not
+    # the connector's to track, except the take profit / stop loss legs the exchange created for an order of the
+    # bot (tracked as tp-/sl-<id>).
+    orders = [o for o in venue.emulator_orders() if o.symbol.endswith("_PERP") == perp and o.client_id is not None
+              and o.id not in venue.other_bots_orders]
+    keyed = [(str(o.client_id), o) for o in orders] + _bot_legs(venue, perp)
     events = venue.events[connector.name]
     tracked = connector.in_flight_orders
 
@@ -53,8 +59,7 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
         if count > 1:
             found["duplicated"].append(f"{count} events of the same kind for order {order_id}")
 
-    for order in orders:
-        order_id = str(order.client_id)
+    for order_id, order in keyed:
         mine = tracked.get(order_id)
         if order.status in LIVE_STATUSES:
             if mine is None:
@@ -65,11 +70,14 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
                                      f"{mine.exchange_order_id} {mine.executed_amount_base}, emulator "
                                      f"{order.status} {order.id} {order.executed_quantity}")
         else:
-            ended = [e for e in events.of(*FINAL_EVENTS[order.status]) if e.order_id == order_id]
+            # A reduce-only order expired with nothing to reduce is reported as failed (README, perp connector).
+            failed = order.status in FAILED_STATUSES or order.expiry_reason == "ReduceOnlyNotReduced"
+            final = (MarketEvent.OrderFailure,) if failed else FINAL_EVENTS[order.status]
+            ended = [e for e in events.of(*final) if e.order_id == order_id]
             if (mine is not None and not mine.is_done) or not ended:
                 found["lost"].append(f"order {order_id} is {order.status} on the emulator, connector: "
                                      f"{mine.current_state.name if mine else 'no final event'}")
-    known = {str(o.client_id) for o in orders}
+    known = {key for key, _ in keyed}
     for order_id, mine in tracked.items():
         if mine.current_state in LIVE_HB_STATES and order_id not in known:
             found["lost"].append(f"phantom order {order_id} ({mine.current_state.name}) unknown to the emulator")
@@ -77,6 +85,20 @@ def _problems(venue: Venue, connector: ExchangePyBase) -> Dict[str, List[str]]:
     _check_fills(venue, connector, events.of(MarketEvent.OrderFilled), found)
     _check_ledger(venue, connector, found)
     return found
+
+
+def _bot_legs(venue: Venue, perp: bool) -> List[Tuple[str, object]]:
+    """(tp-/sl-<entry client id>, leg) of every take profit / stop loss leg of an order of the bot."""
+    orders = {o.id: o for o in venue.emulator_orders()}
+    legs = []
+    for order in venue.emulator_orders():
+        entry = orders.get(order.related_order_id) if order.related_order_id else None
+        if entry is None or entry.client_id is None or order.symbol.endswith("_PERP") != perp:
+            continue
+        take_profit = (entry.legs or {}).get("takeProfit")
+        prefix = "tp" if take_profit is not None and take_profit.trigger_price == order.trigger.price else "sl"
+        legs.append((f"{prefix}-{entry.client_id}", order))
+    return legs
 
 
 def _check_fills(venue: Venue, connector: ExchangePyBase, filled: list, found: Dict[str, List[str]]):

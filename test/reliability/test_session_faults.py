@@ -83,6 +83,7 @@ class ClockSkewTests(ReliabilityTestCase):
             await wait_for(lambda: perp_order in self.completed(perp), "the perp fill")
         rejected = [r for r in venue.server.request_log.entries() if r["status"] is not None and r["status"] >= 400]
         self.assertTrue(rejected)  # the skew was felt (expired / future requests) ...
+        self.assertIn(401, {r["status"] for r in rejected})  # ... expiry answered as live: 401, plain text
         self.assertEqual([], self.failures())
         await self.assert_consistent()  # ... and everything recovered
 

@@ -3,11 +3,15 @@
 `Venue` starts an `EmulatorServer`, creates the spot and/or perp connector through the environment
 variables (BACKPACK_REST_URL / BACKPACK_WS_URL), drives them like Hummingbot's clock does, records every
 event they emit, and offers a counterparty that trades in-process against the connectors' orders.
+
+With a `clock` (real_timings.VirtualClock) the connectors keep Hummingbot's real poll intervals, cache TTL
+and timeouts, and are ticked with the clock's virtual time, which the test moves; without one they are ticked
+with wall time and poll every `FAST_POLL_S`.
 """
 import asyncio
 import os
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from unittest.mock import patch
 
 from backpack_emulator.admin_client import AdminClient
@@ -25,6 +29,9 @@ from hummingbot.core.event.events import MarketEvent
 from hummingbot.core.web_assistant.connections.connections_factory import ConnectionsFactory
 from test.reliability.report import SECRETS_USED
 from test.waiting import wait_for  # noqa: F401 (re-exported for the reliability tests)
+
+if TYPE_CHECKING:
+    from test.reliability.real_timings import VirtualClock
 
 PAIR = "SOL-USDC"
 SPOT_SYMBOL = "SOL_USDC"
@@ -64,7 +71,8 @@ class EventRecorder:
 
 class Venue:
     def __init__(self, spot: bool = True, perp: bool = False, market_data: bool = False,
-                 server_kwargs: Optional[Dict] = None):
+                 server_kwargs: Optional[Dict] = None, clock: Optional["VirtualClock"] = None):
+        self.clock = clock  # None: wall time and FAST_POLL_S; else Hummingbot's real timings in virtual time
         self.api_key, self.api_secret = generate_keypair()
         self.taker_key, _ = generate_keypair()
         SECRETS_USED.add(self.api_secret)
@@ -76,6 +84,7 @@ class Venue:
         self.spot: Optional[BackpackExchange] = None
         self.perp: Optional[BackpackPerpetualDerivative] = None
         self.events: Dict[str, EventRecorder] = {}
+        self.other_bots_orders: Set[str] = set()  # exchange ids of orders another bot placed on the account
         self.admin: Optional[AdminClient] = None
         self._clock_task: Optional[asyncio.Task] = None
 
@@ -86,6 +95,8 @@ class Venue:
     async def start(self, wait_ready: bool = True):
         await close_shared_http_session()
         await self.server.start()
+        if self.clock is not None:
+            self.clock.attach_server(self.server)
         await self.start_connectors(wait_ready)
 
     async def start_connectors(self, wait_ready: bool = True):
@@ -97,7 +108,10 @@ class Venue:
             if self.want_perp:
                 self.perp = BackpackPerpetualDerivative(self.api_key, self.api_secret, trading_pairs=[PAIR])
         for connector in self.connectors:
-            connector.SHORT_POLL_INTERVAL = connector.LONG_POLL_INTERVAL = FAST_POLL_S
+            if self.clock is None:
+                connector.SHORT_POLL_INTERVAL = connector.LONG_POLL_INTERVAL = FAST_POLL_S
+            else:
+                self.clock.attach(connector)
             self.events[connector.name] = EventRecorder(connector)
         self._clock_task = asyncio.ensure_future(self._drive_clock())
         for connector in self.connectors:
@@ -123,9 +137,11 @@ class Venue:
         await close_shared_http_session()
 
     async def _drive_clock(self, period_s: float = 0.1):
-        """What Hummingbot's clock does: current timestamp + tick (which triggers the status polls)."""
+        """What Hummingbot's clock does: current timestamp + tick (which triggers the status polls). In virtual
+        time the timestamp stands still between the clock's moves (which tick themselves): ticks at the same
+        moment trigger nothing, except the first poll after a (re)start of a connector's network."""
         while True:
-            now = time.time()
+            now = time.time() if self.clock is None else self.clock.now
             for connector in self.connectors:
                 connector._set_current_timestamp(now)
                 connector.tick(now)

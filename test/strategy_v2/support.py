@@ -64,6 +64,9 @@ class PerpStrategyOnEmulatorTestCase(IsolatedAsyncioWrapperTestCase):
     def make_host(self, connectors: Dict[str, ConnectorBase]):
         raise NotImplementedError
 
+    def make_connector(self, api_key: str, secret: str) -> ConnectorBase:
+        return BackpackPerpetualDerivative(api_key, secret, trading_pairs=[PAIR])
+
     async def asyncSetUp(self):
         await super().asyncSetUp()
         ConnectionsFactory()._shared_client = None  # a session of an earlier test belongs to a closed loop
@@ -78,12 +81,12 @@ class PerpStrategyOnEmulatorTestCase(IsolatedAsyncioWrapperTestCase):
         env.start()
         self.addCleanup(env.stop)
         self.home = Path(self.enterContext(tempfile.TemporaryDirectory()))
-        self.connector = BackpackPerpetualDerivative(self.api_key, secret, trading_pairs=[PAIR])
+        self.connector = self.make_connector(self.api_key, secret)
         # StrategyV2Base.start asks the main application whether MQTT is on; without one it would build it from
         # conf/conf_client.yml, which each Hummingbot line writes in its own format (and refuses the other's).
         HummingbotApplication.main_application(client_config_map=ClientConfigAdapter(ClientConfigMap()))
         self.recorder = start_trade_recorder([self.connector], self.home / "trades.sqlite", type(self).__name__)
-        self.host = self.make_host({CONNECTOR: self.connector})
+        self.host = self.make_host({self.connector.name: self.connector})
         self.clock = Clock(ClockMode.REALTIME, tick_size=self.tick_size)
         self.clock.add_iterator(self.connector)
         self.clock.add_iterator(self.host)

@@ -58,7 +58,7 @@ def order_update_frame(event: str, status: str, order_id: str, client_id: Option
     data = {
         "e": event, "E": 1640780000123456, "s": symbol, "S": "Bid", "o": "LIMIT", "f": "GTC",
         "q": str(quantity), "p": str(price), "X": status, "i": order_id, "z": str(executed),
-        "Z": str(executed * price), "V": "RejectTaker", "T": 1640780000120000, "O": "USER", "y": False,
+        "Z": str(executed * price), "V": "RejectTaker", "T": 1640780000120000, "O": "USER",
     }
     if client_id is not None:
         data["c"] = client_id

@@ -4,11 +4,11 @@ import sys
 import tempfile
 import unittest
 from decimal import Decimal
-from unittest.mock import AsyncMock
+from unittest.mock import AsyncMock, patch
 
 from hummingbot.connector.exchange.backpack import backpack_client_order_ids as ids
 from hummingbot.connector.exchange.backpack.backpack_constants import CLIENT_ID_MAX
-from hummingbot.core.data_type.common import OrderType
+from hummingbot.core.data_type.common import OrderType, TradeType
 
 
 class FakeClock:
@@ -98,3 +98,63 @@ class ClientOrderIdTests(unittest.TestCase):
         self.assertEqual("123", ids.client_order_id_for(123))
         self.assertEqual("123", ids.client_order_id_for("123"))  # fill history sends a string
         self.assertIsNone(ids.client_order_id_for(None))
+
+
+class RestoredIdsTests(unittest.TestCase):
+    """Issue 22, item 10 (a): a run that issued more than 4 ids/s on average is ahead of the clock; restarted with
+    the same slot, the process issued the ids of its previous run's orders again, and Hummingbot's tracker
+    replaced the restored (live) order by the new one."""
+
+    def previous_run(self, clock: FakeClock, count: int) -> list:
+        run = ids.ClientOrderIdGenerator(clock=clock, slot=7)
+        return [run.next_client_id() for _ in range(count)]
+
+    def test_counter_continues_above_restored_ids_of_its_slot(self):
+        clock = FakeClock(ids.ID_EPOCH_S + 7000.0)
+        issued = self.previous_run(clock, 400)  # 400 ids in the same second: 100 s ahead of the clock
+        clock.now += 10.0  # restarted 10 s later, same slot
+        restarted = ids.ClientOrderIdGenerator(clock=clock, slot=7)
+        restarted.note_in_use(issued[-1])
+        restarted.note_in_use((8 << ids.COUNTER_BITS) | 12345)  # another slot's id changes nothing
+        self.assertEqual(issued[-1] + 1, restarted.next_client_id())
+
+    def test_restored_ids_near_the_counter_wrap(self):
+        clock = FakeClock(ids.ID_EPOCH_S + (ids.COUNTER_SPACE - 2) / ids.TICKS_PER_SECOND)
+        issued = self.previous_run(clock, 20)  # wraps past the top of the counter
+        restarted = ids.ClientOrderIdGenerator(clock=clock, slot=7)
+        for client_id in issued:
+            restarted.note_in_use(client_id)
+        fresh = restarted.next_client_id()
+        self.assertNotIn(fresh, issued)
+        self.assertEqual(issued[-1] + 1, fresh)
+
+    def test_a_restored_order_is_never_replaced_by_a_new_one(self):
+        async def restart_and_place():
+            from hummingbot.connector.exchange.backpack.backpack_exchange import BackpackExchange
+            clock = FakeClock(ids.ID_EPOCH_S + 9000.0)
+            restored = [str(i) for i in self.previous_run(clock, 300)][40:42]  # two of its orders are still open
+            clock.now += 10.0  # the restart: 40 ticks later, where the previous run's ids went on
+            saved_exchange = BackpackExchange(trading_required=False, trading_pairs=["SOL-USDC"])
+            for order_id in restored:
+                saved_exchange.start_tracking_order(order_id=order_id, exchange_order_id=f"x{order_id}",
+                                                    trading_pair="SOL-USDC", trade_type=TradeType.BUY,
+                                                    price=Decimal("100"), amount=Decimal("1"),
+                                                    order_type=OrderType.LIMIT)
+            saved = saved_exchange.tracking_states
+            with patch.object(ids, "_GENERATOR", ids.ClientOrderIdGenerator(clock=clock, slot=7)):
+                exchange = BackpackExchange(trading_required=False, trading_pairs=["SOL-USDC"])
+                exchange._create_order = AsyncMock()
+                exchange.restore_tracking_states(saved)
+                new_ids = [exchange.buy("SOL-USDC", Decimal("1"), OrderType.LIMIT, Decimal("99")) for _ in range(3)]
+            await asyncio.sleep(0)
+            return restored, new_ids, exchange
+
+        restored, new_ids, exchange = asyncio.run(restart_and_place())
+        self.assertFalse(set(restored) & set(new_ids))
+        self.assertEqual({f"x{i}" for i in restored},
+                         {exchange.in_flight_orders[i].exchange_order_id for i in restored})
+
+    def test_an_id_still_tracked_is_skipped(self):
+        with patch.object(ids, "_GENERATOR", ids.ClientOrderIdGenerator(clock=FakeClock(ids.ID_EPOCH_S), slot=1)):
+            taken = {str(1 << ids.COUNTER_BITS), str((1 << ids.COUNTER_BITS) + 1)}
+            self.assertEqual(str((1 << ids.COUNTER_BITS) + 2), ids.next_free_client_order_id(taken.__contains__))

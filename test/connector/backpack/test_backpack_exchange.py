@@ -38,6 +38,10 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
     def _url(self, path: str) -> str:
         return web_utils.rest_url(path, self.exchange.rest_base_url)
 
+    def _expected_initial_status_dict(self):
+        # backpack_market_states: not ready while a pair is Closed / CancelOnly (no state known yet: open)
+        return {**super()._expected_initial_status_dict(), "trading_pairs_open": True}
+
     @property
     def all_symbols_url(self):
         return url_regex(self._url(CONSTANTS.MARKETS_PATH_URL))
@@ -195,7 +199,10 @@ class BackpackExchangeTests(ClosesSharedHttpSession, AbstractExchangeConnectorTe
 
     def validate_order_cancelation_request(self, order: InFlightOrder, request_call: RequestCall):
         body = json.loads(request_call.kwargs["data"])
-        self.assertEqual({"symbol": self.exchange_trading_pair, "clientId": int(order.client_order_id)}, body)
+        # By exchange id once known (a clientId is unique among open orders only), by clientId before.
+        target = {"orderId": order.exchange_order_id} if order.exchange_order_id else \
+            {"clientId": int(order.client_order_id)}
+        self.assertEqual({"symbol": self.exchange_trading_pair, **target}, body)
 
     def validate_order_status_request(self, order: InFlightOrder, request_call: RequestCall):
         """The harness picks the first request whose URL starts with the order URL: the poll's open orders of

@@ -195,7 +195,7 @@ class BackpackBatchAndCancelTests(BackpackOrderTestCase):
 
     async def test_cancel_all_cancels_only_the_bots_orders_by_default(self):
         """A strategy stopping must not cancel the account's other orders (manual, other bots'): by default each
-        of the bot's orders is cancelled by its clientId, the native cancel-all is never sent."""
+        of the bot's orders is cancelled by its own id, the native cancel-all is never sent."""
         self.assertEqual("bot_orders", self.exchange.cancel_all_scope)
         self.track("901", "1")
         self.track("903", "3", trading_pair="BTC-USDC")
@@ -205,8 +205,8 @@ class BackpackBatchAndCancelTests(BackpackOrderTestCase):
         results = await self.exchange.cancel_all(5)
         self.assertEqual({"901": True, "903": True}, {r.order_id: r.success for r in results})
         self.assertEqual([], self.sent("DELETE", CONSTANTS.ORDERS_PATH_URL))
-        self.assertEqual({("SOL_USDC", 901), ("BTC_USDC", 903)},
-                         {(b["symbol"], b["clientId"]) for b in self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)})
+        self.assertEqual({("SOL_USDC", "1"), ("BTC_USDC", "3")},
+                         {(b["symbol"], b["orderId"]) for b in self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)})
         await asyncio.sleep(0)
         self.assertEqual(2, len(self.events[MarketEvent.OrderCancelled].event_log))
 

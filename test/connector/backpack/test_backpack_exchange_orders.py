@@ -176,7 +176,7 @@ class BackpackOrderTests(BackpackOrderTestCase):
             await self.exchange._request_order_status(order)
         self.assertTrue(self.exchange._is_order_not_found_during_status_update_error(context.exception))
 
-    async def test_restored_order_is_found_and_cancelled_by_client_id(self):
+    async def test_restored_order_is_found_by_client_id_and_cancelled_by_exchange_id(self):
         saved = InFlightOrder(client_order_id="123456", exchange_order_id="77", trading_pair="SOL-USDC",
                               order_type=OrderType.LIMIT, trade_type=TradeType.BUY, amount=Decimal("1"),
                               price=Decimal("170"), creation_timestamp=1640000000, initial_state=OrderState.OPEN)
@@ -191,7 +191,7 @@ class BackpackOrderTests(BackpackOrderTestCase):
         self.assertEqual(OrderState.OPEN, update.new_state)
         self.assertEqual("123456", self.sent("GET", CONSTANTS.ORDER_PATH_URL)[0].kwargs["params"]["clientId"])
         self.assertEqual("123456", await restarted._execute_cancel("SOL-USDC", "123456"))
-        self.assertEqual({"symbol": "SOL_USDC", "clientId": 123456}, self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)[0])
+        self.assertEqual({"symbol": "SOL_USDC", "orderId": "77"}, self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL)[0])
 
     # ----- fills exactly once -----
 

@@ -31,12 +31,12 @@ class UtilsTests(unittest.TestCase):
         self.assertEqual("RejectTaker", fields["backpack_self_trade_prevention"].default)
         self.assertEqual("backpack", utils.KEYS.connector)
 
-    def test_market_filter_accepts_only_visible_tradable_spot(self):
+    def test_market_filter_accepts_only_visible_spot_whatever_its_state(self):
         self.assertTrue(utils.is_exchange_information_valid(market("SOL_USDC", "SOL", "USDC")))
         self.assertFalse(utils.is_exchange_information_valid(market("SOL_USDC_PERP", "SOL", "USDC", "PERP")))
         self.assertFalse(utils.is_exchange_information_valid(market("X_USDC", "X", "USDC", visible=False)))
         closed = {**market("Y_USDC", "Y", "USDC"), "orderBookState": "Closed"}
-        self.assertFalse(utils.is_exchange_information_valid(closed))
+        self.assertTrue(utils.is_exchange_information_valid(closed))  # stays known; its state limits the orders
         self.assertFalse(utils.is_exchange_information_valid({**market("Z_USDC", "Z", "USDC"), "marketType": "RFQ"}))
         self.assertTrue(is_market_tradable(market("SOL_USDC_PERP", "SOL", "USDC", "PERP"), "PERP"))
 

@@ -48,9 +48,11 @@ from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_user_
     BackpackPerpetualAPIUserStreamDataSource,
 )
 from hummingbot.connector.derivative.position import Position
+from hummingbot.connector.exchange.backpack.backpack_account_fees import FUTURES_FEE_FIELDS
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, PositionSide, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
@@ -75,6 +77,9 @@ def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[Positio
 class BackpackPerpetualDerivative(BackpackPerpetualBalancesMixin, BackpackExchangeMixin, PerpetualDerivativePyBase):
     PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
     USER_STREAM_DATA_SOURCE_CLASS = BackpackPerpetualAPIUserStreamDataSource
+    ACCOUNT_FEE_FIELDS = FUTURES_FEE_FIELDS  # the account's fee tier (backpack_account_fees)
+    SUPPORTS_ATTACHED_TP_SL = True  # take profit / stop loss keywords (backpack_trigger_orders)
+    DEFAULT_FEE_SCHEMA = perp_utils.DEFAULT_FEES
 
     def __init__(self,
                  backpack_perpetual_api_key: str = "",
@@ -89,6 +94,8 @@ class BackpackPerpetualDerivative(BackpackPerpetualBalancesMixin, BackpackExchan
         self._leverage_changes = 0  # a re-read that started before a change must not undo it
         self._account_leverage: Optional[int] = None
         self._funding_history_mark: Optional[float] = None  # see `_update_funding_payments`
+        self._rate_limits_share_pct = kwargs["rate_limits_share_pct"] = rate_share_pct(
+            kwargs.get("rate_limits_share_pct"))  # None: Hummingbot's client setting (backpack_rate_limits)
         super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
                          backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_perpetual_cancel_all_scope, **kwargs)
@@ -144,15 +151,15 @@ class BackpackPerpetualDerivative(BackpackPerpetualBalancesMixin, BackpackExchan
     def _get_fee(self, base_currency: str, quote_currency: str, order_type: OrderType, order_side: TradeType,
                  position_action: PositionAction, amount: Decimal, price: Decimal = s_decimal_NaN,
                  is_maker: Optional[bool] = None) -> TradeFeeBase:
+        schema = self._fee_schema()
         return TradeFeeBase.new_perpetual_fee(
-            fee_schema=perp_utils.DEFAULT_FEES, position_action=position_action,
-            percent_token=PERP_CONSTANTS.COLLATERAL_TOKEN,
-            percent=self._estimated_fee_percent(perp_utils.DEFAULT_FEES, order_type, is_maker))
+            fee_schema=schema, position_action=position_action, percent_token=PERP_CONSTANTS.COLLATERAL_TOKEN,
+            percent=self._estimated_fee_percent(schema, order_type, is_maker))
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
         # Only a CLOSE is paid out of returns; anything else (also a NIL action) adds to the position's cost.
         closing = getattr(order, "position", PositionAction.NIL) == PositionAction.CLOSE
-        return TradeFeeBase.new_perpetual_fee(fee_schema=perp_utils.DEFAULT_FEES, flat_fees=self._flat_fees_of(fill),
+        return TradeFeeBase.new_perpetual_fee(fee_schema=self._fee_schema(), flat_fees=self._flat_fees_of(fill),
                                               position_action=PositionAction.CLOSE if closing else PositionAction.OPEN)
 
     # ----- margin (balances: BackpackPerpetualBalancesMixin) -----
@@ -266,6 +273,7 @@ class BackpackPerpetualDerivative(BackpackPerpetualBalancesMixin, BackpackExchan
         changes_before = self._leverage_changes
         try:
             account = await self._api_get(path_url=CONSTANTS.ACCOUNT_PATH_URL, is_auth_required=True)
+            self._apply_account_fees(account)  # the same answer carries the fee tier
             leverage = int(Decimal(str(account["leverageLimit"])))
         except asyncio.CancelledError:
             raise

@@ -17,6 +17,9 @@ while the old one still stops). A clientId is therefore `slot << COUNTER_BITS | 
   is max(previous + 1, quarter-seconds since 2025-01-01 modulo 2**26), so a restarted process that gets
   the same slot starts above the ids of its previous run unless that run issued more than 4 ids per
   second on average. The counter wraps every ~194 days (only ids of orders still open could matter).
+  A run that did issue more can be ahead of the clock: the ids of the orders Hummingbot restores from its saved
+  state are noted (`note_client_order_id_in_use`) and the counter continues above them, and an id that the
+  connector still tracks is never issued again (`next_free_client_order_id`).
 """
 import errno
 import os
@@ -24,7 +27,7 @@ import random
 import tempfile
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 
@@ -103,6 +106,17 @@ class ClientOrderIdGenerator:
     def next_client_order_id(self) -> str:
         return str(self.next_client_id())
 
+    def note_in_use(self, client_id: int):
+        """An id of this slot issued earlier (an order restored from saved state): later ids go above it. Its
+        counter is taken as the value nearest the clock with those low bits (the counter wraps)."""
+        if client_id >> COUNTER_BITS != self.slot:
+            return  # another slot's id: this process never issues it
+        with self._lock:
+            floor = self._time_floor()
+            issued = floor + ((client_id % COUNTER_SPACE - floor + COUNTER_SPACE // 2) % COUNTER_SPACE) \
+                - COUNTER_SPACE // 2
+            self._last = max(self._last, issued)
+
 
 _GENERATOR = ClientOrderIdGenerator()
 
@@ -110,6 +124,22 @@ _GENERATOR = ClientOrderIdGenerator()
 def next_client_order_id() -> str:
     """A new Hummingbot client order id (the decimal text of a fresh uint32 clientId)."""
     return _GENERATOR.next_client_order_id()
+
+
+def next_free_client_order_id(in_use: Callable[[str], bool]) -> str:
+    """A new client order id that `in_use` (the connector's tracker) does not know."""
+    order_id = _GENERATOR.next_client_order_id()
+    while in_use(order_id):
+        order_id = _GENERATOR.next_client_order_id()
+    return order_id
+
+
+def note_client_order_id_in_use(client_order_ids: Iterable[str]):
+    """Ids of orders restored from Hummingbot's saved state: the process issues ids above those of its slot."""
+    for client_order_id in client_order_ids:
+        client_id = client_id_for(client_order_id)
+        if client_id is not None:
+            _GENERATOR.note_in_use(client_id)
 
 
 def client_id_for(client_order_id: str) -> Optional[int]:

@@ -96,7 +96,7 @@ TIME_IN_FORCES = (TIME_IN_FORCE_GTC, TIME_IN_FORCE_IOC, TIME_IN_FORCE_FOK)
 SELF_TRADE_PREVENTION_MODES = ("RejectTaker", "RejectMaker", "RejectBoth")
 DEFAULT_SELF_TRADE_PREVENTION = "RejectTaker"
 CANCEL_ALL_RESTING_LIMIT_ORDERS = "RestingLimitOrder"
-# What cancel_all / batch cancel may touch: only the bot's orders (each by clientId), or, opted in, every
+# What cancel_all / batch cancel may touch: only the bot's orders (each by its own id), or, opted in, every
 # resting order of the account in the market (Backpack's native DELETE /api/v1/orders).
 CANCEL_ALL_SCOPE_BOT = "bot_orders"
 CANCEL_ALL_SCOPE_MARKET = "all_orders_in_market"

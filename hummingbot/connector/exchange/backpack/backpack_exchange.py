@@ -16,6 +16,7 @@ from hummingbot.connector.exchange.backpack.backpack_api_order_book_data_source 
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
 from hummingbot.connector.exchange.backpack.backpack_account_registry import add_spot_connector
+from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
 from hummingbot.connector.exchange.backpack.backpack_spot_balances import read_spot_balances
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -31,7 +32,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  backpack_api_key: str = "",
                  backpack_api_secret: str = "",
                  balance_asset_limit: Optional[Dict[str, Dict[str, Decimal]]] = None,
-                 rate_limits_share_pct: Decimal = Decimal("100"),
+                 rate_limits_share_pct: Optional[Decimal] = None,  # None: Hummingbot's client setting
                  trading_pairs: Optional[List[str]] = None,
                  trading_required: bool = True,
                  backpack_self_trade_prevention: str = CONSTANTS.DEFAULT_SELF_TRADE_PREVENTION,
@@ -39,6 +40,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  **kwargs):
         self._account_lends = False  # the last poll saw lent funds: orders may redeem them
         self._borrowed: Dict[str, Decimal] = {}
+        self._rate_limits_share_pct = rate_share_pct(rate_limits_share_pct)  # None: Hummingbot's client setting
         super().__init__(backpack_api_key=backpack_api_key,
                          backpack_api_secret=backpack_api_secret,
                          trading_pairs=trading_pairs,
@@ -46,8 +48,10 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                          backpack_self_trade_prevention=backpack_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_cancel_all_scope,
                          balance_asset_limit=balance_asset_limit,
-                         rate_limits_share_pct=rate_limits_share_pct)
+                         rate_limits_share_pct=self._rate_limits_share_pct)
         add_spot_connector(self)  # the perp connector of this key then leaves the account's assets to us
+
+    DEFAULT_FEE_SCHEMA = backpack_utils.DEFAULT_FEES  # until the account's own tier is read (backpack_account_fees)
 
     @property
     def name(self) -> str:
@@ -86,9 +90,10 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                  amount: Decimal,
                  price: Decimal = s_decimal_NaN,
                  is_maker: Optional[bool] = None) -> TradeFeeBase:
-        percent = self._estimated_fee_percent(backpack_utils.DEFAULT_FEES, order_type, is_maker)
-        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order_side, percent=percent)
+        schema = self._fee_schema()
+        percent = self._estimated_fee_percent(schema, order_type, is_maker)
+        return TradeFeeBase.new_spot_fee(fee_schema=schema, trade_type=order_side, percent=percent)
 
     def _fee_for_fill(self, order: InFlightOrder, fill: Fill) -> TradeFeeBase:
-        return TradeFeeBase.new_spot_fee(fee_schema=backpack_utils.DEFAULT_FEES, trade_type=order.trade_type,
+        return TradeFeeBase.new_spot_fee(fee_schema=self._fee_schema(), trade_type=order.trade_type,
                                          flat_fees=self._flat_fees_of(fill))

@@ -6,10 +6,11 @@ Use it first in the bases: `class BackpackExchange(BackpackExchangeMixin, Exchan
 This module holds identity and configuration, auth, the shared request pool (throttler + 429 backoff),
 URLs from the environment (read once, at creation), time sync with re-sync-and-retry-once on "Request has
 expired", trading rules and the symbol map from `/api/v1/markets`, and trading pairs added at runtime.
-The order logic comes from one mixin per job:
+The order logic comes from one mixin per job (`BackpackSurfaceMixin`, first, wraps it: backpack_surface.py):
 - `BackpackOrderPlacementMixin` (`backpack_order_placement.py`): validation, payloads, single and batch create,
 - `BackpackOrderCancellationMixin` (`backpack_order_cancellation.py`): single, batch and native cancel-all,
 - `BackpackOrderPollingMixin` (`backpack_order_polling.py`): status and fill polls from one request at rest,
+- `BackpackFillReconciliationMixin` (`backpack_fill_reconciliation.py`): missing fills fetched before a final state,
 - `BackpackOrderStatusMixin` (`backpack_order_status.py`): REST order status and fill recovery,
 - `BackpackUserStreamEventsMixin` (`backpack_user_stream_events.py`): `account.orderUpdate` events,
 - `BackpackUnknownOutcomeMixin` (`backpack_unknown_outcome.py`): orders whose create got no clear answer.
@@ -40,6 +41,8 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
 from hummingbot.connector.exchange.backpack.backpack_clock import BackpackClockMixin
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
+from hummingbot.connector.exchange.backpack.backpack_fill_reconciliation import BackpackFillReconciliationMixin
+from hummingbot.connector.exchange.backpack.backpack_messages import newest_trade_price
 from hummingbot.connector.exchange.backpack.backpack_order_book_tracker import BackpackOrderBookTracker
 from hummingbot.connector.exchange.backpack.backpack_order_cancellation import BackpackOrderCancellationMixin
 from hummingbot.connector.exchange.backpack.backpack_order_placement import BackpackOrderPlacementMixin
@@ -48,6 +51,7 @@ from hummingbot.connector.exchange.backpack.backpack_order_status import Backpac
 from hummingbot.connector.exchange.backpack.backpack_order_tracker import BackpackOrderTracker
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import shared_request_pool
 from hummingbot.connector.exchange.backpack.backpack_signed_request import BackpackSignedRequest
+from hummingbot.connector.exchange.backpack.backpack_surface import BackpackSurfaceMixin
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackUnknownOutcomeMixin, UnknownOutcome
 from hummingbot.connector.exchange.backpack.backpack_user_stream_events import BackpackUserStreamEventsMixin
 from hummingbot.connector.trading_rule import TradingRule
@@ -61,9 +65,9 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
-                            BackpackOrderCancellationMixin, BackpackOrderPollingMixin, BackpackOrderStatusMixin,
-                            BackpackUserStreamEventsMixin):
+class BackpackExchangeMixin(BackpackClockMixin, BackpackSurfaceMixin, BackpackUnknownOutcomeMixin,
+                            BackpackOrderPlacementMixin, BackpackOrderCancellationMixin, BackpackFillReconciliationMixin,
+                            BackpackOrderPollingMixin, BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils
     PRIVATE_STREAMS: Tuple[str, ...] = (CONSTANTS.ORDER_UPDATE_STREAM,)
     USER_STREAM_DATA_SOURCE_CLASS: Type[BackpackAPIUserStreamDataSource] = BackpackAPIUserStreamDataSource
@@ -100,6 +104,7 @@ class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, Bac
         self._cancel_confirmations: Dict[str, asyncio.Task] = {}  # client order id -> repeats of a 202 cancel
         self._fill_scan_marks: Dict[str, float] = {}  # symbol -> every fill of its tracked orders before is known
         self._reported_executed: Dict[str, Decimal] = {}  # client order id -> executed, as the exchange said
+        self._fill_reconciliations: Dict[str, asyncio.Task] = {}  # client order id -> fetch of its missing fills
         self._signed_request: Optional[BackpackSignedRequest] = None  # created at the first signed request
         # Base URLs are read once, here, so a test or a user can point a connector at another server.
         self._rest_base_url = web_utils.rest_base_url()
@@ -181,7 +186,7 @@ class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, Bac
 
     def _create_web_assistants_factory(self) -> WebAssistantsFactory:
         # One budget per account and process, shared with the other Backpack connector (see rate limits).
-        pool = shared_request_pool(self.api_key)
+        pool = shared_request_pool(self.api_key, getattr(self, "_rate_limits_share_pct", None))  # from __init__
         self._throttler = pool.throttler
         self._request_pool = pool
         return web_utils.build_api_factory(
@@ -189,7 +194,7 @@ class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, Bac
             pool=pool, base_url=self._rest_base_url)
 
     def _create_order_tracker(self) -> BackpackOrderTracker:
-        return BackpackOrderTracker(connector=self)  # stale (late, reordered) updates never move a state back
+        return BackpackOrderTracker(connector=self, fills=self)  # no state moved back; missing fills before a final one
 
     def _create_user_stream_data_source(self) -> UserStreamTrackerDataSource:
         return self.USER_STREAM_DATA_SOURCE_CLASS(
@@ -318,10 +323,7 @@ class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, Bac
                 rules.append(rule)
             except Exception:
                 self.logger().error(f"Error parsing the trading pair rule {market}. Skipping.", exc_info=True)
-        return rules
-
-    async def _update_trading_fees(self):
-        pass  # DEFAULT_FEES apply; Backpack reports account fee tiers but no per-market schedule
+        return self._rules_with_market_states(exchange_info, rules)  # backpack_market_states
 
     async def get_last_traded_prices(self, trading_pairs: List[str]) -> Dict[str, float]:
         """All pairs from ONE `GET /api/v1/tickers` (Hummingbot asks one `/ticker` per pair, and its tracker
@@ -347,7 +349,7 @@ class BackpackExchangeMixin(BackpackClockMixin, BackpackUnknownOutcomeMixin, Bac
         price = ticker.get("lastPrice") if isinstance(ticker, dict) else None
         if price is None:
             trades = await self._public_get_or_none(CONSTANTS.TRADES_PATH_URL, {"symbol": symbol, "limit": 1})
-            price = trades[-1].get("price") if isinstance(trades, list) and trades else None
+            price = newest_trade_price(trades)
         if price is None:
             self.logger().warning(f"Backpack has no last price for {trading_pair} (empty ticker, no trades).")
             return float("nan")

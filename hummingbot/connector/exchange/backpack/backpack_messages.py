@@ -6,7 +6,8 @@ Offers:
   of order/fill history; a trailing `Z` or offset is accepted);
 - `OrderStatus` from a REST order, an order-history row or an `account.orderUpdate` frame;
 - `Fill` from an `orderFill` frame or a `/wapi/v1/history/fills` row;
-- `trade_type_for_side`, `side_for_trade_type`, `order_state_for`.
+- `trade_type_for_side`, `side_for_trade_type`, `order_state_for`;
+- `newest_trade_price` of a `/api/v1/trades` answer.
 The exchange mixin turns these records into Hummingbot `OrderUpdate` / `TradeUpdate` objects.
 """
 from dataclasses import dataclass
@@ -19,15 +20,20 @@ from hummingbot.connector.exchange.backpack.backpack_client_order_ids import cli
 from hummingbot.core.data_type.common import TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState
 
-# Order-book states in which a market accepts new orders.
-TRADABLE_BOOK_STATES = ("Open", "LimitOnly", "PostOnly")
-
-
 def is_market_tradable(market: Dict[str, Any], market_type: str) -> bool:
-    """A visible `/api/v1/markets` entry of `market_type` ("SPOT"/"PERP") whose book accepts new orders."""
-    return (market.get("marketType") == market_type
-            and market.get("visible", True) is True
-            and market.get("orderBookState", "Open") in TRADABLE_BOOK_STATES)
+    """A visible `/api/v1/markets` entry of `market_type` ("SPOT"/"PERP"), whatever its `orderBookState`: a
+    market that closes for a while stays known (its orders, fills and cancels go on); which orders its state
+    allows is `backpack_market_states`' job."""
+    return market.get("marketType") == market_type and market.get("visible", True) is True
+
+
+def newest_trade_price(trades: Any) -> Optional[str]:
+    """Price of the newest public trade (the highest id) in a `/api/v1/trades` answer, whichever way it is sorted:
+    live lists the newest first (ccxt's recorded answer), an answer with one row is the same either way."""
+    rows = [t for t in trades if isinstance(t, dict) and t.get("price") is not None] if isinstance(trades, list) else []
+    if not rows:
+        return None
+    return max(rows, key=lambda trade: int(trade.get("id") or 0))["price"]
 
 
 def seconds_from_us(value: Any) -> float:

@@ -1,13 +1,15 @@
 """Cancels shared by the spot and perp Backpack connectors: single (`DELETE /api/v1/order`), batch, cancel-all.
 
 - Scope of cancel-all and batch cancel (setting `backpack_cancel_all_scope`): `bot_orders` (default) cancels
-  each of the bot's orders by its clientId, so nothing else of the account is touched; `all_orders_in_market`
+  each of the bot's orders by its own id, so nothing else of the account is touched; `all_orders_in_market`
   uses Backpack's native `DELETE /api/v1/orders`, which cancels EVERY resting order of the account in the
   market (manual orders, other bots'), one request per market. A check that the market holds only our orders
   cannot make the native call safe (an order placed between the check and the call would go too).
 - A cancel answered 202 "accepted, not yet executed" (no body) is a success that is not done yet: the order
   becomes PENDING_CANCEL until the order stream or REST confirms (cancelled, or filled meanwhile); while it is
-  still pending, the cancel is repeated by clientId (idempotent) after CANCEL_CONFIRM_DELAYS_S.
+  still pending, the cancel is repeated (idempotent) after CANCEL_CONFIRM_DELAYS_S, then the order is looked up
+  (backpack_cancel_outcome: never left PENDING_CANCEL for good).
+- Cancels go by exchange id once known, and an answer is checked against our order (backpack_cancel_outcome).
 """
 import asyncio
 import enum
@@ -15,6 +17,7 @@ import math
 from typing import Any, Dict, List, Optional, Tuple
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.connector.exchange.backpack.backpack_cancel_outcome import BackpackCancelOutcomeMixin, cancel_target
 from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for
 from hummingbot.connector.exchange.backpack.backpack_messages import OrderStatus
 from hummingbot.core.data_type.cancellation_result import CancellationResult
@@ -32,7 +35,7 @@ class CancelAnswer(enum.Enum):
     NOT_CANCELLED = "not cancelled"
 
 
-class BackpackOrderCancellationMixin:
+class BackpackOrderCancellationMixin(BackpackCancelOutcomeMixin):
     CANCEL_CONFIRM_DELAYS_S: Tuple[float, ...] = (5.0, 10.0, 30.0, 60.0)  # repeats of a 202-accepted cancel
 
     @property
@@ -50,8 +53,8 @@ class BackpackOrderCancellationMixin:
         return {"orderId": order.exchange_order_id}
 
     async def _request_cancel(self, tracked_order: InFlightOrder) -> CancelAnswer:
-        target = self._cancel_target(tracked_order)
-        if target.get("orderId") is None and "clientId" not in target:
+        target = cancel_target(tracked_order)  # by exchange id once known
+        if not target:
             await tracked_order.get_exchange_order_id()  # raises TimeoutError when it never arrives
             target = {"orderId": tracked_order.exchange_order_id}
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=tracked_order.trading_pair)
@@ -59,7 +62,8 @@ class BackpackOrderCancellationMixin:
                                                                data={"symbol": symbol, **target})
         if status == ACCEPTED:
             return CancelAnswer.ACCEPTED
-        if isinstance(response, dict) and response.get("status") == "Cancelled":
+        if isinstance(response, dict) and response.get("status") == "Cancelled" and \
+                self._cancel_answer_is_for(tracked_order, response):
             self._note_cancelled(tracked_order, response)
             return CancelAnswer.CANCELLED
         return CancelAnswer.NOT_CANCELLED
@@ -117,6 +121,7 @@ class BackpackOrderCancellationMixin:
                     raise
                 except Exception as error:  # not found: filled or cancelled meanwhile, the status poll tells which
                     self.logger().info(f"Repeated cancel of order {order.client_order_id}: {error}")
+            await self._cancel_never_executed(order)
         finally:
             self._cancel_confirmations.pop(order.client_order_id, None)
 
@@ -150,7 +155,7 @@ class BackpackOrderCancellationMixin:
         return all(str(r.get("id")) in ours or str(r.get("clientId")) in ours for r in resting or [])
 
     async def cancel_all(self, timeout_seconds: float) -> List[CancellationResult]:
-        """Cancels the bot's orders (what a strategy does when it stops): each by its clientId, or with the
+        """Cancels the bot's orders (what a strategy does when it stops): each by its own id, or with the
         scope `all_orders_in_market` Backpack's native cancel-all, one request per market, which also cancels
         every other resting order of the account there."""
         incomplete = [o for o in self.in_flight_orders.values() if not o.is_done]

@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_errors as errors
-from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_client_order_id
+from hummingbot.connector.exchange.backpack.backpack_client_order_ids import client_id_for, next_free_client_order_id
+from hummingbot.connector.exchange.backpack.backpack_market_orders import has_price, price_market_order
+from hummingbot.connector.exchange.backpack.backpack_order_failures import BackpackOrderFailureMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import seconds_from_any, side_for_trade_type
 from hummingbot.connector.exchange.backpack.backpack_unknown_outcome import BackpackOrderOutcomeUnknown
 from hummingbot.core.data_type.common import OrderType, TradeType
@@ -39,7 +41,7 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-class BackpackOrderPlacementMixin:
+class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused create says why
     ORDER_CREATE_TIMEOUT_S = 10.0  # an unanswered order create is then looked up by its client id
     # Pauses between the first lookups of an unanswered create (about 7.5 s in all); an order still not found
     # then stays tracked with an unknown outcome (backpack_unknown_outcome), it is not failed.
@@ -58,7 +60,7 @@ class BackpackOrderPlacementMixin:
         """Like Hummingbot's buy/sell, with ids from the shared uint32 generator.
 
         Optional kwarg `time_in_force`: "GTC" (default), "IOC" or "FOK"."""
-        order_id = next_client_order_id()
+        order_id = next_free_client_order_id(self._order_tracker.all_fillable_orders.__contains__)
         start_now(self._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
                                      amount=amount, order_type=order_type, price=price, **kwargs))
         return order_id
@@ -89,6 +91,8 @@ class BackpackOrderPlacementMixin:
     async def _create_order(self, trade_type: TradeType, order_id: str, trading_pair: str, amount: Decimal,
                             order_type: OrderType, price: Optional[Decimal] = None, **kwargs):
         problem = self._validation_error(trading_pair, order_type, price, amount, **kwargs)
+        if problem is None and order_type == OrderType.MARKET and not has_price(price):
+            price, problem = price_market_order(self.order_books, trading_pair, trade_type, amount)
         if problem is not None:
             # A NaN or negative amount would make the tracker take the failed order for a filled one.
             tracked_amount = amount if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 \
@@ -149,7 +153,11 @@ class BackpackOrderPlacementMixin:
                                                                       f"{response!r}"),
                                                     self._signed_request_expiry_ms())
         created = seconds_from_any(response.get("createdAt")) or self.current_timestamp
+        self._order_answered(order_id, response)
         return str(response["id"]), created
+
+    def _order_answered(self, order_id: str, response: Dict[str, Any]):
+        """Hook: the exchange's answer to a create (backpack_order_options corrects quote-sized orders)."""
 
     async def _place_order_and_process_update(self, order: InFlightOrder, **kwargs) -> str:
         """Hummingbot's, with the OPEN update applied at once (`BackpackOrderTracker.apply_order_update`)
@@ -199,7 +207,7 @@ class BackpackOrderPlacementMixin:
         """Places the orders with ONE signed `POST /api/v1/orders`; returns them with their new client ids."""
         orders_with_ids = []
         for order in orders_to_create:
-            order_id = next_client_order_id()
+            order_id = next_free_client_order_id(self._order_tracker.all_fillable_orders.__contains__)
             if isinstance(order, LimitOrder):
                 orders_with_ids.append(LimitOrder(
                     client_order_id=order_id, trading_pair=order.trading_pair, is_buy=order.is_buy,
@@ -247,6 +255,8 @@ class BackpackOrderPlacementMixin:
         price = order.price if is_limit else None
         amount = order.quantity if is_limit else order.amount
         problem = self._validation_error(order.trading_pair, order_type, price, amount)
+        if problem is None and order_type == OrderType.MARKET:
+            price, problem = price_market_order(self.order_books, order.trading_pair, trade_type, amount)
         if problem is None:
             if order_type == OrderType.LIMIT:
                 price = self.quantize_order_price(order.trading_pair, price)

@@ -24,9 +24,11 @@ Why no fill is lost:
 - An order filled, or partly filled and cancelled or expired, between two polls is missing from the answer:
   its market is scanned (back to before the previous poll, whose answer showed all its earlier fills known)
   and its status looked up alone, which also gives the exchange's executed quantity for the check above.
-- A completed order leaves the answer for good: while Hummingbot keeps it (30 s), its market is scanned at
-  every poll unless all of it is filled, or the exchange's executed quantity for it (from the stream, a status
-  lookup, the cancel answer) is known and the tracker has that much; a refused order has no fills.
+- A completed order leaves the answer for good: while Hummingbot keeps it (30 s, and past that while the exchange
+  reported more of it executed than the tracker has: backpack_fill_reconciliation, which fetches those fills
+  before its final event already), its market is scanned at every poll unless all of it is filled, or the
+  exchange's executed quantity for it (from the stream, a status lookup, the cancel answer) is known and the
+  tracker has that much; a refused order has no fills.
 - A market's mark only moves when every fill before it was seen by a complete scan (matched to every order of
   the market tracked then) or known from the open-orders answer (market at rest): a fill older than the mark
   is known, one newer is in the next scan.

@@ -76,9 +76,12 @@ class BackpackOrderStatusMixin:
                     return status
         fills = await self._fills_for_order(order, symbol, cut_short)
         filled = sum((f.amount for f in fills), Decimal("0"))
-        if fills and filled >= order.amount:
+        if fills:
+            # It executed, so it is no "not found" (nor "never executed"). Not all filled and not in order history
+            # (which may trail the fills): its final state is not known yet; partially filled until it shows there.
             return OrderStatus(exchange_order_id=fills[0].exchange_order_id, client_order_id=order.client_order_id,
-                               symbol=symbol, status="Filled", executed_quantity=filled, timestamp=None)
+                               symbol=symbol, status="Filled" if filled >= order.amount else "PartiallyFilled",
+                               executed_quantity=filled, timestamp=None)
         if cut_short:
             raise BackpackOrderSearchCutShort(
                 f"Order {order.client_order_id} not found on {self.name} in the newest pages of "

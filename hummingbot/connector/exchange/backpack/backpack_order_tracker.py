@@ -11,10 +11,15 @@ are read through `OrdersView` (no copy, a key looked up in each map in turn) and
 lookup and a time check (the TTLCache's locking timer, expiry walk and LRU links cost more than the rest of a
 lookup, several times per fill: bench/round_trip_bench.py).
 
+A final update (cancelled, expired, filled, failed) of an order the exchange reported more executed for than the
+tracker holds first waits for those fills (the connector's `fills_missing` / `reconcile_fills`,
+backpack_fill_reconciliation), and a completed order whose fills are still missing stays in the cache past its
+lifetime until they are in (`CompletedOrders.hold`).
+
 `apply_order_update` applies an update in the caller's task, where Hummingbot's `process_order_update`
 schedules a task for it: one event-loop pass less between an order's answer or stream event and the
-strategy's event. Only a FILLED update whose fills are not all in yet still goes to a task, because
-Hummingbot waits there (up to `TRADE_FILLS_WAIT_TIMEOUT`) for the missing fills.
+strategy's event. Only a final update whose fills are not all in yet still goes to a task, which waits for the
+missing fills (and Hummingbot's, for a FILLED one, up to `TRADE_FILLS_WAIT_TIMEOUT`).
 
 The order events (created, filled, cancelled, completed, failed) are Hummingbot's, triggered in the same order on
 the same conditions, but each before its INFO line instead of after it, and that line is only formatted when
@@ -27,9 +32,10 @@ import math
 import time
 from collections.abc import Mapping, MutableMapping
 from decimal import Decimal
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Protocol, Tuple
 
 from hummingbot.connector.client_order_tracker import ClientOrderTracker
+from hummingbot.connector.exchange.backpack.backpack_client_order_ids import note_client_order_id_in_use
 from hummingbot.core.data_type.in_flight_order import InFlightOrder, OrderState, OrderUpdate
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
 
@@ -38,6 +44,14 @@ _PROGRESS = {OrderState.PENDING_CREATE: 0, OrderState.OPEN: 1, OrderState.PARTIA
 _FINAL = 3  # filled, cancelled, failed, completed
 # An order leaving PENDING_CREATE for any other state was created (Hummingbot's condition for its event).
 _NOT_CREATED = frozenset({OrderState.PENDING_CREATE, OrderState.CANCELED, OrderState.FAILED, OrderState.PENDING_CANCEL})
+
+
+class FillReconciler(Protocol):
+    """What the tracker asks the connector about fills the exchange reported but the tracker lacks."""
+
+    def fills_missing(self, order: InFlightOrder) -> bool: ...
+
+    def reconcile_fills(self, order: InFlightOrder) -> Awaitable[None]: ...
 
 
 def state_progress(state: OrderState) -> int:
@@ -99,26 +113,37 @@ class CompletedOrders(_ReadThroughGet, MutableMapping):
     """Hummingbot's cache of completed orders (a `TTLCache` of `maxsize` orders kept `ttl` seconds), as an
     insertion-ordered dict of (expiry, order). The lifetime is the same for every order, so the oldest entry
     always expires first, and it is the one dropped when the cache is full (the TTLCache drops the least
-    recently read one; completed orders are read a few times right after completion, if at all)."""
+    recently read one; completed orders are read a few times right after completion, if at all).
 
-    def __init__(self, maxsize: int, ttl: float, timer: Callable[[], float] = time.monotonic):
+    An expired order for which `hold` is true (fills still missing) is kept another lifetime instead."""
+
+    def __init__(self, maxsize: int, ttl: float, timer: Callable[[], float] = time.monotonic,
+                 hold: Callable[[InFlightOrder], bool] = lambda order: False):
         self.maxsize = maxsize
         self.ttl = ttl
         self.timer = timer
+        self.hold = hold
         self._entries: Dict[str, Tuple[float, InFlightOrder]] = {}
 
     def _expire(self, now: float):
         entries = self._entries
         while entries:
             oldest = next(iter(entries))
-            if entries[oldest][0] > now and len(entries) <= self.maxsize:
+            expiry, order = entries[oldest]
+            if expiry > now and len(entries) <= self.maxsize:
                 return
             del entries[oldest]
+            if expiry <= now and self.hold(order):
+                entries[oldest] = (now + self.ttl, order)  # renewed, last: the loop ends at a renewed one
 
     def get(self, key, default=None):
         entry = self._entries.get(key)
-        if entry is None or entry[0] <= self.timer():
+        if entry is None:
             return default
+        if entry[0] <= self.timer():
+            if not self.hold(entry[1]):
+                return default
+            self[key] = entry[1]  # held: renewed
         return entry[1]
 
     def __setitem__(self, key: str, order: InFlightOrder):
@@ -143,9 +168,23 @@ class CompletedOrders(_ReadThroughGet, MutableMapping):
 
 class BackpackOrderTracker(ClientOrderTracker):
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fills: Optional[FillReconciler] = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._cached_orders = CompletedOrders(maxsize=self.MAX_CACHE_SIZE, ttl=self.CACHED_ORDER_TTL)
+        self._fills = fills
+        self._cached_orders = CompletedOrders(maxsize=self.MAX_CACHE_SIZE, ttl=self.CACHED_ORDER_TTL,
+                                              hold=self._fills_missing)
+
+    def _fills_missing(self, order: InFlightOrder) -> bool:
+        """The exchange reported fills of the order the tracker lacks (backpack_fill_reconciliation)."""
+        return self._fills is not None and self._fills.fills_missing(order)
+
+    async def _fills_before_final_update(self, tracked: Optional[InFlightOrder], order_update: OrderUpdate):
+        """Before a final update is applied: the order's missing fills, so they are reported before its final event."""
+        if tracked is None or is_open_state(order_update.new_state) or not self._fills_missing(tracked):
+            return
+        if tracked.exchange_order_id is None and order_update.exchange_order_id is not None:
+            tracked.update_exchange_order_id(order_update.exchange_order_id)  # its fills are looked up by it
+        await self._fills.reconcile_fills(tracked)
 
     @property
     def all_fillable_orders(self) -> Mapping[str, InFlightOrder]:
@@ -173,6 +212,11 @@ class BackpackOrderTracker(ClientOrderTracker):
             order = super().fetch_order(None, exchange_order_id)
         return order
 
+    def restore_tracking_states(self, tracking_states: Dict[str, Any]):
+        super().restore_tracking_states(tracking_states)
+        # A previous run ahead of the clock (more than 4 ids/s on average) could otherwise see its ids issued again.
+        note_client_order_id_in_use(tracking_states)
+
     @staticmethod
     def _is_stale(tracked: Optional[InFlightOrder], order_update: OrderUpdate) -> bool:
         """An update behind the order's state: dropped, but an exchange order id it brings is kept."""
@@ -183,8 +227,9 @@ class BackpackOrderTracker(ClientOrderTracker):
         return True
 
     async def _process_order_update(self, order_update: OrderUpdate):
-        if not self._is_stale(self.fetch_order(order_update.client_order_id, order_update.exchange_order_id),
-                              order_update):
+        tracked = self.fetch_order(order_update.client_order_id, order_update.exchange_order_id)
+        if not self._is_stale(tracked, order_update):
+            await self._fills_before_final_update(tracked, order_update)
             await super()._process_order_update(order_update)
 
     async def apply_order_update(self, order_update: OrderUpdate):
@@ -192,9 +237,10 @@ class BackpackOrderTracker(ClientOrderTracker):
         try:
             if tracked is None:
                 await super()._process_order_update(order_update)  # lost orders, and what is not tracked
-            elif order_update.new_state is OrderState.FILLED and not is_done(tracked) and \
-                    not tracked.completely_filled_event.is_set():
-                self.process_order_update(order_update)  # Hummingbot's task waits for the missing fills
+            elif (order_update.new_state is OrderState.FILLED and not is_done(tracked) and
+                  not tracked.completely_filled_event.is_set()) or \
+                    (not is_open_state(order_update.new_state) and self._fills_missing(tracked)):
+                self.process_order_update(order_update)  # the task waits for the missing fills
             elif not self._is_stale(tracked, order_update):
                 # Hummingbot's `_process_order_update` for a tracked order with nothing left to wait for, without
                 # looking the order up again.

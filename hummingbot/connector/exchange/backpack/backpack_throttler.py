@@ -9,9 +9,11 @@ few float operations. Same limits (after `limits_share_percentage`), same 5% saf
 window, same waiting: retry every `retry_interval` until every limit of the request has room.
 """
 import asyncio
+import copy
 import logging
 import time
 from collections import deque
+from decimal import Decimal
 from typing import Deque, Dict, List, Optional, Tuple
 
 from hummingbot.core.api_throttler.async_throttler import AsyncThrottler
@@ -92,9 +94,22 @@ class BackpackRequestContext:
 class BackpackThrottler(AsyncThrottler):
 
     def set_rate_limits(self, rate_limits: List[RateLimit]):
+        self._unshared_limits = copy.deepcopy(rate_limits)  # before `limits_pct`: a later share recomputes them
         super().set_rate_limits(rate_limits)
         self._windows: Dict[str, LimitWindow] = {}
         self._windows_of_request: Dict[str, List[Tuple[LimitWindow, int]]] = {}  # limit id -> its windows
+
+    @property
+    def share_pct(self) -> Decimal:
+        return self.limits_pct * 100
+
+    def set_share(self, share_pct: Decimal):
+        """Uses `share_pct` % of every limit from now on (Hummingbot's rounding: floor, at least 1), keeping
+        what the current windows already booked."""
+        self.limits_pct = Decimal(share_pct) / 100
+        AsyncThrottler.set_rate_limits(self, self._unshared_limits)
+        for window in self._windows.values():
+            window.limit = self._id_to_limit_map[window.limit_id].limit
 
     def _window(self, rate_limit: RateLimit) -> LimitWindow:
         window = self._windows.get(rate_limit.limit_id)
