@@ -6,6 +6,7 @@ from decimal import Decimal
 from hummingbot.core.data_type.common import PositionMode
 from test.hummingbot_api import api_calls
 from test.hummingbot_api.api_case import PAIR, ApiOnEmulatorCase
+from test.waiting import wait_for
 
 
 class PerpetualServiceTests(ApiOnEmulatorCase):
@@ -31,6 +32,10 @@ class PerpetualServiceTests(ApiOnEmulatorCase):
     async def test_positions_as_the_api_lists_them(self):
         self.assertEqual([], await api_calls.account_positions(self.perp))
         self.open_perp_position("Ask", "2", "180")
+        # The stream's position update comes first (a REST snapshot asked before it arrived is older for that pair
+        # and is not applied: backpack_perpetual_positions), then the mark moves and the API reads the positions.
+        await wait_for(lambda: any(p.trading_pair == PAIR for p in self.perp.account_positions.values()),
+                       "the stream's position update")
         self.server.exchange.marks["SOL_USDC_PERP"] = Decimal("175")
         rows = await api_calls.account_positions(self.perp)
         self.assertEqual([{"trading_pair": PAIR, "side": "SHORT", "amount": -2.0, "entry_price": 180.0,
