@@ -22,6 +22,25 @@ HOME_ENV_VAR = "HUMMINGBOT_HOME"
 HOME_FOLDERS = ("conf", "conf/connectors", "conf/scripts", "conf/strategies", "conf/controllers", "logs", "data")
 
 
+NOT_INSTALLED = (
+    "error: no Hummingbot installed in this Python environment ({python}). This repository's launchers and tools run "
+    "in the venv that `make setup` creates. In a Hummingbot source checkout or the official Docker image, where "
+    "Hummingbot is compiled in place, use Hummingbot's own launchers from its folder (./bin/hummingbot_quickstart.py, "
+    "./bin/hummingbot.py), store keys with `python -m hummingbot_backpack.store_keys backpack`, and copy our scripts "
+    "with `python -m hummingbot_backpack.install_files --target .` (README: Hummingbot source checkouts and Docker).")
+
+
+def _require_hummingbot() -> None:
+    """Stop with what to do instead when no Hummingbot package is importable: this repository's own `hummingbot/`
+    folder (no __init__.py, only our connectors) would otherwise pass for it, and the first import of
+    `hummingbot.client` would fail with a bare ModuleNotFoundError."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hummingbot")
+    if spec is None or spec.origin is None:
+        sys.exit(NOT_INSTALLED.format(python=sys.executable))
+
+
 def _put_repo_root_on_path() -> None:
     sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != BIN_DIR]
     if str(PROJECT_ROOT) not in sys.path:
@@ -81,6 +100,7 @@ def configured_home() -> Optional[Path]:
 
 
 _put_repo_root_on_path()
+_require_hummingbot()
 if configured_home() is not None:
     if "hummingbot.client.settings" in sys.modules:
         raise RuntimeError(f"{HOME_ENV_VAR} must take effect before Hummingbot's client modules are imported")

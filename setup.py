@@ -6,13 +6,17 @@ Nothing is installed into Hummingbot's package: the repo's ``hummingbot/connecto
 import hook serves them under Hummingbot's module names (README, design notes). Installing writes no
 file of Hummingbot's; uninstalling removes only ours.
 
-Supported Hummingbot releases: ``SUPPORTED_HUMMINGBOT_VERSIONS`` in hummingbot_backpack/__init__.py.
-Building in an environment that has another release installed stops with a message saying what to do.
+It declares no requirement on Hummingbot or its dependencies, and checks nothing about the environment it
+is installed into: installing it never adds, removes or changes a package (a requirement on Hummingbot made
+pip fetch and build a second Hummingbot in source checkouts and Docker images, where Hummingbot is compiled in
+place and has no dist-info, and upgrade its dependencies until it no longer started). Every Hummingbot release
+from 20251103 on is supported; one that was not tested gets one warning when Hummingbot starts
+(hummingbot_backpack/releases.py). Install it with `pip install --no-deps` in any case (README).
 """
-import ast
+import importlib.util
 import os
 import shutil
-import sys
+from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -22,41 +26,6 @@ SOURCE_ROOT = "hummingbot"  # the repo's folders in Hummingbot's layout
 INSTALL_ROOT = "hummingbot_backpack"  # where they are installed
 PTH_FILE = "hummingbot_backpack.pth"
 OTHER_ROOTS = ("backpack_emulator",)
-
-
-def _constant(name: str):
-    with open(os.path.join(HERE, INSTALL_ROOT, "__init__.py")) as handle:
-        for node in ast.parse(handle.read()).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
-                return ast.literal_eval(node.value)
-    raise SystemExit(f"{INSTALL_ROOT}/__init__.py defines no {name}")
-
-
-SUPPORTED_HUMMINGBOT_VERSIONS = _constant("SUPPORTED_HUMMINGBOT_VERSIONS")
-
-
-def hummingbot_requirement() -> str:
-    """``hummingbot>=first,<=last`` minus every release in between that is not supported."""
-    first, last = min(SUPPORTED_HUMMINGBOT_VERSIONS), max(SUPPORTED_HUMMINGBOT_VERSIONS)
-    between = _constant("UNSUPPORTED_RELEASES_BETWEEN")
-    return ",".join([f"hummingbot>={first}", f"<={last}"] + [f"!={v}" for v in between])
-
-
-def refuse_unsupported_hummingbot() -> None:
-    """Stop with a clear message when the environment we build in holds an unsupported Hummingbot."""
-    from importlib import metadata
-
-    try:
-        installed = metadata.version("hummingbot")
-    except metadata.PackageNotFoundError:
-        return  # isolated build or no Hummingbot yet: the requirement below decides
-    if installed.split(".dev")[0] in SUPPORTED_HUMMINGBOT_VERSIONS:
-        return
-    supported = " and ".join(SUPPORTED_HUMMINGBOT_VERSIONS)
-    raise SystemExit(
-        f"hummingbot-backpack supports Hummingbot {supported} only; this environment has hummingbot=={installed}.\n"
-        f"Install a supported release first (`make setup HB_LINE={SUPPORTED_HUMMINGBOT_VERSIONS[0]}` or "
-        f"`make setup HB_LINE={SUPPORTED_HUMMINGBOT_VERSIONS[-1]}` in a checkout), then install this plugin again.")
 
 
 def packages_and_dirs():
@@ -80,30 +49,44 @@ def packages_and_dirs():
     return sorted(packages), package_dir
 
 
+def bot_files():
+    """(source, path in the built tree) of the scripts, controllers and example configs that
+    `python -m hummingbot_backpack.install_files` copies into a bot's folders (hummingbot_backpack/bot_files/)."""
+    path = os.path.join(HERE, INSTALL_ROOT, "install_files.py")
+    spec = importlib.util.spec_from_file_location("_install_files", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # standard library only; the installed copy may be another version
+    return [(os.path.join(HERE, relative), os.path.join(INSTALL_ROOT, module.BUNDLE, relative))
+            for relative in map(str, module.our_files(Path(HERE)))]
+
+
 class BuildWithImportHook(build_py):
-    """Also puts the .pth file at the top of the built tree, so it lands in site-packages (and in RECORD)."""
+    """Also puts the .pth file at the top of the built tree, so it lands in site-packages (and in RECORD), and the
+    bot files under hummingbot_backpack/bot_files/."""
 
     def run(self) -> None:
         super().run()
         shutil.copyfile(os.path.join(HERE, PTH_FILE), os.path.join(self.build_lib, PTH_FILE))
+        for source, built in bot_files():
+            os.makedirs(os.path.dirname(os.path.join(self.build_lib, built)), exist_ok=True)
+            shutil.copyfile(source, os.path.join(self.build_lib, built))
 
     def get_outputs(self, include_bytecode=1):
-        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH_FILE)]
+        extra = [PTH_FILE] + [built for _, built in bot_files()]
+        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, path) for path in extra]
 
 
-if "egg_info" not in sys.argv[1:2] and os.environ.get("HUMMINGBOT_BACKPACK_SKIP_VERSION_CHECK") != "1":
-    refuse_unsupported_hummingbot()
 PACKAGES, PACKAGE_DIR = packages_and_dirs()
 
 setup(
     name="hummingbot-backpack",
     version="0.2.0",
     description="Backpack Exchange spot and perpetual connectors for Hummingbot, with a local exchange emulator",
-    python_requires=">=3.12,<3.13",
+    python_requires=">=3.12",  # no upper bound: an image with a newer Python is never refused
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data={"": ["*.json", "*.yml"]},
-    install_requires=["pynacl>=1.5", hummingbot_requirement()],
+    install_requires=[],  # pynacl (signing) comes with Hummingbot's own dependencies (bip-utils)
     entry_points={"console_scripts": ["backpack-emulator=backpack_emulator.cli:main"]},
     cmdclass={"build_py": BuildWithImportHook},
 )

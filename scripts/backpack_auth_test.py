@@ -104,8 +104,8 @@ class BackpackAuthTest(BackpackScriptBase):
         self.logger().info(f"Connector {self.config.exchange} is ready")
 
     def _require_some_balance(self) -> None:
-        # `available_balances` too: a perp connector's USDC total is only its positions' PnL (its margin is
-        # what is available), the account's assets being the spot connector's rows.
+        # `available_balances` too: beside a spot connector of the same key, a perp connector's USDC total is only
+        # its positions' PnL (its margin is what is available), the account's assets being the spot rows.
         held = list(self.connector.get_all_balances().values()) + list(self.connector.available_balances.values())
         if not any(amount > 0 for amount in held):
             raise CheckFailed("the account has zero balances: deposit funds (or, on the emulator, "

@@ -2,7 +2,10 @@
 # Idempotent environment setup for one Hummingbot line: `tools/setup.sh [LINE]` (or HB_LINE=LINE).
 #   20251103 (default): .venv/, Hummingbot from its binary wheel (about a minute);
 #   20260922:           .venv-20260922/, Hummingbot from its sdist (PyPI has no wheel: the Cython build
-#                       takes 4-6 minutes once; the wheel is kept in .cache/hb-wheels/ and reused).
+#                       takes 4-6 minutes once; the wheel is kept in .cache/hb-wheels/ and reused);
+#   any other release of hummingbot_backpack/releases.py (KNOWN_RELEASES; CI: 20260302, `make compat`: all):
+#                       .venv-LINE/ the same way, pinned by constraints-LINE.txt when the repository has one,
+#                       else by the pins tools/compat_constraints.py derives from the release's wheel.
 # Then the plugin is installed non-editable (its .pth import hook serves our connectors under
 # Hummingbot's names; nothing is written into Hummingbot's folders), and conf/ scripts/ logs/ data/
 # are linked into site-packages where Hummingbot looks for them.
@@ -11,12 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 LINE=${1:-${HB_LINE:-20251103}}
-case "$LINE" in
-  20251103) VENV="$ROOT/.venv"; CONSTRAINTS=constraints.txt ;;
-  20260922) VENV="$ROOT/.venv-$LINE"; CONSTRAINTS=constraints-$LINE.txt ;;
-  *) echo "error: unsupported Hummingbot line '$LINE' (supported: 20251103, 20260922)" >&2; exit 2 ;;
+KNOWN=$(sed -n '/^KNOWN_RELEASES/,/^)/p' hummingbot_backpack/releases.py | grep -o '"20[0-9]*"' | tr -d '"' | tr '\n' ' ')
+case " $KNOWN " in
+  *" $LINE "*) ;;
+  *) echo "error: unknown Hummingbot release '$LINE' (known: $KNOWN)" >&2; exit 2 ;;
 esac
 STAMPS="$ROOT/.make/$LINE"
+case "$LINE" in
+  20251103) VENV="$ROOT/.venv"; CONSTRAINTS=constraints.txt ;;
+  *) VENV="$ROOT/.venv-$LINE"; CONSTRAINTS=constraints-$LINE.txt ;;
+esac
 WHEELS=${HB_WHEEL_DIR:-$ROOT/.cache/hb-wheels}
 mkdir -p "$STAMPS" "$WHEELS" conf scripts logs data
 # Serialise concurrent runs (two pip installs into one venv would corrupt it).
@@ -41,13 +48,20 @@ hummingbot_wheel() {  # a wheel of this line in $WHEELS: PyPI's (20251103), else
   fi
   if [ -z "$found" ]; then
     echo "[setup] building Hummingbot $LINE from its sdist (Cython, 4-6 minutes on 2 cores, once)" >&2
-    "$VPY" -m pip wheel --quiet --no-deps "hummingbot==$LINE" -w "$WHEELS" >"$STAMPS/wheel.log" 2>&1 \
-      || { tail -n 30 "$STAMPS/wheel.log" >&2; echo "[setup] building the Hummingbot wheel failed" >&2; exit 1; }
+    # Built aside and moved in whole: other runs may be reading the shared wheel folder meanwhile.
+    local build_dir; build_dir=$(mktemp -d "$WHEELS/.build-$LINE.XXXXXX")
+    nice "$VPY" -m pip wheel --quiet --no-deps "hummingbot==$LINE" -w "$build_dir" >"$STAMPS/wheel.log" 2>&1 \
+      || { tail -n 30 "$STAMPS/wheel.log" >&2; rm -rf "$build_dir"; echo "[setup] building the Hummingbot wheel failed" >&2; exit 1; }
+    mv "$build_dir"/hummingbot-"$LINE"-*.whl "$WHEELS"/ && rm -rf "$build_dir"
     found=$(ls "$WHEELS"/hummingbot-"$LINE"-*.whl | head -n1)
   fi
   echo "$found"
 }
 
+if [ ! -f "$CONSTRAINTS" ]; then  # a release without pins of its own: derived from its wheel
+  CONSTRAINTS="$STAMPS/constraints.txt"
+  "$VPY" tools/compat_constraints.py "$(hummingbot_wheel)" > "$CONSTRAINTS"
+fi
 deps_sum=$(cat "$CONSTRAINTS" requirements-dev.txt | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$STAMPS/deps.sum" 2>/dev/null)" != "$deps_sum" ]; then
   "$VPY" -m pip install --quiet --upgrade pip
@@ -70,7 +84,7 @@ if [ "${installed%%.dev*}" != "$LINE" ]; then
 fi
 
 # The plugin: reinstall only when one of its files changed (or it went missing).
-src_sum=$( (find hummingbot hummingbot_backpack backpack_emulator -type f \( -name '*.py' -o -name '*.json' -o -name '*.yml' \) 2>/dev/null | sort | xargs -r sha1sum; sha1sum setup.py hummingbot_backpack.pth) | sha1sum | cut -d' ' -f1)
+src_sum=$( (find hummingbot hummingbot_backpack backpack_emulator scripts controllers conf/controllers conf/scripts -type f \( -name '*.py' -o -name '*.json' -o -name '*.yml' \) 2>/dev/null | sort | xargs -r sha1sum; sha1sum setup.py hummingbot_backpack.pth) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$STAMPS/plugin.sum" 2>/dev/null)" != "$src_sum" ] || ! "$VPY" -m pip show -q hummingbot-backpack >/dev/null 2>&1; then
   echo "[setup] installing the hummingbot-backpack plugin (non-editable)"
   rm -rf build ./*.egg-info

@@ -5,6 +5,7 @@ that started it. Each bot gets its own HUMMINGBOT_HOME (see path_util.py), so th
 or write the repository's conf/ and can run next to a real bot.
 """
 import asyncio
+import importlib.util
 import os
 import signal
 import subprocess
@@ -27,6 +28,9 @@ def _hummingbot_line() -> str:
 # The Hummingbot line under test is the one of the venv running the tests (`make test HB_LINE=...`).
 LINE = _hummingbot_line()
 VENV = ".venv" if LINE == DEFAULT_LINE else f".venv-{LINE}"
+# From 20260302 on Hummingbot has no ScriptStrategyBase and its quickstart starts scripts with --v2 CONFIG
+# (as 20260922: CURRENT_LINE_COMMANDS); before, with -f SCRIPT [-c CONFIG] (as 20251103).
+V2_ONLY = importlib.util.find_spec("hummingbot.strategy.script_strategy_base") is None
 PY = str(ROOT / VENV / "bin" / "python") if (ROOT / VENV / "bin" / "python").exists() else sys.executable
 PASSWORD = "headless-test-password"
 HUMMINGBOT_RUN_TIMEOUT_S = 60.0
@@ -198,39 +202,42 @@ CURRENT_LINE_COMMANDS = {
     "run_v2_spot": ".venv-20260922/bin/python bin/hummingbot_quickstart.py --v2 backpack_v2_spot.yml --headless",
 }
 # Run before a line's launches in a fresh bot home (the configs its --v2 commands name).
-SCRIPT_CONFIG_COMMANDS = {DEFAULT_LINE: ("script_conf_dir",),
-                          CURRENT_LINE: ("script_conf_dir", "auth_test_config", "strategy_config")}
+SCRIPT_CONFIG_COMMANDS = {False: ("script_conf_dir",),
+                          True: ("script_conf_dir", "auth_test_config", "strategy_config")}
 
 
-def commands_for(line: str) -> Dict[str, str]:
+def commands_for(line: str, v2_only: bool) -> Dict[str, str]:
+    """The guide's commands on `line` (another release than the two of the guide runs them in `.venv-LINE/`)."""
     if line == DEFAULT_LINE:
         return dict(DEFAULT_LINE_COMMANDS)
     commands = {name: command.replace(".venv/bin/", f".venv-{line}/bin/")
                 for name, command in DEFAULT_LINE_COMMANDS.items()}
-    commands.update(CURRENT_LINE_COMMANDS)
+    if v2_only:
+        commands.update({name: command.replace(f".venv-{CURRENT_LINE}/", f".venv-{line}/")
+                         for name, command in CURRENT_LINE_COMMANDS.items()})
     return commands
 
 
-DOC_COMMANDS = commands_for(LINE)
+DOC_COMMANDS = commands_for(LINE, V2_ONLY)
 
 
 def quickstart_args(script: str, config: Optional[str] = None) -> List[str]:
     """The quickstart's arguments that start `script` (with conf/scripts/`config`) on the line under test."""
-    if LINE == DEFAULT_LINE:
+    if not V2_ONLY:
         return ["-f", script] + (["-c", config] if config else [])
     return ["--v2", config or script.replace(".py", ".yml")]
 
 
 def console_start_command(script: str, config: Optional[str] = None) -> str:
     """The console's `start` for `script` on the line under test (the guide, section 4)."""
-    if LINE == DEFAULT_LINE:
+    if not V2_ONLY:
         return f"start --script {script}" + (f" --conf {config}" if config else "")
     return f"start --v2 {config or script.replace('.py', '.yml')}"
 
 
 def write_script_configs(home: Path, env: Dict[str, str]) -> None:
     """The guide's config-file commands of this line, in `home` (the launches of this line name them)."""
-    for name in SCRIPT_CONFIG_COMMANDS[LINE]:
+    for name in SCRIPT_CONFIG_COMMANDS[V2_ONLY]:
         result = doc_shell(name, env, timeout=10)
         assert result.returncode == 0, result.stderr
 

@@ -19,7 +19,9 @@ def test_perp_auth_test_places_and_cancels_a_post_only_order_and_exits_0(perp):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Connector backpack_perpetual is ready" in lines
     assert any(re.fullmatch(r"BackpackPerpetualDerivative - Updated balances: \d+ assets", line) for line in lines)
-    assert any(re.fullmatch(r"  USDC: total=\d+\.\d{4}, available=\d+\.\d{4}", line) for line in lines)
+    # Alone in the bot, the perp shows the account (USDC 10000, SOL 100 on the emulator) plus its PnL (none).
+    assert any(re.fullmatch(r"  USDC: total=10000\.0000, available=\d+\.\d{4}", line) for line in lines)
+    assert "  SOL: total=100.0000, available=100.0000" in lines
     assert "Order book for SOL-USDC:" in lines
     assert any(re.fullmatch(r"Order \S+ is cancelled", line) for line in lines)
     assert "Exiting Hummingbot with status 0" in lines

@@ -38,6 +38,26 @@ def hummingbot_wheel() -> Path:
     return found[0]
 
 
+def hummingbot_ships(*paths: str) -> bool:
+    """Whether this line's Hummingbot wheel has every one of these files (its own Backpack modules)."""
+    import zipfile
+
+    with zipfile.ZipFile(hummingbot_wheel()) as wheel:
+        names = set(wheel.namelist())
+    return all(path in names for path in paths)
+
+
+# Where Hummingbot's own modules for our names live, per probe key (20260302 has the connectors; 20260729 on,
+# the candles feeds and the rate source too).
+OWN_MODULES = {
+    "backpack": "hummingbot/connector/exchange/backpack/backpack_utils.py",
+    "backpack_perpetual": "hummingbot/connector/derivative/backpack_perpetual/backpack_perpetual_utils.py",
+    "candles_backpack": "hummingbot/data_feed/candles_feed/backpack_spot_candles/__init__.py",
+    "candles_backpack_perpetual": "hummingbot/data_feed/candles_feed/backpack_perpetual_candles/__init__.py",
+    "rate_source": "hummingbot/core/rate_oracle/sources/backpack_rate_source.py",
+}
+
+
 class ThrowawayVenv:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -110,8 +130,9 @@ class ThrowawayVenv:
                 bad.append(f"changed {path}")
         return bad
 
-    def probe(self) -> dict:
-        """What Hummingbot resolves in this venv: registry entries, modules, candles and rate source."""
+    def probe(self, cwd: Path = None) -> dict:
+        """What Hummingbot resolves in this venv (run from `cwd`, e.g. a checkout's root): registry entries,
+        modules, candles and rate source, and the warnings our plugin logged."""
         script = textwrap.dedent("""
             import json, sys
             from hummingbot.client.settings import AllConnectorSettings
@@ -136,8 +157,10 @@ class ThrowawayVenv:
         """)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HUMMINGBOT_HOME")}
         result = subprocess.run([self.python, "-c", script], capture_output=True, text=True, timeout=180,
-                                cwd=str(self.folder), env=env)
+                                cwd=str(cwd or self.folder), env=env)
         if result.returncode != 0:
             raise AssertionError(f"Hummingbot does not start in {self.folder}:\n{result.stderr[-4000:]}")
         line = [x for x in result.stdout.splitlines() if x.startswith("PROBE")][-1]
-        return json.loads(line[len("PROBE"):])
+        found = json.loads(line[len("PROBE"):])
+        found["untested_warnings"] = [x for x in result.stderr.splitlines() if "has not been tested with" in x]
+        return found

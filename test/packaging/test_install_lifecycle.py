@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from test.packaging.lifecycle_support import ThrowawayVenv, hummingbot_version
+from test.packaging.lifecycle_support import OWN_MODULES, ThrowawayVenv, hummingbot_ships
 
-# Hummingbot releases that ship Backpack connectors of their own.
-HAS_OWN_BACKPACK = hummingbot_version() >= "20260302"
 OURS = os.sep + os.path.join("hummingbot_backpack", "")
 
 
@@ -46,14 +44,17 @@ class InstallLifecycleTest(unittest.TestCase):
         self.assertTrue(probe["hook"])
 
     def assert_hummingbot_own(self, probe):
+        """Without the plugin each name is Hummingbot's own where this release has one (20260302 on: the
+        connectors; 20260729 on: the candles feeds and the rate source too), else absent."""
         self.assertFalse(probe["hook"])
-        if not HAS_OWN_BACKPACK:
-            self.assertEqual([], probe["registry"])
-            return
-        self.assertEqual(["backpack", "backpack_perpetual"], probe["registry"])
         own = os.sep + os.path.join("site-packages", "hummingbot", "")
-        for key in ("backpack", "backpack_perpetual", "candles_backpack", "candles_backpack_perpetual", "rate_source"):
-            self.assertIn(own, probe[key] or "", f"{key} resolves to {probe[key]}")
+        ships = {key: hummingbot_ships(path) for key, path in OWN_MODULES.items()}
+        self.assertEqual([n for n in ("backpack", "backpack_perpetual") if ships[n]], probe["registry"])
+        for key, shipped in ships.items():
+            if shipped:
+                self.assertIn(own, probe[key] or "", f"{key} resolves to {probe[key]}")
+            else:
+                self.assertIsNone(probe.get(key), f"{key} resolves to {probe.get(key)}")
 
     @pytest.mark.timeout(900)  # four pip runs and five Hummingbot starts, on a loaded 2-core machine
     def test_lifecycle(self):

@@ -50,21 +50,12 @@ class SetupPackagesTest(unittest.TestCase):
         self.assertEqual(["import hummingbot_backpack.import_hook as hook; hook.install()"], lines)
 
 
-class SupportedVersionsTest(unittest.TestCase):
-    def test_requirement_names_the_supported_releases_only(self):
-        requirement = [r for r in run_setup()["install_requires"] if r.startswith("hummingbot")][0]
-        self.assertTrue(requirement.startswith("hummingbot>=20251103,<=20260922,"), requirement)
-        self.assertIn("!=20260302", requirement)  # the first release with Backpack connectors of its own
-        self.assertIn("!=20251215", requirement)
+class NoRequirementTest(unittest.TestCase):
+    """Installing the plugin must never add, remove or change Hummingbot or its dependencies (issue 24)."""
 
-    def test_supported_release_is_accepted(self):
-        for version in ("20251103", "20260922", "20260922.dev1"):
+    def test_nothing_is_required(self):
+        self.assertEqual([], run_setup()["install_requires"])
+
+    def test_any_hummingbot_in_the_environment_is_accepted(self):
+        for version in ("20251103", "20260302", "20260729", "20270101", "20250101"):
             self.assertIn("packages", run_setup(version))
-
-    def test_unsupported_release_is_refused_with_what_to_do(self):
-        with self.assertRaises(SystemExit) as refused:
-            run_setup("20260302")
-        message = str(refused.exception)
-        self.assertIn("supports Hummingbot 20251103 and 20260922 only", message)
-        self.assertIn("hummingbot==20260302", message)
-        self.assertIn("make setup HB_LINE=20260922", message)

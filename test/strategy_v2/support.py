@@ -135,8 +135,9 @@ class PerpStrategyOnEmulatorTestCase(IsolatedAsyncioWrapperTestCase):
         return [order for order in self.server.exchange.open_orders.values() if order.account == self.api_key]
 
     async def assert_balances_equal_the_ledger(self):
-        """The connector's USDC (total = unrealized PnL, available = free margin) is the emulator's account."""
+        """The connector's USDC (total = the account's USDC + unrealized PnL, the perp running alone; available =
+        free margin) is the emulator's account."""
         await self.connector._update_all_balances()
         summary = self.server.exchange.settlement.margin_summary(self.api_key)
-        self.assertEqual((summary["pnlUnrealized"], summary["netEquityAvailable"]),
+        self.assertEqual((self.usdc() + summary["pnlUnrealized"], summary["netEquityAvailable"]),
                          (self.connector.get_balance("USDC"), self.connector.get_available_balance("USDC")))

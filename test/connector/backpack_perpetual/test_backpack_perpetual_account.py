@@ -7,12 +7,17 @@ import asyncio
 import json
 import time
 from decimal import Decimal
+from unittest.mock import patch
 from test.isolated_asyncio_wrapper_test_case import IsolatedAsyncioWrapperTestCase
 
 from aioresponses import aioresponses
 
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_utils import DEFAULT_FEES
-from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS, backpack_web_utils as web_utils
+from hummingbot.connector.exchange.backpack import (
+    backpack_account_registry as account_registry,
+    backpack_constants as CONSTANTS,
+    backpack_web_utils as web_utils,
+)
 from hummingbot.core.data_type.common import OrderType, PositionAction, PositionMode, TradeType
 from hummingbot.core.data_type.in_flight_order import OrderState, OrderUpdate, TradeUpdate
 from hummingbot.core.data_type.limit_order import LimitOrder
@@ -34,6 +39,8 @@ ACCOUNT_URL = web_utils.rest_url(CONSTANTS.ACCOUNT_PATH_URL)
 ORDER_URL = web_utils.rest_url(CONSTANTS.ORDER_PATH_URL)
 ORDERS_URL = web_utils.rest_url(CONSTANTS.ORDERS_PATH_URL)
 COLLATERAL_URL = web_utils.rest_url(CONSTANTS.COLLATERAL_PATH_URL)
+CAPITAL_URL = web_utils.rest_url(CONSTANTS.CAPITAL_PATH_URL)
+BORROW_LEND_URL = web_utils.rest_url(CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL)
 
 
 class AccountTestCase(IsolatedAsyncioWrapperTestCase):
@@ -179,6 +186,10 @@ class CollateralAndBudgetTests(AccountTestCase):
     async def poll_balances(self, equity: str, available: str, unrealized: str = "0"):
         self.mock_api.get(COLLATERAL_URL, body=json.dumps(collateral_summary(
             equity, available, [collateral_row("USDC", "900", "900"), collateral_row("SOL", "2", "2")], unrealized)))
+        # The account's assets, read too while no spot connector of the key runs in the process.
+        self.mock_api.get(CAPITAL_URL, body=json.dumps({"USDC": {"available": "900", "locked": "0", "staked": "0"},
+                                                        "SOL": {"available": "2", "locked": "0", "staked": "0"}}))
+        self.mock_api.get(BORROW_LEND_URL, body="[]")
         self.mock_api.get(url_regex(web_utils.rest_url(CONSTANTS.POSITION_PATH_URL)), body="[]")
         self.mock_api.get(ACCOUNT_URL, body=json.dumps({"leverageLimit": "10"}))
         for order in self.derivative.in_flight_orders.values():  # order status polling: still resting
@@ -206,12 +217,20 @@ class CollateralAndBudgetTests(AccountTestCase):
             trading_pair=PAIR, fill_timestamp=self.derivative.current_timestamp, fill_price=Decimal(price),
             fill_base_amount=Decimal(amount), fill_quote_amount=Decimal(amount) * Decimal(price), fee=fee))
 
-    async def test_one_usdc_row_margin_available_and_unrealized_pnl(self):
-        # The account's assets (USDC 900, SOL 2) are the spot connector's rows: not repeated here.
-        await self.poll_balances("1234.5", "1000.25", unrealized="-3.5")
+    async def test_alone_the_account_assets_plus_unrealized_pnl_and_the_margin_available(self):
+        with patch.object(account_registry, "has_spot_connector", return_value=False):
+            await self.poll_balances("1234.5", "1000.25", unrealized="-3.5")
+        self.assertEqual({"USDC": Decimal("896.5"), "SOL": Decimal("2")}, self.derivative.get_all_balances())
+        self.assertEqual({"USDC": Decimal("1000.25"), "SOL": Decimal("2")}, self.derivative.available_balances)
+        self.assertEqual(10, self.derivative.get_leverage(PAIR))
+
+    async def test_beside_a_spot_connector_of_the_key_one_usdc_row_of_unrealized_pnl(self):
+        # The account's assets (USDC 900, SOL 2) are then the spot connector's rows: not repeated here.
+        with patch.object(account_registry, "has_spot_connector", return_value=True):
+            await self.poll_balances("1234.5", "1000.25", unrealized="-3.5")
         self.assertEqual({"USDC": Decimal("-3.5")}, self.derivative.get_all_balances())
         self.assertEqual({"USDC": Decimal("1000.25")}, self.derivative.available_balances)
-        self.assertEqual(10, self.derivative.get_leverage(PAIR))
+        self.assertEqual([], self.sent("GET", CAPITAL_URL))  # the assets are not even read
 
     async def test_positions_that_fit_the_margin_are_accepted_before_and_after_fills(self):
         await self.poll_balances("1000", "1000")

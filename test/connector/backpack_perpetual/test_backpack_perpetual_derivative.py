@@ -7,6 +7,7 @@ import asyncio
 import json
 from decimal import Decimal
 from typing import Any, Callable, List, Optional, Tuple
+from unittest.mock import patch
 
 from aioresponses import aioresponses
 from aioresponses.core import RequestCall
@@ -16,6 +17,7 @@ from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_deriv
     BackpackPerpetualDerivative,
 )
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_utils import DEFAULT_FEES
+from hummingbot.connector.exchange.backpack import backpack_account_registry as account_registry
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.test_support.perpetual_derivative_test import AbstractPerpetualDerivativeTests
 from hummingbot.connector.perpetual_derivative_py_base import PerpetualDerivativePyBase
@@ -69,19 +71,26 @@ class BackpackPerpetualDerivativeTests(AbstractPerpetualDerivativeTests.Perpetua
 
     # ----- balances: the collateral summary -----
 
+    def _configure_balance_response(self, response, mock_api, callback=lambda *args, **kwargs: None) -> str:
+        # Alone in the process the perp also reads the account's assets (none here), like the spot connector.
+        mock_api.get(url_regex(self._url(CONSTANTS.CAPITAL_PATH_URL)), body="{}", repeat=True)
+        return super()._configure_balance_response(response=response, mock_api=mock_api, callback=callback)
+
     @aioresponses()
     async def test_update_balances(self, mock_api):
-        """Hummingbot's version expects a row per collateral asset; ours is one USDC row (the account's assets
-        are the spot connector's): available = netEquityAvailable, total = the positions' unrealized PnL."""
+        """Hummingbot's version expects a row per collateral asset; ours (beside a spot connector of the key) is
+        one USDC row, the account's assets being the spot connector's: available = netEquityAvailable, total =
+        the positions' unrealized PnL. Alone, see test_backpack_perpetual_account (CollateralAndBudgetTests)."""
         response = collateral_summary("2100", "2050", [collateral_row(self.base_asset, "15", "10"),
                                                        collateral_row(self.quote_asset, "2000", "2000")], "7.5")
-        self._configure_balance_response(response=response, mock_api=mock_api)
-        await self.exchange._update_balances()
-        self.assertEqual({"USDC": Decimal("7.5")}, self.exchange.get_all_balances())
-        self.assertEqual({"USDC": Decimal("2050")}, self.exchange.available_balances)
-        self._configure_balance_response(response={}, mock_api=mock_api)
-        await self.exchange._update_balances()
-        self.assertEqual({}, self.exchange.get_all_balances())
+        with patch.object(account_registry, "has_spot_connector", return_value=True):
+            self._configure_balance_response(response=response, mock_api=mock_api)
+            await self.exchange._update_balances()
+            self.assertEqual({"USDC": Decimal("7.5")}, self.exchange.get_all_balances())
+            self.assertEqual({"USDC": Decimal("2050")}, self.exchange.available_balances)
+            self._configure_balance_response(response={}, mock_api=mock_api)
+            await self.exchange._update_balances()
+            self.assertEqual({}, self.exchange.get_all_balances())
 
     @property
     def balance_url(self):

@@ -63,6 +63,9 @@ class PerpetualVenueCase(PerpetualOnEmulatorCase):
     async def assert_balances_equal_ledger(self):
         await self.derivative._update_all_balances()
         summary = self.server.exchange.settlement.margin_summary(self.api_key)
-        self.assertEqual(summary["pnlUnrealized"], self.derivative.get_balance("USDC"))
+        # Alone in the process the perp reports the account's assets (here USDC only) + the unrealized PnL.
+        self.assertTrue(self.derivative.reports_account_assets)
+        usdc = self.server.exchange.ledger.total(self.api_key, "USDC")
+        self.assertEqual(usdc + summary["pnlUnrealized"], self.derivative.get_balance("USDC"))
         self.assertEqual(summary["netEquityAvailable"], self.derivative.get_available_balance("USDC"))
         self.assertEqual({"USDC"}, set(self.derivative.get_all_balances()))

@@ -15,12 +15,11 @@ stream, trading rules, time sync) is `BackpackExchangeMixin`, shared with spot. 
   walk of `/wapi/v1/history/funding` without `symbol` per poll (backpack_perpetual_funding), each emitted
   once as a FundingPaymentCompleted event, also those paid while Hummingbot had stopped the network (a
   failed connectivity check) and restarted it: only a new connector starts without reporting;
-- balances from `/api/v1/capital/collateral`, one row: USDC available = `netEquityAvailable` (the margin
-  free for new positions, what the budget checks read) and USDC total = `pnlUnrealized` (what the open
-  positions add to the account). Spot and perps are ONE Backpack account whose assets the spot connector
-  `backpack` reports; repeating them here (or `netEquity`, which already counts them) would count the
-  account twice wherever Hummingbot sums connectors (the `balance` command). Between polls the
-  margin-based estimates of `backpack_perpetual_margin` keep budget checks right before and after fills.
+- balances (backpack_perpetual_balances): USDC available = `netEquityAvailable` (the margin free for new
+  positions, what the budget checks read); the totals are the account's assets plus the unrealized PnL, or
+  only the PnL while a spot connector of the same key runs in the process (the account counted once).
+  Between polls the margin-based estimates of `backpack_perpetual_margin` keep budget checks right before
+  and after fills.
 """
 import asyncio
 import time
@@ -34,6 +33,9 @@ from hummingbot.connector.derivative.backpack_perpetual import (
 )
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_api_order_book_data_source import (
     BackpackPerpetualAPIOrderBookDataSource,
+)
+from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_balances import (
+    BackpackPerpetualBalancesMixin,
 )
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_funding import read_funding_history
 from hummingbot.connector.derivative.backpack_perpetual.backpack_perpetual_margin import (
@@ -71,7 +73,8 @@ def position_mode_from(mode: Union[PositionMode, str, None]) -> Optional[Positio
     return None
 
 
-class BackpackPerpetualDerivative(BackpackPerpetualPositions, BackpackExchangeMixin, PerpetualDerivativePyBase):
+class BackpackPerpetualDerivative(BackpackPerpetualBalancesMixin, BackpackPerpetualPositions, BackpackExchangeMixin,
+                                  PerpetualDerivativePyBase):
     PRIVATE_STREAMS = PERPETUAL_PRIVATE_STREAMS
     USER_STREAM_DATA_SOURCE_CLASS = BackpackPerpetualAPIUserStreamDataSource
     ACCOUNT_FEE_FIELDS = FUTURES_FEE_FIELDS  # the account's fee tier (backpack_account_fees)
@@ -96,6 +99,7 @@ class BackpackPerpetualDerivative(BackpackPerpetualPositions, BackpackExchangeMi
         super().__init__(backpack_api_key=backpack_perpetual_api_key, backpack_api_secret=backpack_perpetual_api_secret,
                          backpack_self_trade_prevention=backpack_perpetual_self_trade_prevention,
                          backpack_cancel_all_scope=backpack_perpetual_cancel_all_scope, **kwargs)
+        self._watch_spot_connectors()
 
     @property
     def name(self) -> str:
@@ -158,19 +162,7 @@ class BackpackPerpetualDerivative(BackpackPerpetualPositions, BackpackExchangeMi
         return TradeFeeBase.new_perpetual_fee(fee_schema=self._fee_schema(), flat_fees=self._flat_fees_of(fill),
                                               position_action=PositionAction.CLOSE if closing else PositionAction.OPEN)
 
-    # ----- balances and margin -----
-
-    async def _update_balances(self):
-        """One USDC row (see the module notes): available = the margin free for new positions, total = the
-        open positions' unrealized PnL, the only part of the account the spot connector does not show."""
-        summary = await self._api_get(path_url=CONSTANTS.COLLATERAL_PATH_URL, is_auth_required=True)
-        summary = summary if isinstance(summary, dict) else {}
-        self._account_balances.clear()
-        self._account_available_balances.clear()
-        if summary.get("netEquityAvailable") is not None:
-            token = PERP_CONSTANTS.COLLATERAL_TOKEN
-            self._account_balances[token] = Decimal(str(summary.get("pnlUnrealized") or "0"))
-            self._account_available_balances[token] = Decimal(str(summary["netEquityAvailable"]))
+    # ----- margin (balances: BackpackPerpetualBalancesMixin) -----
 
     def in_flight_asset_balances(self, in_flight_orders: Dict[str, InFlightOrder]) -> Dict[str, Decimal]:
         return margin_held_by_orders((in_flight_orders or {}).values(), PERP_CONSTANTS.COLLATERAL_TOKEN)

@@ -15,14 +15,14 @@ from hummingbot.connector.exchange.backpack.backpack_api_order_book_data_source 
 )
 from hummingbot.connector.exchange.backpack.backpack_exchange_base import BackpackExchangeMixin
 from hummingbot.connector.exchange.backpack.backpack_messages import Fill
+from hummingbot.connector.exchange.backpack.backpack_account_registry import add_spot_connector
 from hummingbot.connector.exchange.backpack.backpack_rate_limits import rate_share_pct
-from hummingbot.connector.exchange.backpack.backpack_spot_balances import spot_balances
+from hummingbot.connector.exchange.backpack.backpack_spot_balances import read_spot_balances
 from hummingbot.connector.exchange_py_base import ExchangePyBase
 from hummingbot.core.data_type.common import OrderType, TradeType
 from hummingbot.core.data_type.in_flight_order import InFlightOrder
 from hummingbot.core.data_type.order_book_tracker_data_source import OrderBookTrackerDataSource
 from hummingbot.core.data_type.trade_fee import TradeFeeBase
-from hummingbot.core.utils.async_utils import safe_gather
 
 s_decimal_NaN = Decimal("nan")
 
@@ -49,6 +49,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                          backpack_cancel_all_scope=backpack_cancel_all_scope,
                          balance_asset_limit=balance_asset_limit,
                          rate_limits_share_pct=self._rate_limits_share_pct)
+        add_spot_connector(self)  # the perp connector of this key then leaves the account's assets to us
 
     DEFAULT_FEE_SCHEMA = backpack_utils.DEFAULT_FEES  # until the account's own tier is read (backpack_account_fees)
 
@@ -64,11 +65,7 @@ class BackpackExchange(BackpackExchangeMixin, ExchangePyBase):
                                               api_factory=self._web_assistants_factory, ws_url=self._ws_base_url)
 
     async def _update_balances(self):
-        # Two requests per poll (in parallel): with Auto Lend, idle funds are only in the positions.
-        capital, positions = await safe_gather(
-            self._api_get(path_url=CONSTANTS.CAPITAL_PATH_URL, is_auth_required=True),
-            self._api_get(path_url=CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL, is_auth_required=True))
-        balances = spot_balances(capital, positions)
+        balances = await read_spot_balances(self._api_get)
         self._account_available_balances.clear()
         self._account_balances.clear()
         self._account_available_balances.update(balances.available)

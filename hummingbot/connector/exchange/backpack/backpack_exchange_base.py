@@ -42,6 +42,7 @@ from hummingbot.connector.exchange.backpack.backpack_api_user_stream_data_source
     BackpackAPIUserStreamDataSource,
 )
 from hummingbot.connector.exchange.backpack.backpack_auth import BackpackAuth
+from hummingbot.connector.exchange.backpack.backpack_clock import BackpackClockMixin
 from hummingbot.connector.exchange.backpack.backpack_event_reporting import report_events_only_when_logged
 from hummingbot.connector.exchange.backpack.backpack_fill_reconciliation import BackpackFillReconciliationMixin
 from hummingbot.connector.exchange.backpack.backpack_lost_order_counting import BackpackLostOrderCountingMixin
@@ -70,8 +71,9 @@ from hummingbot.core.web_assistant.connections.data_types import RESTMethod
 from hummingbot.core.web_assistant.web_assistants_factory import WebAssistantsFactory
 
 
-class BackpackExchangeMixin(BackpackSurfaceMixin, BackpackLostOrderCountingMixin, BackpackPendingCreateCancelsMixin,
-                            BackpackPresumedFailedMixin, BackpackUnknownOutcomeMixin, BackpackOrderPlacementMixin,
+class BackpackExchangeMixin(BackpackClockMixin, BackpackSurfaceMixin, BackpackLostOrderCountingMixin,
+                            BackpackPendingCreateCancelsMixin, BackpackPresumedFailedMixin, BackpackUnknownOutcomeMixin,
+                            BackpackOrderPlacementMixin,
                             BackpackOrderCancellationMixin, BackpackFillReconciliationMixin, BackpackOrderPollingMixin,
                             BackpackOrderStatusMixin, BackpackUserStreamEventsMixin):
     web_utils = web_utils

@@ -16,6 +16,7 @@ CANDLES_FEED_NAMES = ("backpack", "backpack_perpetual")
 
 def register_plugin_extensions() -> None:
     steps: Tuple[Tuple[str, Callable[[], None]], ...] = (
+        ("release check", warn_if_untested_hummingbot),
         ("candles feeds", register_candles_feeds),
         ("rate-oracle source", register_rate_source),
     )
@@ -24,6 +25,13 @@ def register_plugin_extensions() -> None:
             step()
         except Exception as error:  # never let a registration failure break Hummingbot's startup
             logger.warning(f"Backpack {what} could not be registered: {error!r}", exc_info=True)
+
+
+def warn_if_untested_hummingbot() -> None:
+    """One warning per process when Hummingbot is a release we did not test (hummingbot_backpack.releases)."""
+    from hummingbot_backpack.releases import warn_once_if_untested
+
+    warn_once_if_untested()
 
 
 def register_candles_feeds() -> None:

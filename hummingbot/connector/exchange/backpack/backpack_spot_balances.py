@@ -11,7 +11,10 @@ neither below zero (a debt larger than what is held is not a negative holding Hu
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Dict
+from typing import Any, Awaitable, Callable, Dict
+
+from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
+from hummingbot.core.utils.async_utils import safe_gather
 
 ZERO = Decimal("0")
 
@@ -45,3 +48,12 @@ def spot_balances(capital: Any, positions: Any) -> SpotBalances:
         balances.total[asset] = max(own, ZERO)
         balances.available[asset] = max(own - held, ZERO)
     return balances
+
+
+async def read_spot_balances(api_get: Callable[..., Awaitable[Any]]) -> SpotBalances:
+    """The account's assets from two requests in parallel (`api_get` is the connector's `_api_get`); with Auto
+    Lend on, idle funds are only in the borrow/lend positions."""
+    capital, positions = await safe_gather(
+        api_get(path_url=CONSTANTS.CAPITAL_PATH_URL, is_auth_required=True),
+        api_get(path_url=CONSTANTS.BORROW_LEND_POSITIONS_PATH_URL, is_auth_required=True))
+    return spot_balances(capital, positions)

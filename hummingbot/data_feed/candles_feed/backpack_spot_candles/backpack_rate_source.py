@@ -17,6 +17,12 @@ PRICES_TTL_SECONDS = 30
 
 
 class BackpackRateSource(RateSourceBase):
+    def __init__(self):
+        """Takes no arguments. Declared because hummingbot-api builds rate sources from their constructor's
+        signature (routers/rate_oracle.py, `create_rate_source`): the inherited `object.__init__` shows
+        `*args, **kwargs`, which it filled with `args=None, kwargs=None`, and the source was refused."""
+        super().__init__()
+
     @property
     def name(self) -> str:
         return RATE_SOURCE_NAME
