@@ -6,9 +6,10 @@ when below, flat otherwise. Each signal opens a PositionExecutor (market order) 
 config. The controller needs `slow_period` candles before it can decide; Backpack's kline history (and the
 emulator's) fills the feed at start, so there is no warm-up wait.
 
-Backpack perpetuals are one-way (one net position per market): a long and a short executor that overlap net
-each other out on the exchange. Set `position_mode: ONEWAY` in the config (Hummingbot's default, HEDGE, is
-refused with one log line and the connector stays ONEWAY). On perpetuals each position also gets an exchange-side
+Backpack perpetuals are one-way (one net position per market): a long and a short executor that overlap would net
+each other out on the exchange, so a signal waits until the executors of the other side have ended. Set
+`position_mode: ONEWAY` in the config (Hummingbot's default, HEDGE, is refused with one log line and the connector
+stays ONEWAY). On perpetuals each position also gets an exchange-side
 stop (`exchange_protection`, controllers/backpack_exchange_protection.py).
 """
 import time
@@ -19,6 +20,7 @@ import pandas as pd
 from pydantic import Field
 
 from controllers.backpack_exchange_protection import ExchangeProtectionConfig, ExchangeProtectionControllerMixin
+from hummingbot.core.data_type.common import TradeType
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
 from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
     DirectionalTradingControllerBase,
@@ -62,6 +64,16 @@ class BackpackTrendFollower(ExchangeProtectionControllerMixin, DirectionalTradin
         self._created = time.time()
         self._warm = False
         self.start_exchange_protection()
+
+    def can_create_executor(self, signal: int) -> bool:
+        """Hummingbot's check (per side limit, cooldown), and no executor of the other side still active: a long over
+        an active short would net it out (both executors' reduce-only closes then find nothing to close). Hummingbot
+        holds a short back while any executor is active, but not a long (its side filter reads
+        `x.side == BUY if signal > 0 else SELL`)."""
+        side = TradeType.BUY if signal > 0 else TradeType.SELL
+        if any(info.is_active and info.side != side for info in self.executors_info):
+            return False
+        return super().can_create_executor(signal)
 
     def get_candles_config(self) -> List[CandlesConfig]:
         return [self.config.candles_source]

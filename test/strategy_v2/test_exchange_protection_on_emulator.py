@@ -99,16 +99,31 @@ class ProtectionOnEmulatorCase(PerpStrategyOnEmulatorTestCase):
         return list(self.seen.values())
 
     async def opened_position(self):
-        """One executor: a signal (either side, the random walk's) for as long as it takes to create it."""
-        config = self.host.controllers[CONTROLLER_ID].config
-        config.threshold_bps = Decimal(0)
+        """One executor: the controller's own signal (threshold 0: either side, the random walk's) until it has
+        proposed one executor, then no proposal at all. Gated at the proposal, not by putting the threshold back
+        once the executor shows: the orchestrator creates it a tick later, when the walk may have turned and the
+        controller proposed the other side too; and Hummingbot 20260922 replaces the controller's config with a copy
+        every 10 s (update_config), so a config object held by the test stops being the controller's."""
+        controller = self.host.controllers[CONTROLLER_ID]
+        proposals, proposed = controller.create_actions_proposal, []
+
+        def the_first_proposal_only():
+            if not proposed:
+                proposed.extend(proposals()[:1])
+                return list(proposed)
+            return []
+
+        controller.create_actions_proposal = the_first_proposal_only
+        controller.config.threshold_bps = Decimal(0)
         await until(lambda: self.executors(), "the controller's executor", TIMEOUT_S)
-        config.threshold_bps = Decimal(NO_SIGNAL_BPS)
         executor = self.executors()[0]
         await until(lambda: executor._open_order is not None and executor._open_order.is_filled,
                     "the open order to fill", TIMEOUT_S)
         await until(lambda: STOP_LOSS in self.manager.legs_of(executor.config.id) and self.pending_triggers(),
                     "the exchange-side stop", TIMEOUT_S)
+        self.assertEqual([executor], self.executors())
+        sign = 1 if executor.config.side == TradeType.BUY else -1
+        self.assertEqual(sign * executor._open_order.executed_amount_base, self.position())  # one position, its own
         return executor
 
     def pending_triggers(self) -> List:
