@@ -229,6 +229,7 @@ class ExchangeProtection:
             if leg.order_id in self._cancel_asked:
                 self.cancel(leg.order_id)  # replaced by a newer leg: goes whatever `keep` says
             elif keep:
+                self._keep_on_stop(leg)
                 self.logger().info(f"Executor {executor_id} ended with its position: exchange-side "
                                    f"{leg.kind.replace('_', ' ')} {leg.order_id} kept while the position is open.")
             else:
@@ -308,6 +309,12 @@ class ExchangeProtection:
             self._cancel_asked.pop(order_id, None)
         self._seen &= set(self.registry.legs)
 
+    def _keep_on_stop(self, leg: Leg):
+        """A leg protecting a position no executor runs: the strategy's stop (connector cancel_all) leaves it."""
+        keep = getattr(self.connector, "keep_on_cancel_all", None)
+        if keep is not None:
+            keep(leg.order_id)
+
     def _refused(self, leg: Leg):
         """A leg that failed (refused before or by the exchange): the executor waits, and it does not count."""
         self._refused_at[leg.executor_id] = self._clock()
@@ -331,6 +338,7 @@ class ExchangeProtection:
             budget = left.setdefault(key, abs(net))
             if protects and budget > 0:
                 left[key] = budget - leg.amount
+                self._keep_on_stop(leg)
                 continue
             why = "a second one for the same position" if protects else "its position is closed"
             self.logger().info(f"Cancelling exchange-side {leg.kind.replace('_', ' ')} {leg.order_id} of executor "

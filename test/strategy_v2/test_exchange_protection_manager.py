@@ -38,6 +38,7 @@ class FakeConnector:
         self.account_positions: Dict[str, SimpleNamespace] = {}
         self.sent: List[tuple] = []
         self.cancelled: List[str] = []
+        self.kept: List[str] = []
         self.positions_read = 0
         self.exchange_open: Optional[List[str]] = []
         self.next_id = 100
@@ -57,6 +58,9 @@ class FakeConnector:
 
     def cancel(self, pair, order_id):
         self.cancelled.append(order_id)
+
+    def keep_on_cancel_all(self, order_id):
+        self.kept.append(order_id)
 
     async def _update_positions(self):
         self.positions_read += 1
@@ -107,6 +111,7 @@ class ExchangeProtectionTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([second_stop, short_stop], self.connector.cancelled)  # a duplicate, and a short's stop
         self.assertNotIn(stop, self.connector.cancelled)
         self.assertNotIn(take_profit, self.connector.cancelled)
+        self.assertEqual({stop, take_profit}, set(self.connector.kept))  # the bot's stop leaves them too
         self.assertEqual(4, len(self.connector.sent))  # nothing placed by the restart
 
         self.connector.hold("0")  # the take profit fills: the stop is an orphan now
@@ -129,6 +134,7 @@ class ExchangeProtectionTests(unittest.IsolatedAsyncioTestCase):
         stop = manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("2"), Decimal("170"))
         manager.release("ex1", keep=True)
         self.assertEqual([], self.connector.cancelled)
+        self.assertEqual([stop], self.connector.kept)  # left out of the connector's cancel_all on the bot's stop
         manager.release("ex1", keep=False)
         manager.release("ex1", keep=False)
         self.assertEqual([stop], self.connector.cancelled)  # asked once
