@@ -15,7 +15,8 @@ executor's close) is `backpack_protected_executor.py`; this module keeps the leg
   position was closed, e.g. by the other leg while the bot was down) are cancelled. Nothing is placed then, so a
   restart never doubles a stop; a leg that filled while the bot was down is reported by the connector (once);
 - while running, legs whose executor is gone (it ended holding its position, or failed to close) follow the same
-  rule, so they are cancelled once their position is closed.
+  rule, so they are cancelled once their position is closed; a cancel that failed is sent again (back-off) while
+  the leg is open; legs kept for a position are left out of the connector's cancel_all (the bot's stop).
 """
 import json
 import logging

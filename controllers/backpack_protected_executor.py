@@ -12,7 +12,9 @@ our loader script installs it with `install_protected_executors`). Otherwise it 
 - its closes are reduce-only (Hummingbot 20260922 sends them as plain orders in a ONEWAY account: one racing a
   triggered stop could open the opposite position);
 - when it ends, its legs are cancelled; if it ends holding the position (POSITION_HOLD) or failed to close it
-  (FAILED), they stay and protect the position until it is closed.
+  (FAILED), they stay and protect the position until it is closed (and the bot's stop, the connector's
+  cancel_all, leaves them);
+- after a refused leg it waits (ExchangeProtection.may_place): refusals do not use up its placement budget.
 """
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Dict, Optional
