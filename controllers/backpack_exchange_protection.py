@@ -15,15 +15,17 @@ executor's close) is `backpack_protected_executor.py`; this module keeps the leg
   position was closed, e.g. by the other leg while the bot was down) are cancelled. Nothing is placed then, so a
   restart never doubles a stop; a leg that filled while the bot was down is reported by the connector (once);
 - while running, legs whose executor is gone (it ended holding its position, or failed to close) follow the same
-  rule, so they are cancelled once their position is closed.
+  rule, so they are cancelled once their position is closed; a cancel that failed is sent again (back-off) while
+  the leg is open; legs kept for a position are left out of the connector's cancel_all (the bot's stop).
 """
 import json
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -34,6 +36,10 @@ from hummingbot.core.data_type.in_flight_order import OrderState, OrderUpdate
 
 PROTECTION_DIR_ENV = "BACKPACK_PROTECTION_DIR"
 STOP_LOSS, TAKE_PROFIT = "stop_loss", "take_profit"
+# Hummingbot sends a cancel once (a 5xx/timeout/429 is only logged): a leg still open is asked again after these.
+CANCEL_RETRY_DELAYS_S = (5.0, 10.0, 20.0, 40.0, 60.0)  # then every 60 s while the order is open
+MAX_LEGS_PER_EXECUTOR = 20  # accepted placements, moves included: refused ones do not count
+REFUSAL_BACKOFF_S = 30.0  # after a refused leg (e.g. a PostOnly/LimitOnly market), the executor waits this long
 
 
 class ExchangeProtectionConfig(BaseModel):
@@ -142,15 +148,19 @@ class ExchangeProtection:
         return cls._logger
 
     def __init__(self, controller_id: str, connector_name: str, connectors: Dict[str, Any], trigger_by: str,
-                 directory: Optional[Path] = None):
+                 directory: Optional[Path] = None, clock: Callable[[], float] = time.monotonic):
         self.controller_id = controller_id
         self.connector_name = connector_name
         self.trigger_by = trigger_by
         self._connectors = connectors
         self.registry = ProtectionRegistry((directory or protection_dir()) / f"{controller_id}.json")
         self.reconciled = False
+        self._clock = clock
         self._seen: set = set()  # legs the connector has tracked in this run
-        self._cancel_asked: set = set()
+        self._cancel_asked: Dict[str, Tuple[float, int]] = {}  # order id -> (when last asked, times asked)
+        self._placed: Dict[str, int] = {}  # executor id -> legs placed and not refused
+        self._refused_at: Dict[str, float] = {}  # executor id -> when one of its legs was last refused
+        self._budget_warned: set = set()
         self._unprotected_warned = False
 
     @property
@@ -166,6 +176,21 @@ class ExchangeProtection:
     def leg(self, order_id: str) -> Optional[Leg]:
         return self.registry.legs.get(order_id)
 
+    def may_place(self, executor_id: str) -> bool:
+        """Whether the executor may place a leg now: not right after a refusal, and within its budget (a leg the
+        exchange accepts counts, a refused one does not, so a refusal streak never uses the budget up)."""
+        refused = self._refused_at.get(executor_id)
+        if refused is not None and self._clock() - refused < REFUSAL_BACKOFF_S:
+            return False
+        if self._placed.get(executor_id, 0) < MAX_LEGS_PER_EXECUTOR:
+            return True
+        if executor_id not in self._budget_warned:
+            self._budget_warned.add(executor_id)
+            self.logger().warning(f"Executor {executor_id} placed {MAX_LEGS_PER_EXECUTOR} exchange-side protection "
+                                  f"orders: no more are placed for it; its position keeps its current exchange-side "
+                                  f"orders and the executor's own barriers.")
+        return False
+
     def place(self, executor_id: str, kind: str, trading_pair: str, side: TradeType, amount: Decimal,
               trigger_price: Decimal) -> str:
         """A reduce-only trigger order (market once triggered), registered before its create is sent."""
@@ -173,26 +198,39 @@ class ExchangeProtection:
         order_id = send(trading_pair, amount, OrderType.MARKET, trigger_price, position_action=PositionAction.CLOSE,
                         trigger_price=trigger_price, trigger_by=self.trigger_by)
         self.registry.add(Leg(order_id, executor_id, kind, trading_pair, side.name, amount, trigger_price))
+        self._placed[executor_id] = self._placed.get(executor_id, 0) + 1
         self.logger().info(f"Exchange-side {kind.replace('_', ' ')} {order_id} for executor {executor_id}: "
                            f"{side.name.lower()} {amount} {trading_pair} when the {self.trigger_by} reaches "
                            f"{trigger_price} (reduce-only).")
         return order_id
 
     def cancel(self, order_id: str):
+        """Asks the connector to cancel the leg; asked again (bounded back-off) while it is still open."""
         leg = self.registry.legs.get(order_id)
-        if leg is None or order_id in self._cancel_asked:
+        if leg is None:
             return
         order = self.connector._order_tracker.fetch_order(client_order_id=order_id)
         if order is not None and order.is_done:
             return
-        self._cancel_asked.add(order_id)
+        asked = self._cancel_asked.get(order_id)
+        now = self._clock()
+        if asked is not None:
+            when, times = asked
+            if now - when < CANCEL_RETRY_DELAYS_S[min(times, len(CANCEL_RETRY_DELAYS_S)) - 1]:
+                return
+            self.logger().warning(f"Exchange-side {leg.kind.replace('_', ' ')} {order_id} is still open after its "
+                                  f"cancel: asking again.")
+        self._cancel_asked[order_id] = (now, (asked[1] if asked else 0) + 1)
         self.connector.cancel(leg.trading_pair, order_id)
 
     def release(self, executor_id: str, keep: bool):
         """The executor ended: its legs are cancelled, or (`keep`: it ended holding its position, or failed to
         close it) left to protect the position until it is closed."""
-        for leg in list(self.legs_of(executor_id).values()):
-            if keep:
+        for leg in [leg for leg in self.registry.legs.values() if leg.executor_id == executor_id]:
+            if leg.order_id in self._cancel_asked:
+                self.cancel(leg.order_id)  # replaced by a newer leg: goes whatever `keep` says
+            elif keep:
+                self._keep_on_stop(leg)
                 self.logger().info(f"Executor {executor_id} ended with its position: exchange-side "
                                    f"{leg.kind.replace('_', ' ')} {leg.order_id} kept while the position is open.")
             else:
@@ -209,6 +247,8 @@ class ExchangeProtection:
             if not self.reconciled:
                 return  # the exchange could not be asked: nothing is cancelled on a guess, tried again next tick
         self._forget_ended()
+        for order_id in list(self._cancel_asked):
+            self.cancel(order_id)  # a cancel that failed (network, 5xx, 429) is sent again
         active = {info.id for info in executors_info if not info.is_done}
         self._sweep([leg for leg in self.registry.legs.values() if leg.executor_id not in active])
         self._warn_if_unprotected(executors_info)
@@ -261,10 +301,26 @@ class ExchangeProtection:
                 self._seen.add(leg.order_id)
                 if order.is_done:
                     ended.append(leg.order_id)
+                    if getattr(order, "is_failure", False):
+                        self._refused(leg)
             elif leg.order_id in self._seen:
                 ended.append(leg.order_id)  # done and out of the connector's cache
         self.registry.remove(ended)
-        self._cancel_asked -= set(ended)
+        for order_id in ended:
+            self._cancel_asked.pop(order_id, None)
+        self._seen &= set(self.registry.legs)
+
+    def _keep_on_stop(self, leg: Leg):
+        """A leg protecting a position no executor runs: the strategy's stop (connector cancel_all) leaves it."""
+        keep = getattr(self.connector, "keep_on_cancel_all", None)
+        if keep is not None:
+            keep(leg.order_id)
+
+    def _refused(self, leg: Leg):
+        """A leg that failed (refused before or by the exchange): the executor waits, and it does not count."""
+        self._refused_at[leg.executor_id] = self._clock()
+        if leg.executor_id in self._placed:
+            self._placed[leg.executor_id] = max(0, self._placed[leg.executor_id] - 1)
 
     def _sweep(self, legs: List[Leg]):
         """Legs without a running executor: kept while they protect an open position on their side (up to its
@@ -283,6 +339,7 @@ class ExchangeProtection:
             budget = left.setdefault(key, abs(net))
             if protects and budget > 0:
                 left[key] = budget - leg.amount
+                self._keep_on_stop(leg)
                 continue
             why = "a second one for the same position" if protects else "its position is closed"
             self.logger().info(f"Cancelling exchange-side {leg.kind.replace('_', ' ')} {leg.order_id} of executor "

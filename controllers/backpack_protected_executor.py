@@ -12,7 +12,9 @@ our loader script installs it with `install_protected_executors`). Otherwise it 
 - its closes are reduce-only (Hummingbot 20260922 sends them as plain orders in a ONEWAY account: one racing a
   triggered stop could open the opposite position);
 - when it ends, its legs are cancelled; if it ends holding the position (POSITION_HOLD) or failed to close it
-  (FAILED), they stay and protect the position until it is closed.
+  (FAILED), they stay and protect the position until it is closed (and the bot's stop, the connector's
+  cancel_all, leaves them);
+- after a refused leg it waits (ExchangeProtection.may_place): refusals do not use up its placement budget.
 """
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Dict, Optional
@@ -23,7 +25,6 @@ from hummingbot.strategy_v2.executors.position_executor.position_executor import
 from hummingbot.strategy_v2.models.base import RunnableStatus
 from hummingbot.strategy_v2.models.executors import CloseType, TrackedOrder
 
-MAX_LEGS_PER_EXECUTOR = 20  # placements, moves included: a leg the exchange keeps refusing is not re-placed forever
 KEEP_LEGS_ON = (CloseType.POSITION_HOLD, CloseType.FAILED)
 
 
@@ -33,8 +34,6 @@ def install_protected_executors(orchestrator):
 
 
 class ProtectedPositionExecutor(PositionExecutor):
-    _legs_placed = 0
-
     @property
     def protection(self) -> Optional[ExchangeProtection]:
         controller = getattr(self._strategy, "controllers", {}).get(self.config.controller_id)
@@ -85,9 +84,10 @@ class ProtectedPositionExecutor(PositionExecutor):
             leg = current.get(kind)
             if leg is not None and leg.amount == amount and leg.trigger_price == price:
                 continue
-            if self._crossed(kind, price, mid) or self._legs_placed >= MAX_LEGS_PER_EXECUTOR:
+            if self._crossed(kind, price, mid):
                 continue  # the executor's own barrier closes a position already past the price
-            self._legs_placed += 1
+            if not manager.may_place(self.config.id):
+                return  # right after a refusal, or its budget used up (the manager warns once)
             manager.place(self.config.id, kind, self.config.trading_pair, self.close_order_side, amount, price)
             if leg is not None:
                 manager.cancel(leg.order_id)  # moved: the new leg first, then the old one goes

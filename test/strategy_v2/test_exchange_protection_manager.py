@@ -8,6 +8,8 @@ from types import SimpleNamespace
 from typing import Dict, List, Optional
 
 from controllers.backpack_exchange_protection import (
+    MAX_LEGS_PER_EXECUTOR,
+    REFUSAL_BACKOFF_S,
     STOP_LOSS,
     TAKE_PROFIT,
     ExchangeProtection,
@@ -36,6 +38,7 @@ class FakeConnector:
         self.account_positions: Dict[str, SimpleNamespace] = {}
         self.sent: List[tuple] = []
         self.cancelled: List[str] = []
+        self.kept: List[str] = []
         self.positions_read = 0
         self.exchange_open: Optional[List[str]] = []
         self.next_id = 100
@@ -56,6 +59,9 @@ class FakeConnector:
     def cancel(self, pair, order_id):
         self.cancelled.append(order_id)
 
+    def keep_on_cancel_all(self, order_id):
+        self.kept.append(order_id)
+
     async def _update_positions(self):
         self.positions_read += 1
 
@@ -74,9 +80,11 @@ class ExchangeProtectionTests(unittest.IsolatedAsyncioTestCase):
         self.directory = Path(self.enterContext(tempfile.TemporaryDirectory()))
         self.connector = FakeConnector()
 
+        self.now = 1000.0
+
     def manager(self) -> ExchangeProtection:
         return ExchangeProtection("ctl", "backpack_perpetual", {"backpack_perpetual": self.connector}, "MarkPrice",
-                                  directory=self.directory)
+                                  directory=self.directory, clock=lambda: self.now)
 
     def test_a_leg_is_a_reduce_only_trigger_order_registered_before_it_is_sent_on(self):
         manager = self.manager()
@@ -103,6 +111,7 @@ class ExchangeProtectionTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([second_stop, short_stop], self.connector.cancelled)  # a duplicate, and a short's stop
         self.assertNotIn(stop, self.connector.cancelled)
         self.assertNotIn(take_profit, self.connector.cancelled)
+        self.assertEqual({stop, take_profit}, set(self.connector.kept))  # the bot's stop leaves them too
         self.assertEqual(4, len(self.connector.sent))  # nothing placed by the restart
 
         self.connector.hold("0")  # the take profit fills: the stop is an orphan now
@@ -125,9 +134,58 @@ class ExchangeProtectionTests(unittest.IsolatedAsyncioTestCase):
         stop = manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("2"), Decimal("170"))
         manager.release("ex1", keep=True)
         self.assertEqual([], self.connector.cancelled)
+        self.assertEqual([stop], self.connector.kept)  # left out of the connector's cancel_all on the bot's stop
         manager.release("ex1", keep=False)
         manager.release("ex1", keep=False)
         self.assertEqual([stop], self.connector.cancelled)  # asked once
+
+    async def test_a_cancel_that_failed_is_sent_again_while_the_leg_is_open(self):
+        manager = self.manager()
+        old = manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("2"), Decimal("170"))
+        manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("3"), Decimal("171"))  # moved
+        self.connector.hold("3")
+        manager.cancel(old)  # Hummingbot sends it once; a 5xx/timeout leaves the order TriggerPending
+        self.assertEqual([old], self.connector.cancelled)
+        await manager.update([executor("ex1")])
+        self.assertEqual([old], self.connector.cancelled)  # not at once: a back-off
+        self.now += 5
+        await manager.update([executor("ex1")])
+        self.assertEqual([old, old], self.connector.cancelled)  # still open: asked again
+        self.now += 5
+        await manager.update([executor("ex1")])
+        self.assertEqual(2, len(self.connector.cancelled))  # the next try waits longer (10 s)
+        self.now += 5
+        await manager.update([executor("ex1")])
+        self.assertEqual(3, len(self.connector.cancelled))
+        manager.release("ex1", keep=True)  # the executor ends holding: the replaced leg still goes
+        self.now += 20
+        manager.release("ex1", keep=True)
+        self.assertEqual([old] * 4, self.connector.cancelled)
+        self.connector._order_tracker.orders[old].is_done = True  # cancelled at last
+        self.now += 600
+        await manager.update([executor("ex1")])
+        self.assertEqual(4, len(self.connector.cancelled))
+        self.assertNotIn(old, manager.registry.legs)
+        self.assertNotIn(old, manager._seen)  # forgotten once ended (not kept for the bot's lifetime)
+
+    async def test_a_refusal_streak_does_not_use_up_the_placement_budget(self):
+        manager = self.manager()
+        self.connector.hold("2")
+        for _ in range(MAX_LEGS_PER_EXECUTOR + 5):  # e.g. a PostOnly session refusing every trigger market order
+            self.assertTrue(manager.may_place("ex1"))
+            refused = manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("2"), Decimal("170"))
+            order = self.connector._order_tracker.orders[refused]
+            order.is_done, order.is_failure = True, True
+            await manager.update([executor("ex1")])
+            self.assertFalse(manager.may_place("ex1"))  # backs off after a refusal
+            self.now += REFUSAL_BACKOFF_S
+        self.assertTrue(manager.may_place("ex1"))  # the market reopened: placing resumes
+        for _ in range(MAX_LEGS_PER_EXECUTOR):
+            manager.place("ex1", STOP_LOSS, PAIR, TradeType.SELL, Decimal("2"), Decimal("170"))
+        with self.assertLogs("controllers.backpack_exchange_protection", "WARNING") as logs:
+            self.assertFalse(manager.may_place("ex1"))  # accepted legs do count
+            self.assertFalse(manager.may_place("ex1"))
+        self.assertEqual(1, len(logs.records))  # warned once
 
     async def test_a_leg_the_connector_does_not_track_after_a_restart_is_looked_up_on_the_exchange(self):
         first = self.manager()

@@ -110,3 +110,16 @@ class PerpetualProtectionKeywordTests(BackpackOrderTestCase):
         await self.assert_refused("Invalid take_profit_trigger_by Bid", take_profit_trigger_price="190",
                                   take_profit_trigger_by="Bid")
         self.assertIsNone(self.exchange._protection_requests)
+
+    async def test_cancel_all_leaves_the_orders_kept_to_protect_a_position(self):
+        """The strategy's stop sends cancel_all: an exchange-side stop kept for a held position stays on the exchange
+        (it is still cancelled by id), the bot's other orders go."""
+        self.track("901", "1")
+        self.track("902", "2")
+        self.exchange.keep_on_cancel_all("902")
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("1", 901, "SOL_USDC_PERP", "Cancelled", Decimal("2"), Decimal("180"))))
+        results = await self.exchange.cancel_all(5)
+        self.assertEqual({"901": True}, {r.order_id: r.success for r in results})
+        self.assertEqual([{"symbol": "SOL_USDC_PERP", "orderId": "1"}], self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
+        self.assertFalse(self.exchange.in_flight_orders["902"].is_done)  # still tracked, still on the exchange

@@ -158,7 +158,8 @@ class BackpackOrderCancellationMixin(BackpackCancelOutcomeMixin):
         """Cancels the bot's orders (what a strategy does when it stops): each by its own id, or with the
         scope `all_orders_in_market` Backpack's native cancel-all, one request per market, which also cancels
         every other resting order of the account there."""
-        incomplete = [o for o in self.in_flight_orders.values() if not o.is_done]
+        incomplete = [o for o in self.in_flight_orders.values()
+                      if not o.is_done and not self._kept_on_cancel_all_order(o)]  # kept: backpack_trigger_orders
         results: List[CancellationResult] = []
         try:
             async with asyncio.timeout(timeout_seconds):

@@ -14,9 +14,11 @@
   any order of the bot, and the bot's cancel-all cancels them (by exchange id); orders of the account that are
   not the bot's are never touched (the native cancel-all sends `orderType` `RestingLimitOrder`).
 Bad values fail the order with a clear error before anything is sent.
+- `keep_on_cancel_all(order_id)`: a trigger order left out of the connector's `cancel_all` (what a strategy's stop
+  sends), e.g. an exchange-side stop kept to protect a position the bot stops holding; it is still cancelled by id.
 """
 from decimal import Decimal
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.connector.exchange.backpack.backpack_messages import trade_type_for_side
@@ -38,6 +40,15 @@ def trigger_by_name(value: Any) -> Optional[str]:
 class BackpackTriggerOrdersMixin:
     SUPPORTS_ATTACHED_TP_SL = False  # the perpetual connector: Backpack attaches TP/SL to futures orders
     _protection_requests: Optional[Dict[str, Dict[str, Decimal]]] = None  # entry client id -> {prefix: trigger}
+    _kept_on_cancel_all: Optional[Set[str]] = None  # client order ids cancel_all leaves alone
+
+    def keep_on_cancel_all(self, order_id: str):
+        """The order protects a position past the bot's stop: `cancel_all` leaves it on the exchange."""
+        tracked = self._order_tracker.all_fillable_orders
+        self._kept_on_cancel_all = {i for i in (self._kept_on_cancel_all or ()) if i in tracked} | {order_id}
+
+    def _kept_on_cancel_all_order(self, order: Any) -> bool:
+        return order.client_order_id in (self._kept_on_cancel_all or ())
 
     def _tick_price(self, trading_pair: str, value: Any) -> Optional[Decimal]:
         price = _positive_decimal(value)
