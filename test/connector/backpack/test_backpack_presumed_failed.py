@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from hummingbot.connector.exchange.backpack import backpack_constants as CONSTANTS
 from hummingbot.core.data_type.in_flight_order import OrderState
+from hummingbot.core.data_type.limit_order import LimitOrder
 from hummingbot.core.event.events import MarketEvent
 from test.connector.backpack.helpers import fill_row, order_update_frame, rest_order, url_regex
 from test.connector.backpack.order_test_case import NOT_FOUND, BackpackOrderTestCase
@@ -66,6 +67,30 @@ class CreateInFlightTests(BackpackOrderTestCase):
         self.assertEqual([{"symbol": "SOL_USDC", "clientId": 700}, {"symbol": "SOL_USDC", "orderId": "9001"}],
                          self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))  # by its exchange id once known
         self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
+
+
+    async def test_cancel_during_a_batch_create_is_sent_again_once_the_order_is_open(self):
+        """The batch path too: the order must be OPEN when its create is resolved, or the remembered cancel is
+        dropped and the order keeps resting."""
+        answer = asyncio.Event()
+
+        async def answered_later(url, **kwargs):
+            await answer.wait()
+        created = self.exchange.batch_order_create(
+            [LimitOrder("", "SOL-USDC", True, "SOL", "USDC", Decimal("180"), Decimal("1"))])
+        order_id = created[0].client_order_id
+        self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), callback=answered_later, body=json.dumps(
+            [{"operation": "Ok", **rest_order("9001", int(order_id), "SOL_USDC", "New", Decimal("1"),
+                                              Decimal("180"))}]))
+        await self.wait_until(lambda: self.sent("POST", CONSTANTS.ORDERS_PATH_URL))
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=404, body=NOT_FOUND)  # not registered yet
+        self.assertIsNone(await self.exchange._execute_cancel("SOL-USDC", order_id))
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
+            rest_order("9001", int(order_id), "SOL_USDC", "Cancelled", Decimal("1"), Decimal("180"))))
+        answer.set()
+        await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
+        self.assertEqual([{"symbol": "SOL_USDC", "clientId": int(order_id)}, {"symbol": "SOL_USDC", "orderId": "9001"}],
+                         self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
 
 
 class PresumedFailedTests(BackpackOrderTestCase):
