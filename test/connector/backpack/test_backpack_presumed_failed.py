@@ -116,7 +116,7 @@ class PresumedFailedTests(BackpackOrderTestCase):
         # created while our create was valid (the test clock and server clock differ: the window's end is the
         # server's), so an order with our clientId created then can be ours
         self.inside_ms = int(expiry_ms) - 1000
-        self.outside_ms = self.inside_ms + 60_000  # another bot's order reusing the clientId a minute later
+        self.outside_ms = self.inside_ms + 120_000  # another bot's order reusing the clientId 2 minutes later
 
     def frame(self, event: str, status: str, executed: Decimal = Decimal("0"), created_ms: int = 0, **fields):
         at_us = (created_ms or self.inside_ms) * 1000

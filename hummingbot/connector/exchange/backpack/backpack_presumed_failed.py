@@ -6,8 +6,8 @@ presumption, not a proof: Backpack documents that the window is checked when a r
 matching engine refuses a command it gets to late, and a late engine is exactly why creates time out. So for
 PRESUMED_FAILED_WATCH_S the failed order stays matchable by its clientId in its market (and only by its exchange id
 once one is seen), if the exchange's order was created in our create's window (from the order's creation, when it was
-signed, to the signed request's expiry, PRESUMED_FAILED_CREATED_MARGIN_S either side; another bot of the account
-may reuse the clientId): in the order stream's events, in the open orders of every status poll, and by its own lookups
+signed, less PRESUMED_FAILED_CREATED_MARGIN_S, to the signed request's expiry plus PRESUMED_FAILED_ENGINE_LAG_S for a
+late engine; another bot of the account may reuse the clientId): in the order stream's events, in the open orders of every status poll, and by its own lookups
 (resting, order history, fills) at growing pauses. Once seen:
 - it is the tracker's again for fills (`BackpackOrderTracker.watch_failed_order`): every fill of it is reported
   (OrderFilled), from the stream or from REST;
@@ -56,7 +56,9 @@ class BackpackPresumedFailedMixin:
     PRESUMED_FAILED_RECHECK_S = (30.0, 60.0, 120.0, 300.0)  # lookups of one not seen (the last one repeats)
     PRESUMED_FAILED_WIND_DOWN_S = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)  # checks of one seen, until it is closed
     PRESUMED_FAILED_WIND_DOWN_MAX_S = 3600.0  # then one seen is given up (with a warning) even if not closed
-    PRESUMED_FAILED_CREATED_MARGIN_S = 10.0  # clock skew, engine lag: around [order creation, request expiry]
+    PRESUMED_FAILED_CREATED_MARGIN_S = 10.0  # clock skew: before the order's creation
+    # A late engine executes a create after its window (why creates time out): up to this long after the expiry
+    PRESUMED_FAILED_ENGINE_LAG_S = 60.0
 
     def __init__(self, **kwargs):
         self._presumed_failed: Dict[str, PresumedFailed] = {}  # client order id -> order failed without proof
@@ -108,8 +110,8 @@ class BackpackPresumedFailedMixin:
         """Whether an exchange order with our clientId, created at `created_s` (server time), can be ours."""
         if entry.created_from_s is None or entry.created_until_s is None:
             return True  # no window known: clientId and market only
-        margin = self.PRESUMED_FAILED_CREATED_MARGIN_S
-        return created_s is not None and entry.created_from_s - margin <= created_s <= entry.created_until_s + margin
+        return created_s is not None and entry.created_from_s - self.PRESUMED_FAILED_CREATED_MARGIN_S <= created_s \
+            <= entry.created_until_s + self.PRESUMED_FAILED_ENGINE_LAG_S
 
     def _presumed_failed_seen(self, entry: PresumedFailed, exchange_order_id: Optional[str]):
         """The order is on the exchange after all: its fills are reported, and it is cancelled."""
