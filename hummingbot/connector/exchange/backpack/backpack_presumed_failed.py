@@ -7,16 +7,16 @@ matching engine refuses a command it gets to late, and a late engine is exactly 
 PRESUMED_FAILED_WATCH_S the failed order stays matchable by its clientId in its market (and only by its exchange id
 once one is seen), if the exchange's order was created in our create's window (from the order's creation, when it was
 signed, less PRESUMED_FAILED_CREATED_MARGIN_S, to the signed request's expiry plus PRESUMED_FAILED_ENGINE_LAG_S for a
-late engine; another bot of the account may reuse the clientId): in the order stream's events, in the open orders of every status poll, and by its own lookups
-(resting, order history, fills) at growing pauses. Once seen:
+late engine; another bot of the account may reuse the clientId): in the order stream's events, in the open
+orders of every status poll, and by its own lookups (resting, order history, fills) at growing pauses. Once seen:
 - it is the tracker's again for fills (`BackpackOrderTracker.watch_failed_order`): every fill of it is reported
   (OrderFilled), from the stream or from REST;
 - it is cancelled: the strategy was told it failed and no longer manages it (Hummingbot cancels its lost orders
   too), and it is let go once it is closed on the exchange with all its fills reported.
 Cancel-all (a strategy stopping) sends a cancel for each such order too: by its exchange id, after a lookup by
 clientId found it created in that window when its exchange id was not seen yet. Once seen, it is cancelled and
-checked for at most PRESUMED_FAILED_WIND_DOWN_MAX_S (then given up with a warning). The failure stays the order's one final event, as for Hummingbot's lost orders: Hummingbot has no event for
-"failed, then found".
+checked for at most PRESUMED_FAILED_WIND_DOWN_MAX_S (then given up with a warning). The failure stays the order's
+one final event, as for Hummingbot's lost orders: Hummingbot has no event for "failed, then found".
 """
 import asyncio
 import itertools
