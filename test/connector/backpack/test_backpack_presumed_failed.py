@@ -69,9 +69,9 @@ class CreateInFlightTests(BackpackOrderTestCase):
         self.assertEqual(["700"], [e.order_id for e in self.events[MarketEvent.BuyOrderCreated].event_log])
 
 
-    async def test_cancel_during_a_batch_create_is_sent_again_once_the_order_is_open(self):
-        """The batch path too: the order must be OPEN when its create is resolved, or the remembered cancel is
-        dropped and the order keeps resting."""
+    async def cancel_during_a_batch_create(self, **post_answer):
+        """A batch of one order whose POST is answered (`post_answer`) only after a cancel of it came back
+        "not found" (not registered yet); then the order is cancelled by its exchange id once open."""
         answer = asyncio.Event()
 
         async def answered_later(url, **kwargs):
@@ -79,19 +79,26 @@ class CreateInFlightTests(BackpackOrderTestCase):
         created = self.exchange.batch_order_create(
             [LimitOrder("", "SOL-USDC", True, "SOL", "USDC", Decimal("180"), Decimal("1"))])
         order_id = created[0].client_order_id
-        self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), callback=answered_later, body=json.dumps(
-            [{"operation": "Ok", **rest_order("9001", int(order_id), "SOL_USDC", "New", Decimal("1"),
-                                              Decimal("180"))}]))
+        self.mock_api.post(self.url(CONSTANTS.ORDERS_PATH_URL), callback=answered_later, **post_answer)
         await self.wait_until(lambda: self.sent("POST", CONSTANTS.ORDERS_PATH_URL))
         self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), status=404, body=NOT_FOUND)  # not registered yet
         self.assertIsNone(await self.exchange._execute_cancel("SOL-USDC", order_id))
-        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(
-            rest_order("9001", int(order_id), "SOL_USDC", "Cancelled", Decimal("1"), Decimal("180"))))
+        resting = rest_order("9001", int(order_id), "SOL_USDC", "New", Decimal("1"), Decimal("180"))
+        self.mock_api.get(url_regex(self.url(CONSTANTS.ORDER_PATH_URL)), body=json.dumps(resting))  # its lookup
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps({**resting, "status": "Cancelled"}))
         answer.set()
         await self.wait_until(lambda: self.events[MarketEvent.OrderCancelled].event_log)
         self.assertEqual([{"symbol": "SOL_USDC", "clientId": int(order_id)}, {"symbol": "SOL_USDC", "orderId": "9001"}],
                          self.bodies("DELETE", CONSTANTS.ORDER_PATH_URL))
 
+    async def test_cancel_during_a_batch_create_is_sent_again_once_the_order_is_open(self):
+        """The batch path too: the order must be OPEN when its create is resolved, or the remembered cancel is
+        dropped and the order keeps resting."""
+        await self.cancel_during_a_batch_create(body=json.dumps([{"operation": "Ok", **rest_order(
+            "9001", 1, "SOL_USDC", "New", Decimal("1"), Decimal("180"))}]))
+
+    async def test_cancel_during_an_unanswered_batch_create_is_sent_once_the_lookup_finds_the_order(self):
+        await self.cancel_during_a_batch_create(status=503, body=UNAVAILABLE)
 
 class PresumedFailedTests(BackpackOrderTestCase):
 
