@@ -84,10 +84,14 @@ class UnresolvedOrderTests(ReliabilityTestCase):
                          (executed, order.status, order.executed_quantity))
         self.assertEqual([], venue.emulator_orders(PERP_SYMBOL))
 
-        # the strategy stops: cancel-all reaches the perp order that may still show up (it never will)
+        # the strategy stops: cancel-all looks for the perp order that may still show up (it never will) by its
+        # clientId, and cancels nothing on that guess (another bot of the account may reuse the clientId)
+        looked_up = len(venue.server.request_log.entries(path=ORDER_PATH, method="GET"))
         self.assertEqual([], await perp.cancel_all(5))
+        lookups = venue.server.request_log.entries(path=ORDER_PATH, method="GET")[looked_up:]
+        self.assertIn(refused, [str(entry["params"].get("clientId")) for entry in lookups])
         cancels = venue.server.request_log.entries(path=ORDER_PATH, method="DELETE")
-        self.assertIn(int(refused), [entry["params"].get("clientId") for entry in cancels])
+        self.assertNotIn(int(refused), [entry["params"].get("clientId") for entry in cancels])
         self.assertEqual(2, len(venue.order_requests()))  # one create each, nothing re-sent
         await self.clock.until_next_poll(spot)  # the balances of the late fill (polled: no balance stream)
         await self.assert_consistent()

@@ -54,6 +54,13 @@ class MarketOrderOptionTests(BackpackOrderTestCase):
         await self.market(amount="0", quote_quantity="500")
         self.assertEqual(Decimal("2.77"), self.exchange._order_tracker.fetch_order(client_order_id="700").amount)
 
+    async def test_a_refused_quote_sized_order_is_not_remembered(self):
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400,
+                           body=json.dumps({"code": "INSUFFICIENT_FUNDS", "message": "Insufficient funds"}))
+        await self.market(amount="0", quote_quantity="500")
+        self.assertEqual(1, len(self.events[MarketEvent.OrderFailure].event_log))
+        self.assertFalse(self.exchange._quote_sized_orders)
+
     async def test_slippage_tolerance_is_sent_with_its_official_type(self):
         for _ in range(2):
             self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=market_answer("1"))

@@ -92,6 +92,24 @@ class PerpetualProtectionKeywordTests(BackpackOrderTestCase):
         self.assertNotIn("entry_side", body)
         self.assertEqual({"700": {"tp": Decimal("190"), "sl": Decimal("170")}}, self.exchange._protection_requests)
 
+    async def test_the_protection_of_an_entry_refused_or_cancelled_unfilled_is_forgotten(self):
+        """No leg can come for such an entry: its request must not stay (walked for every triggerPlaced event)."""
+        answer = json.loads(self.order_created_response())
+        answer["symbol"] = "SOL_USDC_PERP"
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(answer))
+        await self.buy(take_profit_trigger_price=Decimal("190"))
+        refused = json.dumps({"code": "INSUFFICIENT_MARGIN", "message": "Insufficient margin"})
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=refused)
+        await self.buy(order_id="701", take_profit_trigger_price=Decimal("190"))
+        self.assertEqual(["700"], list(self.exchange._protection_requests))  # 700 rests: its legs may still come
+        cancelled = rest_order("9001", 700, "SOL_USDC_PERP", "Cancelled", Decimal("2"), Decimal("180"))
+        self.mock_api.delete(self.url(CONSTANTS.ORDER_PATH_URL), body=json.dumps(cancelled))
+        await self.exchange._execute_cancel("SOL-USDC", "700")
+        self.assertEqual(OrderState.CANCELED, self.exchange._order_tracker.fetch_order("700").current_state)
+        self.mock_api.post(self.url(CONSTANTS.ORDER_PATH_URL), status=400, body=refused)
+        await self.buy(order_id="702", stop_loss_trigger_price=Decimal("170"))
+        self.assertEqual({}, self.exchange._protection_requests)
+
     async def assert_refused(self, fragment: str, **kwargs):
         failures = len(self.events[MarketEvent.OrderFailure].event_log)
         with self.assertLogs(self.exchange.logger(), level="ERROR") as logs:

@@ -110,8 +110,12 @@ class BackpackOrderOptionsMixin:
                 if self._quote_sized_orders is None:
                     self._quote_sized_orders = set()
                 self._quote_sized_orders.add(order_id)
-        await super()._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
-                                    amount=amount, order_type=order_type, price=price, **kwargs)
+        try:
+            await super()._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
+                                        amount=amount, order_type=order_type, price=price, **kwargs)
+        finally:  # the create is resolved (answered, refused, or of unknown outcome): no answer comes any more
+            if self._quote_sized_orders:
+                self._quote_sized_orders.discard(order_id)
 
     async def _order_payload(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                              order_type: OrderType, price: Optional[Decimal], **kwargs) -> Dict[str, Any]:

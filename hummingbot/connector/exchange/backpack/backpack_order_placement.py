@@ -164,9 +164,7 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
         exchange_order_id, update_timestamp = await self._place_order(
             order_id=order.client_order_id, trading_pair=order.trading_pair, amount=order.amount,
             trade_type=order.trade_type, order_type=order.order_type, price=order.price, **kwargs)
-        await self._order_tracker.apply_order_update(OrderUpdate(
-            client_order_id=order.client_order_id, exchange_order_id=str(exchange_order_id),
-            trading_pair=order.trading_pair, update_timestamp=update_timestamp, new_state=OrderState.OPEN))
+        await self._apply_open_update(order, exchange_order_id, update_timestamp)
         return exchange_order_id
 
     async def _order_placed_despite(self, order_id: str, error: Exception, expires_server_ms: float
@@ -243,7 +241,7 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
             await safe_gather(*[self._batch_item_after_error(order, exception, expires_server_ms)
                                 for order in tracked])
             return
-        self._process_batch_create_results(tracked, results)
+        await self._process_batch_create_results(tracked, results)
 
     async def _prepare_batch_item(self, order: Union[MarketOrder, LimitOrder]
                                   ) -> Optional[Tuple[InFlightOrder, Dict[str, Any]]]:
@@ -280,7 +278,9 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
         looked up by its client id, as for a single order, and kept with an unknown outcome when not found."""
         if errors.is_outcome_unknown(exception):
             try:
-                await self._order_placed_despite(order.client_order_id, exception, expires_server_ms)
+                exchange_order_id, update_timestamp = await self._order_placed_despite(
+                    order.client_order_id, exception, expires_server_ms)
+                await self._apply_open_update(order, exchange_order_id, update_timestamp)
                 return
             except asyncio.CancelledError:
                 raise
@@ -291,16 +291,20 @@ class BackpackOrderPlacementMixin(BackpackOrderFailureMixin):  # a refused creat
                 pass
         self._update_order_after_failure(order.client_order_id, order.trading_pair, exception=exception)
 
-    def _process_batch_create_results(self, tracked: List[InFlightOrder], results: Any):
+    async def _apply_open_update(self, order: InFlightOrder, exchange_order_id: str, update_timestamp: float):
+        # Applied at once, as for a single create: the order must have left PENDING_CREATE when the create is
+        # resolved (a cancel asked meanwhile is sent again only for an open order, backpack_pending_create_cancels).
+        await self._order_tracker.apply_order_update(OrderUpdate(
+            client_order_id=order.client_order_id, exchange_order_id=str(exchange_order_id),
+            trading_pair=order.trading_pair, update_timestamp=update_timestamp, new_state=OrderState.OPEN))
+
+    async def _process_batch_create_results(self, tracked: List[InFlightOrder], results: Any):
         results = results if isinstance(results, list) else []
         for index, order in enumerate(tracked):
             result = results[index] if index < len(results) else None
             if isinstance(result, dict) and result.get("operation", "Ok") == "Ok" and "id" in result:
-                self._order_tracker.process_order_update(OrderUpdate(
-                    client_order_id=order.client_order_id, exchange_order_id=str(result["id"]),
-                    trading_pair=order.trading_pair,
-                    update_timestamp=seconds_from_any(result.get("createdAt")) or self.current_timestamp,
-                    new_state=OrderState.OPEN))
+                await self._apply_open_update(order, str(result["id"]),
+                                              seconds_from_any(result.get("createdAt")) or self.current_timestamp)
             else:
                 message = (result or {}).get("message", "no result for this order") if isinstance(
                     result, (dict, type(None))) else str(result)

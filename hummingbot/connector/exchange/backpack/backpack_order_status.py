@@ -27,6 +27,10 @@ class BackpackOrderStatusMixin:
     HISTORY_CLOCK_MARGIN_S = 60.0  # rows older than the order by more than this cannot be about it
 
     async def _request_order_status(self, tracked_order: InFlightOrder) -> OrderUpdate:
+        return self._order_update(tracked_order, await self._request_order_row(tracked_order), self.current_timestamp)
+
+    async def _request_order_row(self, tracked_order: InFlightOrder) -> OrderStatus:
+        """The order as the exchange has it (`timestamp` its createdAt, None when known from fills only)."""
         symbol = await self.exchange_symbol_associated_to_pair(trading_pair=tracked_order.trading_pair)
         try:
             order = await self._api_get(path_url=CONSTANTS.ORDER_PATH_URL, is_auth_required=True,
@@ -40,7 +44,7 @@ class BackpackOrderStatusMixin:
             # Only resting orders are visible there (and one looked up by clientId may be another order reusing
             # it): the final state is in the history endpoints.
             status = await self._status_from_history(tracked_order, symbol)
-        return self._order_update(tracked_order, status, self.current_timestamp)
+        return status
 
     def _order_update(self, order: InFlightOrder, status: OrderStatus, timestamp: float) -> OrderUpdate:
         """The tracker update for an order status from REST or the stream. A reduce-only order expired with

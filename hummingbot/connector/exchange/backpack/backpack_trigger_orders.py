@@ -111,8 +111,23 @@ class BackpackTriggerOrdersMixin:
             self._protection_requests[order_id] = {
                 prefix: self._tick_price(trading_pair, kwargs[f"{leg}_trigger_price"])
                 for leg, (_, prefix) in LEGS.items() if kwargs.get(f"{leg}_trigger_price") is not None}
-        await super()._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
-                                    amount=amount, order_type=order_type, price=price, **kwargs)
+        try:
+            await super()._create_order(trade_type=trade_type, order_id=order_id, trading_pair=trading_pair,
+                                        amount=amount, order_type=order_type, price=price, **kwargs)
+        finally:
+            entry = self._order_tracker.fetch_order(client_order_id=order_id)
+            if self._protection_requests and order_id in self._protection_requests and \
+                    (entry is None or not (entry.exchange_order_id or self._outcome_unknown(entry))):
+                del self._protection_requests[order_id]  # refused or never sent: it never gets legs
+            self._prune_protection_requests()
+
+    def _prune_protection_requests(self):
+        """Forgets entries whose legs can no longer come: the entry left the tracker (and its cache of completed
+        orders: no leg could be matched to it), or it failed / was cancelled with nothing filled."""
+        for client_order_id in list(self._protection_requests or ()):
+            entry = self._order_tracker.fetch_order(client_order_id=client_order_id)
+            if entry is None or ((entry.is_failure or entry.is_cancelled) and not entry.executed_amount_base):
+                del self._protection_requests[client_order_id]
 
     async def _order_payload(self, order_id: str, trading_pair: str, amount: Decimal, trade_type: TradeType,
                              order_type: OrderType, price: Optional[Decimal], **kwargs) -> Dict[str, Any]:
@@ -136,6 +151,7 @@ class BackpackTriggerOrdersMixin:
 
     async def _process_order_event(self, data: Dict[str, Any]):
         if data.get("e") == CONSTANTS.TRIGGER_PLACED_EVENT and data.get("I") is not None and self._protection_requests:
+            self._prune_protection_requests()  # (walked per event anyway)
             await self._adopt_leg(data)
         await super()._process_order_event(data)
 

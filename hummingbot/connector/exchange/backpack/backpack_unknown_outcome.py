@@ -161,7 +161,8 @@ class BackpackUnknownOutcomeMixin:
             f"Order {order.client_order_id} presumed never executed on {self.name}: its create got no clear answer "
             f"({entry.reason}); the exchange refuses that signed request arriving after server time "
             f"{int(entry.expires_server_ms)} ms, which has passed, and the order is neither open nor in order or "
-            f"fill history ({not_found}). Should it show up, its fills are reported and it is cancelled."))
+            f"fill history ({not_found}). Should it show up, its fills are reported and it is cancelled."),
+            entry.expires_server_ms)
 
     def _outcome_unknown(self, order: InFlightOrder) -> bool:
         return order.client_order_id in self._unknown_outcomes and order.current_state == OrderState.PENDING_CREATE
