@@ -24,10 +24,11 @@ KNOWN_RELEASES: Tuple[str, ...] = (
 # Releases whose install, registry and connector end-to-end tests passed (`make compat`, README table), with
 # the `hummingbot/VERSION` their package ships: a checkout or image showing that text is the same code line.
 TESTED_RELEASES: Dict[str, str] = {
-    "20251103": "dev-2.11.0",
-    "20260302": "dev-2.13.0",
-    "20260729": "2.16.0",
-    "20260922": "dev-2.18.0",
+    "20251103": "dev-2.11.0", "20251215": "dev-2.12.0", "20260126": "dev-2.13.0", "20260201": "dev-2.13.0",
+    "20260302": "dev-2.13.0", "20260402": "dev-2.14.0", "20260410": "dev-2.14.0", "20260415": "dev-2.14.0",
+    "20260421": "dev-2.15.0", "20260430": "dev-2.15.0", "20260510": "dev-2.15.0", "20260520": "dev-2.15.0",
+    "20260521": "dev-2.15.0", "20260601": "dev-2.15.0", "20260610": "2.15.0", "20260616": "dev-2.16",
+    "20260729": "2.16.0", "20260901": "dev-2.17.0", "20260920": "dev-2.17.0", "20260922": "dev-2.18.0",
 }
 
 logger = logging.getLogger("hummingbot_backpack")

@@ -44,8 +44,8 @@ class UntestedWarningTest(unittest.TestCase):
             self.assertIsNone(untested_warning(HummingbotFound("/x/hummingbot", None, version_text)))
 
     def test_an_untested_release_gets_one_clear_warning(self):
-        message = untested_warning(HummingbotFound("/x/hummingbot", "20260901", "2.17.0"))
-        self.assertIn("has not been tested with Hummingbot 20260901", message)
+        message = untested_warning(HummingbotFound("/x/hummingbot", "20261201", "2.19.0"))
+        self.assertIn("has not been tested with Hummingbot 20261201", message)
         self.assertIn("every release from 20251103 on is supported", message)
         for release in releases.TESTED_RELEASES:
             self.assertIn(release, message)
@@ -62,7 +62,7 @@ class UntestedWarningTest(unittest.TestCase):
         self.assertIsNone(untested_warning(None))
 
     def test_the_warning_is_logged_once_per_process(self):
-        untested = HummingbotFound("/x/hummingbot", "20260901", None)
+        untested = HummingbotFound("/x/hummingbot", "20261201", None)
         with patch.object(releases, "_warned", False), patch.object(releases, "find_hummingbot", lambda: untested):
             with self.assertLogs("hummingbot_backpack", logging.WARNING) as logged:
                 self.assertIsNotNone(releases.warn_once_if_untested())
